@@ -1,0 +1,72 @@
+#include "core/log.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <cstdio>
+
+namespace liaison {
+
+void ConfigureLogging(const LogConfig& config) {
+  auto logger = spdlog::stderr_logger_mt("liaison");
+  if (config.format == "json") {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%v})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(spdlog::level::from_str(config.level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  json_messages() = config.format == "json";
+}
+
+bool& json_messages() {
+  static bool value = false;
+  return value;
+}
+
+namespace {
+std::string Message(std::string_view text) {
+  if (!json_messages()) return std::string(text);
+  return "\"" + JsonEscape(text) + "\"";
+}
+}  // namespace
+
+void LogInfo(std::string_view text) { spdlog::info("{}", Message(text)); }
+void LogWarn(std::string_view text) { spdlog::warn("{}", Message(text)); }
+void LogError(std::string_view text) { spdlog::error("{}", Message(text)); }
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (ch < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(ch));
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace liaison

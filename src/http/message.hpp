@@ -1,0 +1,98 @@
+// Plain request and response types, free of Boost.Beast, so that api/ handlers stay simple and
+// build fast. Not thread-safe per instance.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace liaison::http {
+
+// Case-insensitive header name comparison.
+struct HeaderLess {
+  bool operator()(std::string_view a, std::string_view b) const;
+  using is_transparent = void;
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // As received: path and query.
+  std::string path;    // Percent-decoded path without the query.
+  std::multimap<std::string, std::string> query;  // Decoded query parameters.
+  std::multimap<std::string, std::string, HeaderLess> headers;
+  std::string body;
+  std::string remote_address;
+  std::string request_id;
+  std::map<std::string, std::string> path_params;  // {id} etc. from the route pattern.
+  std::string route;  // The matched route pattern, e.g. "/api/v1/contacts/{id}".
+
+  // The first header named `name`, if any.
+  std::optional<std::string> Header(std::string_view name) const;
+  // The first query parameter named `name`, if any.
+  std::optional<std::string> Query(std::string_view name) const;
+  // The value of cookie `name`, if any.
+  std::optional<std::string> Cookie(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  Response& SetHeader(std::string name, std::string value);
+  // A JSON body (already serialised) with the JSON content type.
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+};
+
+// The one place error codes become HTTP statuses: invalid_argument 400 (413 for reason
+// "body_too_large", 415 for "unsupported_media_type"), unauthenticated 401, permission_denied
+// 403, not_found 404, already_exists 409, failed_precondition 409 (412 for reason
+// "stale_version", 428 for "version_required"), resource_exhausted 429, unavailable 503,
+// internal 500.
+int StatusFor(const Error& error);
+
+// An application/problem+json (RFC 9457) response for `error`:
+// {"type":"about:blank"|…,"title":…,"status":…,"code":"invalid_argument","reason":…,
+//  "detail":…,"field":…,"request_id":…}. Internal errors never leak their message.
+Response ProblemResponse(const Error& error, std::string_view request_id = {});
+
+using Handler = std::function<Response(Request&)>;
+
+// Maps method and path patterns ("/api/v1/contacts/{id}") to handlers. Literal segments win over
+// parameters. Build it fully before the server starts; lookups are then thread-safe.
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;
+    std::string route;
+    std::map<std::string, std::string> params;
+    bool path_known = false;  // The path matched some route, but perhaps not this method (405).
+    std::vector<std::string> allowed_methods;
+  };
+  Match Find(std::string_view method, std::string_view path) const;
+
+  // A handler for paths no route matches (e.g. static files); 404 problem otherwise.
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
+  const Handler* fallback() const { return fallback_ ? &fallback_ : nullptr; }
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+  Handler fallback_;
+};
+
+}  // namespace liaison::http

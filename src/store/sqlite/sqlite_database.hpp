@@ -1,0 +1,47 @@
+// The SQLite backend: a pool of connections to one database file in WAL mode. Write
+// transactions are serialised by a process-wide lock and BEGIN IMMEDIATE; reads run in parallel
+// on snapshots. Every commit is synced (synchronous=FULL). Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+
+struct sqlite3;
+
+namespace liaison::store::sqlite {
+
+class Connection;
+
+class SqliteDatabase final : public Database {
+ public:
+  // Opens (creating if needed) the file at `path` with `pool_size` connections.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, int pool_size);
+  ~SqliteDatabase() override;
+
+  Result<std::unique_ptr<Transaction>> Begin(TxMode mode) override;
+  std::string_view Kind() const override { return "sqlite"; }
+  Status Ping() override;
+  DatabaseStats Stats() const override;
+
+  // Returns a connection to the pool; used by transactions.
+  void Release(Connection* connection);
+
+ private:
+  SqliteDatabase() = default;
+
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> idle_;
+  std::mutex writer_;  // Held for the life of each write transaction.
+  std::int64_t started_ = 0;
+  std::int64_t failed_ = 0;
+  friend class SqliteTransaction;
+};
+
+}  // namespace liaison::store::sqlite
