@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -53,7 +54,7 @@ Result<AuditEntry> Append(store::Transaction& tx, const AuditEvent& event, TimeP
 struct AuditQuery {
   std::optional<std::int64_t> after_seq;  // Cursor: entries with seq > after_seq.
   int limit = 100;
-  std::string record_type;   // Filters; empty means any.
+  std::string record_type;  // Filters; empty means any.
   std::string record_id;
   std::string action;
   std::string organization_id;  // Entries whose actor or owner is this organisation.
@@ -67,12 +68,40 @@ struct VerifyReport {
   bool ok = true;
   std::int64_t entries_checked = 0;
   std::optional<std::int64_t> first_bad_seq;  // The first entry that fails.
-  std::string problem;  // "edited", "deleted", "inserted" or "reordered"; empty when ok.
-  std::string detail;   // A sentence for people.
+  // "edited", "deleted", "inserted", "reordered" or (only with an expected head) "truncated";
+  // empty when ok.
+  std::string problem;
+  std::string detail;  // A sentence for people.
 };
 
+// The newest entry of the chain: its seq and hash. seq 0 and 64 zeros for an empty log.
+struct AuditHead {
+  std::int64_t seq = 0;
+  std::string hash;
+};
+
+// The prev_hash of the first entry: 64 zeros.
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// Returns the newest entry's seq and hash (seq 0 and kGenesisHash when the log is empty). Keep
+// it outside the database (print it, publish it, mail it) to make truncation detectable later.
+Result<AuditHead> Head(store::Database& db);
+
+// Returns Head(db).hash.
+Result<std::string> HeadHash(store::Database& db);
+
 // Walks the whole chain and reports the first entry that was edited, deleted, inserted or
-// reordered.
-Result<VerifyReport> Verify(store::Database& db);
+// reordered. The chain alone cannot show that its newest entries were removed, nor that its tail
+// was rewritten with freshly computed hashes: a chain cut short is still a valid chain. Given an
+// `expected_head` kept outside the database (from an earlier Head()), Verify also reports
+// "truncated" when that entry is gone and "edited" when it differs. Returns an error only when
+// the database cannot be read.
+Result<VerifyReport> Verify(store::Database& db,
+                            const std::optional<AuditHead>& expected_head = std::nullopt);
+
+// The hash of `entry` computed from its fields (all but `hash`): BLAKE2b-256 over a length-prefixed
+// encoding of prev_hash, seq, at and every other field. Lowercase hex.
+std::string ComputeEntryHash(const AuditEntry& entry);
 
 }  // namespace liaison::audit

@@ -39,6 +39,7 @@ std::vector<Key> Keys(Config& c) {
       {"server", "tls_private_key", &c.server.tls_private_key},
       {"server", "public_url", &c.server.public_url},
       {"server", "static_dir", &c.server.static_dir},
+      {"server", "scheduler_interval_seconds", &c.server.scheduler_interval_seconds, 1, 86400},
       {"database", "url", &c.database.url},
       {"database", "pool_size", &c.database.pool_size, 1, 256},
       {"mail", "smtp_url", &c.mail.smtp_url},

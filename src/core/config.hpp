@@ -24,6 +24,7 @@ struct ServerConfig {
   std::string tls_private_key;
   std::string public_url = "http://127.0.0.1:8080";  // Used in links sent by e-mail.
   std::string static_dir;                            // The built web UI; empty serves none.
+  int scheduler_interval_seconds = 30;  // How often scheduled work (campaign deadlines) runs.
 };
 
 struct DatabaseConfig {

@@ -21,9 +21,9 @@ struct HeaderLess {
 };
 
 struct Request {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // As received: path and query.
-  std::string path;    // Percent-decoded path without the query.
+  std::string method;                             // "GET", "POST", …
+  std::string target;                             // As received: path and query.
+  std::string path;                               // Percent-decoded path without the query.
   std::multimap<std::string, std::string> query;  // Decoded query parameters.
   std::multimap<std::string, std::string, HeaderLess> headers;
   std::string body;
@@ -48,7 +48,8 @@ struct Response {
   Response& SetHeader(std::string name, std::string value);
   // A JSON body (already serialised) with the JSON content type.
   static Response Json(int status, std::string body);
-  static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
 };
 
 // The one place error codes become HTTP statuses: invalid_argument 400 (413 for reason
@@ -63,12 +64,20 @@ int StatusFor(const Error& error);
 //  "detail":…,"field":…,"request_id":…}. Internal errors never leak their message.
 Response ProblemResponse(const Error& error, std::string_view request_id = {});
 
+// The same problem document with an explicit `status` for conditions no error code maps to
+// (405 method not allowed, 431 header fields too large).
+Response ProblemResponse(int status, const Error& error, std::string_view request_id = {});
+
+// The standard reason phrase of `status` ("Not Found"), or "Unknown".
+std::string_view ReasonPhrase(int status);
+
 using Handler = std::function<Response(Request&)>;
 
 // Maps method and path patterns ("/api/v1/contacts/{id}") to handlers. Literal segments win over
 // parameters. Build it fully before the server starts; lookups are then thread-safe.
 class Router {
  public:
+  // Registers `handler` for `method` on `pattern`, whose segments are literals or "{name}".
   void Add(std::string method, std::string pattern, Handler handler);
 
   struct Match {
@@ -78,6 +87,9 @@ class Router {
     bool path_known = false;  // The path matched some route, but perhaps not this method (405).
     std::vector<std::string> allowed_methods;
   };
+  // The handler for `method` on the decoded `path`, or none. HEAD falls back to GET routes.
+  // A parameter matches one non-empty segment. `allowed_methods` lists every method of every
+  // route whose pattern matches the path (HEAD included where GET is), sorted.
   Match Find(std::string_view method, std::string_view path) const;
 
   // A handler for paths no route matches (e.g. static files); 404 problem otherwise.

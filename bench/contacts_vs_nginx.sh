@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Benchmark: liaison answering GET /api/v1/contacts?state=FR (authenticated, filtered, from
+# SQLite, through the access policy) against nginx serving the very same response body as a
+# static file. Peer comparison, same machine, same client (wrk), same connection count.
+#
+# Usage (as root, or a user that may run apt through sudo):  bench/contacts_vs_nginx.sh
+# Environment:
+#   BENCH_DURATION=10s      wrk duration per run
+#   BENCH_CONNECTIONS=64    wrk connections (-c); wrk threads are fixed at 2 (-t2)
+#   BENCH_RUNS="2:warn 4:warn 4:info"
+#                           liaison runs as worker_threads:log_level; "warn" silences the access
+#                           log, "info" (the default level) writes one JSON line per request
+#   BENCH_IO_THREADS=1      liaison [server] io_threads
+#   BENCH_SKIP_BUILD=1      use an existing build/release/liaison
+#   LIAISON_BIN=path        use this binary (implies BENCH_SKIP_BUILD)
+#   BENCH_KEEP=1            keep the temporary directory (config, database, logs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+duration=${BENCH_DURATION:-10s}
+connections=${BENCH_CONNECTIONS:-64}
+runs=${BENCH_RUNS:-"2:warn 4:warn 4:info"}
+io_threads=${BENCH_IO_THREADS:-1}
+state=FR
+path="/api/v1/contacts?state=$state"
+
+scripts/deps bench
+
+if [ -n "${LIAISON_BIN:-}" ]; then
+  bin=$LIAISON_BIN
+else
+  if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIAISON_TESTS=OFF >/dev/null
+    cmake --build build/release --target liaison
+  fi
+  # The executable target is declared in src/CMakeLists.txt, so it lands in build/release/src/.
+  bin=$root/build/release/liaison
+  [ -x "$bin" ] || bin=$root/build/release/src/liaison
+fi
+[ -x "$bin" ] || { echo "bench: no liaison binary at $bin" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/liaison-bench.XXXXXX)
+liaison_pid=
+nginx_pid=
+stop_liaison() {
+  if [ -n "$liaison_pid" ] && kill -0 "$liaison_pid" 2>/dev/null; then
+    kill -TERM "$liaison_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$liaison_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$liaison_pid" 2>/dev/null || true
+    wait "$liaison_pid" 2>/dev/null || true
+  fi
+  liaison_pid=
+}
+cleanup() {
+  stop_liaison
+  if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
+    kill -TERM "$nginx_pid" 2>/dev/null || true  # the master stops its workers
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# --- liaison ---------------------------------------------------------------------------------
+liaison_port=$(free_port)
+cat > "$tmp/liaison.toml" <<TOML
+[server]
+host = "127.0.0.1"
+port = $liaison_port
+public_url = "http://127.0.0.1:$liaison_port"
+io_threads = $io_threads
+worker_threads = 4
+
+[database]
+url = "sqlite://$tmp/liaison.db"
+
+[security]
+secret_key = "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+[log]
+level = "warn"
+format = "json"
+TOML
+chmod 600 "$tmp/liaison.toml"
+
+token=$("$bin" init --config "$tmp/liaison.toml" | sed -n 's/^token: //p')
+[ -n "$token" ] || { echo "bench: liaison init printed no token" >&2; exit 1; }
+
+# start_liaison WORKERS LEVEL: (re)starts the server with config overrides from the environment.
+start_liaison() {
+  rm -f "$tmp/ready"
+  LIAISON_SERVER_WORKER_THREADS=$1 LIAISON_LOG_LEVEL=$2 \
+    "$bin" serve --config "$tmp/liaison.toml" --ready-file "$tmp/ready" \
+    >>"$tmp/liaison-$1-$2.log" 2>&1 &
+  liaison_pid=$!
+  for _ in $(seq 1 300); do
+    [ -s "$tmp/ready" ] && return 0
+    kill -0 "$liaison_pid" 2>/dev/null || { echo "bench: liaison serve exited:" >&2; tail -20 "$tmp/liaison-$1-$2.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "bench: liaison did not become ready" >&2; exit 1
+}
+
+start_liaison 4 warn
+python3 bench/load_contacts.py --port "$liaison_port" --token "$token" --contacts 2000
+
+mkdir -p "$tmp/www/api/v1"
+status=$(curl -s -o "$tmp/www/api/v1/contacts" -w '%{http_code}' \
+  -H "Authorization: Bearer $token" "http://127.0.0.1:$liaison_port$path")
+[ "$status" = 200 ] || { echo "bench: GET $path answered $status" >&2; cat "$tmp/www/api/v1/contacts" >&2; exit 1; }
+count=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["items"]))' "$tmp/www/api/v1/contacts")
+bytes=$(wc -c < "$tmp/www/api/v1/contacts")
+echo "bench: GET $path returns $count contacts, $bytes bytes"
+
+# --- nginx, serving the same body at the same path -------------------------------------------
+nginx_port=$(free_port)
+chmod 755 "$tmp" "$tmp/www" "$tmp/www/api" "$tmp/www/api/v1"
+chmod 644 "$tmp/www/api/v1/contacts"
+cat > "$tmp/nginx.conf" <<NGINX
+daemon off;
+worker_processes 2;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  types { }
+  default_type application/json;
+  client_body_temp_path $tmp/nginx-body;
+  proxy_temp_path $tmp/nginx-proxy;
+  fastcgi_temp_path $tmp/nginx-fastcgi;
+  uwsgi_temp_path $tmp/nginx-uwsgi;
+  scgi_temp_path $tmp/nginx-scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $tmp/www;
+  }
+}
+NGINX
+nginx -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/nginx-error.log" &
+nginx_pid=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$nginx_port$path" && break
+  sleep 0.1
+done
+cmp -s <(curl -s "http://127.0.0.1:$nginx_port$path") "$tmp/www/api/v1/contacts" \
+  || { echo "bench: nginx does not serve the same body" >&2; cat "$tmp/nginx-error.log" >&2; exit 1; }
+
+# --- wrk ---------------------------------------------------------------------------------------
+cat > "$tmp/auth.lua" <<'LUA'
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+LUA
+
+# run_wrk NAME URL: runs wrk and prints "NAME rps p50_ms p99_ms non2xx".
+run_wrk() {
+  BENCH_TOKEN=$token wrk -t2 -c"$connections" -d"$duration" --latency -s "$tmp/auth.lua" "$2" \
+    > "$tmp/wrk-$1.txt" 2>&1
+  python3 - "$1" "$tmp/wrk-$1.txt" <<'PY'
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+def ms(v, unit):
+    return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+p = {q: re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M) for q in ("50", "99")}
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+errs = re.search(r"Socket errors:.*", text)
+if not rps:
+    sys.exit(f"bench: cannot parse wrk output for {name}:\n{text}")
+print(name, rps.group(1),
+      *(f"{ms(*m.groups()):.2f}" if m else "-" for m in (p["50"], p["99"])),
+      bad.group(1) if bad else "0", "errors" if errs else "-")
+PY
+}
+
+results=()
+results+=("$(run_wrk nginx "http://127.0.0.1:$nginx_port$path")")
+for run in $runs; do
+  workers=${run%%:*}
+  level=${run#*:}
+  stop_liaison
+  start_liaison "$workers" "$level"
+  # A short warm-up so that the first run does not pay for cold caches alone.
+  BENCH_TOKEN=$token wrk -t2 -c"$connections" -d2s -s "$tmp/auth.lua" \
+    "http://127.0.0.1:$liaison_port$path" >/dev/null 2>&1 || true
+  results+=("$(run_wrk "liaison-w$workers-$level" "http://127.0.0.1:$liaison_port$path")")
+done
+stop_liaison
+
+# --- report ------------------------------------------------------------------------------------
+echo
+echo "GET $path ($count contacts, $bytes bytes), wrk -t2 -c$connections -d$duration, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'): worker_processes 2, access_log off, static file"
+echo "liaison: io_threads $io_threads, SQLite WAL in $tmp, one Bearer token; log level warn = no access log, info = JSON access log to a file"
+python3 - "${results[@]}" <<'PY'
+import sys
+rows = [r.split() for r in sys.argv[1:]]
+nginx = float(rows[0][1])
+print(f"{'server':<22}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'vs nginx':>10}")
+for name, rps, p50, p99, bad, errs in rows:
+    note = "" if errs == "-" else "  (socket errors, see wrk output)"
+    print(f"{name:<22}{float(rps):>12.0f}{p50:>10}{p99:>10}{bad:>10}{float(rps) / nginx:>10.3f}{note}")
+PY
+for r in "${results[@]}"; do
+  set -- $r
+  if [ "$5" != 0 ]; then echo "bench: WARNING: $1 answered $5 non-2xx responses; its figure is not valid" >&2; fi
+done

@@ -1,0 +1,89 @@
+#include "api/app.hpp"
+
+#include "audit/audit_log.hpp"
+#include "directory/migrations.hpp"
+#include "http/static_files.hpp"
+#include "notify/outbox.hpp"
+#include "security/migrations.hpp"
+
+namespace liaison::api {
+namespace {
+
+void Append(std::vector<store::Migration>& all, std::vector<store::Migration> more) {
+  for (auto& m : more) all.push_back(std::move(m));
+}
+
+}  // namespace
+
+std::vector<store::Migration> AllMigrations() {
+  std::vector<store::Migration> all;
+  Append(all, audit::Migrations());
+  Append(all, security::Migrations());
+  Append(all, notify::Migrations());
+  Append(all, directory::Migrations());
+  return all;
+}
+
+void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
+  store::Database* db = app.db;
+  metrics.AddGaugeSource([db] {
+    std::vector<http::Gauge> gauges;
+    auto stats = db->Stats();
+    std::vector<std::pair<std::string, std::string>> kind = {{"backend", std::string(db->Kind())}};
+    gauges.push_back({"liaison_db_connections", "Database connections in the pool", kind,
+                      static_cast<double>(stats.connections_total)});
+    gauges.push_back({"liaison_db_connections_in_use", "Database connections in use", kind,
+                      static_cast<double>(stats.connections_in_use)});
+    gauges.push_back({"liaison_db_transactions_started", "Transactions started since start", kind,
+                      static_cast<double>(stats.transactions_started)});
+    gauges.push_back({"liaison_db_transactions_failed", "Transactions that failed since start",
+                      kind, static_cast<double>(stats.transactions_failed)});
+    auto outbox = notify::GetStats(*db);
+    if (outbox.has_value()) {
+      const char* help = "Notifications in the outbox by delivery status";
+      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "pending"}},
+                        static_cast<double>(outbox->pending)});
+      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "delivering"}},
+                        static_cast<double>(outbox->delivering)});
+      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "delivered"}},
+                        static_cast<double>(outbox->delivered)});
+      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "failed"}},
+                        static_cast<double>(outbox->failed)});
+    }
+    return gauges;
+  });
+}
+
+http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
+  http::Router router;
+  router.Add("GET", "/healthz", [](http::Request&) {
+    return Json(200, {{"status", "ok"}});
+  });
+  router.Add("GET", "/readyz", [&app](http::Request& request) {
+    auto ping = app.db->Ping();
+    if (!ping.has_value()) {
+      return Fail(request, Error::Unavailable("the database does not answer"));
+    }
+    auto pending = store::PendingMigrations(*app.db, AllMigrations());
+    if (!pending.has_value() || !pending->empty()) {
+      return Fail(request, Error::Unavailable("database migrations are pending"));
+    }
+    return Json(200, {{"status", "ready"}, {"database", std::string(app.db->Kind())}});
+  });
+  router.Add("GET", "/metrics", [&metrics](http::Request&) {
+    return http::Response::Text(200, metrics.RenderPrometheus(),
+                                "text/plain; version=0.0.4; charset=utf-8");
+  });
+  AddStateRoutes(router, app);
+  AddSecurityRoutes(router, app);
+  AddDirectoryRoutes(router, app);
+  AddCampaignRoutes(router, app);
+  AddAuditRoutes(router, app);
+  AddNotifyRoutes(router, app);
+  if (!app.config->server.static_dir.empty()) {
+    router.SetFallback(http::StaticFiles(app.config->server.static_dir));
+  }
+  return router;
+}
+
+}  // namespace liaison::api

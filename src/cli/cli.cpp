@@ -1,0 +1,144 @@
+#include "cli/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "api/app.hpp"
+#include "audit/audit_log.hpp"
+#include "cli/common.hpp"
+#include "cli/demo.hpp"
+#include "cli/ping.hpp"
+#include "cli/serve.hpp"
+#include "security/tokens.hpp"
+#include "store/migrations.hpp"
+
+namespace liaison::cli {
+namespace {
+
+int Migrate(const std::string& config_path, bool status_only) {
+  auto config = LoadConfigOrReport(config_path);
+  if (!config) return 1;
+  auto db = OpenDatabase(*config, false);
+  if (!db) return 1;
+  if (status_only) {
+    auto pending = store::PendingMigrations(*db, api::AllMigrations());
+    if (!pending.has_value()) {
+      ReportError(pending.error());
+      return 1;
+    }
+    for (const auto& m : *pending) {
+      std::cout << "pending " << m.module << "/" << m.number << " " << m.name << "\n";
+    }
+    std::cout << pending->size() << " pending\n";
+    return 0;
+  }
+  SystemClock clock;
+  auto applied = store::ApplyMigrations(*db, api::AllMigrations(), clock.Now());
+  if (!applied.has_value()) {
+    ReportError(applied.error());
+    return 1;
+  }
+  for (const auto& m : *applied) {
+    std::cout << "applied " << m.module << "/" << m.number << " " << m.name << "\n";
+  }
+  std::cout << applied->size() << " migrations applied\n";
+  return 0;
+}
+
+int Init(const std::string& config_path, const std::string& email, bool demo) {
+  auto config = LoadConfigOrReport(config_path);
+  if (!config) return 1;
+  auto db = OpenDatabase(*config, false);
+  if (!db) return 1;
+  SystemClock clock;
+  auto applied = store::ApplyMigrations(*db, api::AllMigrations(), clock.Now());
+  if (!applied.has_value()) {
+    ReportError(applied.error());
+    return 1;
+  }
+  auto issued = security::BootstrapOperator(*db, "Node secretariat", email, "Node operator",
+                                            clock.Now());
+  if (!issued.has_value()) {
+    ReportError(issued.error());
+    return 1;
+  }
+  std::cout << "operator: " << email << "\n";
+  std::cout << "token: " << issued->token.secret << "\n";
+  if (demo) {
+    auto seeded = SeedDemoData(*db, clock.Now());
+    if (!seeded.has_value()) {
+      ReportError(seeded.error());
+      return 1;
+    }
+    std::cout << *seeded;
+  }
+  return 0;
+}
+
+int AuditVerify(const std::string& config_path) {
+  auto config = LoadConfigOrReport(config_path);
+  if (!config) return 1;
+  auto db = OpenDatabase(*config, false);
+  if (!db) return 1;
+  auto report = audit::Verify(*db);
+  if (!report.has_value()) {
+    ReportError(report.error());
+    return 1;
+  }
+  if (report->ok) {
+    std::cout << "audit chain intact: " << report->entries_checked << " entries verified\n";
+    return 0;
+  }
+  std::cout << "audit chain BROKEN at entry " << report->first_bad_seq.value_or(0) << ": "
+            << report->problem << " — " << report->detail << "\n";
+  return 3;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"liaison — points of contact and cooperation between states on ICT security"};
+  app.require_subcommand(1);
+  std::string config_path;
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server until SIGTERM or SIGINT");
+  serve_cmd->add_option("--config", serve.config_path, "Configuration file (TOML)")->required();
+  serve_cmd->add_option("--ready-file", serve.ready_file,
+                        "Write the listening port to this file once ready");
+
+  std::string operator_email = "operator@node.invalid";
+  bool demo = false;
+  auto* init_cmd = app.add_subcommand(
+      "init", "Create the database, apply migrations and create the first operator");
+  init_cmd->add_option("--config", config_path, "Configuration file (TOML)")->required();
+  init_cmd->add_option("--operator-email", operator_email, "E-mail of the first operator");
+  init_cmd->add_flag("--demo", demo, "Also load the fictional demo data set");
+
+  bool status_only = false;
+  auto* migrate_cmd = app.add_subcommand("migrate", "Apply pending database migrations");
+  migrate_cmd->add_option("--config", config_path, "Configuration file (TOML)")->required();
+  migrate_cmd->add_flag("--status", status_only, "Only list pending migrations");
+
+  auto* audit_cmd = app.add_subcommand("audit", "Audit log tools");
+  audit_cmd->require_subcommand(1);
+  auto* verify_cmd = audit_cmd->add_subcommand("verify", "Verify the audit hash chain");
+  verify_cmd->add_option("--config", config_path, "Configuration file (TOML)")->required();
+
+  PingCommands ping;
+  AddPingCommands(app, ping);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (*serve_cmd) return Serve(serve);
+  if (*init_cmd) return Init(config_path, operator_email, demo);
+  if (*migrate_cmd) return Migrate(config_path, status_only);
+  if (*verify_cmd) return AuditVerify(config_path);
+  return RunPingCommands(ping);
+}
+
+}  // namespace liaison::cli

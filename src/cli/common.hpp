@@ -1,0 +1,25 @@
+// Helpers shared by the subcommands: loading the configuration and opening the database with
+// errors reported to stderr.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "store/database.hpp"
+
+namespace liaison::cli {
+
+// Loads the configuration from `path` and the environment; prints the error and returns nullopt
+// on failure.
+std::optional<Config> LoadConfigOrReport(const std::string& path);
+
+// Opens the configured database. With `require_migrated`, refuses (printing why) when
+// migrations are pending. Returns nullptr after printing the error.
+std::unique_ptr<store::Database> OpenDatabase(const Config& config, bool require_migrated);
+
+// Prints "liaison: <message> (field)" to stderr.
+void ReportError(const Error& error);
+
+}  // namespace liaison::cli

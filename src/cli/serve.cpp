@@ -1,0 +1,153 @@
+#include "cli/serve.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "api/app.hpp"
+#include "cli/common.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "directory/campaigns.hpp"
+#include "http/metrics.hpp"
+#include "http/server.hpp"
+#include "notify/dispatcher.hpp"
+#include "notify/outbox.hpp"
+#include "security/login_throttle.hpp"
+
+namespace liaison::cli {
+namespace {
+
+// Runs scheduled work (closing campaigns past their deadline) every `period` until stopped.
+class Scheduler {
+ public:
+  Scheduler(store::Database& db, const Clock& clock, std::chrono::seconds period)
+      : db_(db), clock_(clock), period_(period) {}
+  void Start() {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      auto closed = directory::CloseDueCampaigns(db_, clock_.Now());
+      if (!closed.has_value()) LogWarn("scheduler: " + closed.error().message);
+      lock.lock();
+      wake_.wait_for(lock, period_, [this] { return stopping_; });
+    }
+  }
+  store::Database& db_;
+  const Clock& clock_;
+  std::chrono::seconds period_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+Status WriteReadyFile(const std::string& path, int port) {
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return Error::Internal("cannot write " + temp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return Error::Internal("cannot write " + path + ": " + ec.message());
+  return OkStatus();
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  // Block the shutdown signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto config = LoadConfigOrReport(options.config_path);
+  if (!config) return 1;
+  ConfigureLogging(config->log);
+  auto db = OpenDatabase(*config, /*require_migrated=*/true);
+  if (!db) return 1;
+
+  SystemClock clock;
+  security::LoginThrottle throttle(security::LoginThrottle::Options{
+      .max_failures = config->security.login_max_failures,
+      .window = std::chrono::seconds(config->security.login_window_seconds)});
+  api::AppContext app{db.get(), &clock, &*config, &throttle};
+  http::Metrics metrics;
+  api::AddGaugeSources(app, metrics);
+  http::Router router = api::BuildRouter(app, metrics);
+
+  http::ServerOptions server_options = http::ServerOptionsFrom(config->server);
+
+  auto server = http::Server::Create(server_options, router, metrics);
+  if (!server.has_value()) {
+    std::cerr << "liaison: cannot listen on " << config->server.host << ":" << config->server.port
+              << ": " << server.error().message << "\n";
+    return 1;
+  }
+
+  notify::Dispatcher dispatcher(*db, clock,
+                                notify::DispatcherOptions{config->mail, config->notify,
+                                                          config->security.secret_key,
+                                                          NewId("srv")});
+  dispatcher.Start();
+  Scheduler scheduler(*db, clock, std::chrono::seconds(config->server.scheduler_interval_seconds));
+  scheduler.Start();
+
+  std::atomic<bool> stopped = false;
+  std::thread signal_thread([&] {
+    timespec tick{0, 200'000'000};
+    while (!stopped) {
+      int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        LogInfo(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                ", shutting down");
+        (*server)->Stop();
+        return;
+      }
+    }
+  });
+
+  int port = (*server)->port();
+  LogInfo("listening on " + config->server.host + ":" + std::to_string(port) +
+          (config->server.tls_certificate.empty() ? " (http)" : " (https)"));
+  if (!options.ready_file.empty()) {
+    auto written = WriteReadyFile(options.ready_file, port);
+    if (!written.has_value()) LogError(written.error().message);
+  }
+  (*server)->Run();
+  stopped = true;
+  signal_thread.join();
+  scheduler.Stop();
+  dispatcher.Stop();
+  LogInfo("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace liaison::cli

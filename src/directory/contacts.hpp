@@ -1,0 +1,186 @@
+// Points of contact: the people and desks of a state's organisations that other states reach, at
+// policy or technical level. Each contact belongs to one organisation (owned by security/) and
+// takes its state from it. Functions are thread-safe; each runs in its own transaction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/countries.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "security/access_policy.hpp"
+#include "security/principal.hpp"
+#include "store/database.hpp"
+
+namespace liaison::directory {
+
+enum class ContactLevel { kPolicy, kTechnical };
+
+// How a contact prefers to be reached.
+enum class Channel { kEmail, kPhone, kLiaison };
+
+// "policy", "technical".
+std::string_view ContactLevelName(ContactLevel level);
+// Parses a ContactLevelName(); nullopt when unknown.
+std::optional<ContactLevel> ParseContactLevel(std::string_view name);
+// "email", "phone", "liaison".
+std::string_view ChannelName(Channel channel);
+// Parses a ChannelName(); nullopt when unknown.
+std::optional<Channel> ParseChannel(std::string_view name);
+
+// Days of the week in the order working hours are stored (Monday first).
+inline constexpr std::array<std::string_view, 7> kWeekdays = {"mon", "tue", "wed", "thu",
+                                                              "fri", "sat", "sun"};
+
+// Per weekday (indexed like kWeekdays) the "HH:MM-HH:MM" intervals in the contact's own time
+// zone, sorted and not overlapping; "24:00" may end an interval.
+using WorkingHours = std::array<std::vector<std::string>, 7>;
+
+// Limits on a contact's fields.
+inline constexpr std::size_t kMaxEmails = 5;
+inline constexpr std::size_t kMaxPhones = 5;
+inline constexpr std::size_t kMaxLanguages = 10;
+inline constexpr std::size_t kMaxIntervalsPerDay = 4;
+inline constexpr std::size_t kMaxOpenPgpKeyBytes = 64 * 1024;
+
+// What a caller supplies to create a contact.
+struct ContactInput {
+  std::string organization_id;
+  ContactLevel level = ContactLevel::kTechnical;
+  std::string name;                    // Required, at most 200 characters.
+  std::string title;                   // At most 200 characters.
+  std::vector<std::string> emails;     // 1..5 addr-specs (RFC 5322 dot-atom local part).
+  std::vector<std::string> phones;     // 0..5 E.164 numbers: "+" and 8-15 digits.
+  std::vector<std::string> languages;  // 1..10 BCP 47 tags, most preferred first.
+  std::string time_zone;               // IANA name, e.g. "Europe/Paris".
+  WorkingHours working_hours;
+  bool available_24_7 = false;
+  std::string openpgp_fingerprint;  // Empty or 40 hex digits (spaces allowed, removed).
+  std::string openpgp_key;          // Empty or an ASCII-armoured public key block, <= 64 KiB.
+  std::vector<Channel> preferred_channels;
+  std::string notes;  // At most 4000 characters.
+};
+
+// A partial update: each field that is set replaces the stored one. The organisation (and so the
+// state) of a contact never changes; delete and create instead.
+struct ContactPatch {
+  std::optional<ContactLevel> level;
+  std::optional<std::string> name;
+  std::optional<std::string> title;
+  std::optional<std::vector<std::string>> emails;
+  std::optional<std::vector<std::string>> phones;
+  std::optional<std::vector<std::string>> languages;
+  std::optional<std::string> time_zone;
+  std::optional<WorkingHours> working_hours;
+  std::optional<bool> available_24_7;
+  std::optional<std::string> openpgp_fingerprint;
+  std::optional<std::string> openpgp_key;
+  std::optional<std::vector<Channel>> preferred_channels;
+  std::optional<std::string> notes;
+};
+
+// A stored point of contact. Fields are normalised: language tags case-normalised, e-mail
+// domains lower-case, the fingerprint upper-case without spaces.
+struct PointOfContact {
+  std::string id;  // "ctc_…"
+  std::string organization_id;
+  std::string organization_name;  // Filled on read from the organisation; not stored.
+  std::string state;  // ISO 3166-1 alpha-2 of the organisation's state; empty for non-state orgs.
+  ContactLevel level = ContactLevel::kTechnical;
+  std::string name;
+  std::string title;
+  std::vector<std::string> emails;
+  std::vector<std::string> phones;
+  std::vector<std::string> languages;
+  std::string time_zone;
+  WorkingHours working_hours;
+  bool available_24_7 = false;
+  std::string openpgp_fingerprint;
+  std::string openpgp_key;
+  std::vector<Channel> preferred_channels;
+  std::string notes;
+  bool stale = false;  // Set when it missed its last two closed reachability campaigns.
+  std::int64_t version = 1;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+// Checks and normalises `input` without touching the database (the organisation is not looked
+// up). Returns invalid_argument naming the field ("emails[1]", "working_hours.mon[0]",
+// "time_zone", "languages[0]", …) with a reason code ("invalid_email", "invalid_interval", …).
+Result<ContactInput> ValidateContactInput(const ContactInput& input);
+
+// Returns `tag` case-normalised ("fr-ca" → "fr-CA", "ZH-HANT-tw" → "zh-Hant-TW") when it is a
+// well-formed BCP 47 tag of the form language[-extlang][-script][-region][-variant…] (RFC 5646
+// section 2.1, without extensions, private use or grandfathered tags); nullopt otherwise.
+std::optional<std::string> NormalizeLanguageTag(std::string_view tag);
+
+// True when `address` is an addr-spec with a dot-atom local part (at most 64 octets) and a
+// domain of at least two LDH labels (at most 253 octets in all).
+bool IsValidEmailAddress(std::string_view address);
+
+// True when `phone` is "+" followed by 8 to 15 digits.
+bool IsValidE164(std::string_view phone);
+
+// The policy resource of `contact`: community audience, owned by its organisation and state.
+security::Resource ContactResource(const PointOfContact& contact);
+
+// The canonical JSON text of `contact` (fixed key order, organization_name left out) that audit
+// entries digest and webhooks carry.
+std::string CanonicalContactJson(const PointOfContact& contact);
+
+// Creates a contact for `input.organization_id` after Authorize(actor, kContactCreate) on the
+// organisation it will belong to. invalid_argument from validation or with field
+// "organization_id" (reason "unknown_organization") when the organisation does not exist;
+// not_found/permission_denied/unauthenticated from the policy. Audited ("contact.create") and
+// announced to the organisation's webhooks ("contact.created") in the same transaction.
+Result<PointOfContact> CreateContact(store::Database& db, const security::Principal& actor,
+                                     const ContactInput& input, TimePoint now);
+
+// The contact `id`; not_found when it does not exist or `actor` may not read it.
+Result<PointOfContact> GetContact(store::Database& db, const security::Principal& actor,
+                                  const std::string& id);
+
+// Applies `patch` when `expected_version` is the stored version, incrementing it. not_found as for
+// GetContact; permission_denied when `actor` may read but not update; failed_precondition with
+// reason "stale_version" when the version moved on; invalid_argument as for CreateContact.
+// Audited ("contact.update") and announced ("contact.updated").
+Result<PointOfContact> UpdateContact(store::Database& db, const security::Principal& actor,
+                                     const std::string& id, const ContactPatch& patch,
+                                     std::int64_t expected_version, TimePoint now);
+
+// Deletes the contact when `expected_version` is current; errors as for UpdateContact. Audited
+// ("contact.delete") and announced ("contact.deleted").
+Status DeleteContact(store::Database& db, const security::Principal& actor, const std::string& id,
+                     std::int64_t expected_version, TimePoint now);
+
+// Which contacts to list. Empty or unset members do not filter.
+struct ContactFilter {
+  std::string state;  // Alpha-2.
+  std::optional<RegionalGroup> regional_group;
+  std::optional<ContactLevel> level;
+  std::string language;  // A tag prefix on subtag boundaries: "fr" matches "fr" and "fr-CA".
+  std::optional<bool> available_24_7;
+  std::optional<security::OrgKind> org_kind;
+  std::string text;      // Case-insensitive substring of name, title, e-mails or organisation name.
+  std::string after_id;  // Cursor: the next_cursor of the previous page.
+  int limit = 100;       // 1..1000; clamped.
+};
+
+// One page of contacts, ordered by id.
+struct ContactPage {
+  std::vector<PointOfContact> contacts;
+  std::string next_cursor;  // Empty on the last page.
+};
+
+// Lists the contacts `actor` may read that match `filter`. Records the actor may not read are
+// left out, never reported.
+Result<ContactPage> ListContacts(store::Database& db, const security::Principal& actor,
+                                 const ContactFilter& filter);
+
+}  // namespace liaison::directory

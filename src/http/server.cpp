@@ -1,0 +1,739 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+
+namespace liaison::http {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+ServerOptions ServerOptionsFrom(const ServerConfig& config) {
+  ServerOptions o;
+  o.host = config.host;
+  o.port = config.port;
+  o.io_threads = config.io_threads;
+  o.worker_threads = config.worker_threads;
+  o.body_limit_bytes = config.body_limit_bytes;
+  o.header_limit_bytes = config.header_limit_bytes;
+  o.request_timeout_seconds = config.request_timeout_seconds;
+  o.idle_timeout_seconds = config.idle_timeout_seconds;
+  o.shutdown_grace_seconds = config.shutdown_grace_seconds;
+  o.tls_certificate = config.tls_certificate;
+  o.tls_private_key = config.tls_private_key;
+  return o;
+}
+
+namespace detail {
+
+namespace {
+
+// How long a closing connection may take to finish TLS shutdown or to have the unread rest of a
+// refused request discarded, and how much of it is discarded before giving up.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::uint64_t kMinLingerBytes = 8u << 20;
+
+bool IsValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+bool IsValidHeaderText(std::string_view s) {
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+bool IEquals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// True for errors of the HTTP parser (malformed or over-limit requests), as opposed to transport
+// errors.
+bool IsParseError(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::need_more).category();
+}
+
+// Headers the server owns: a handler's copies would contradict the framing it computes.
+bool IsFramingHeader(std::string_view name) {
+  return IEquals(name, "Content-Length") || IEquals(name, "Transfer-Encoding") ||
+         IEquals(name, "Connection") || IEquals(name, "Keep-Alive") || IEquals(name, "Upgrade");
+}
+
+}  // namespace
+
+// What the core needs from a connection, whatever its stream type.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection if it is waiting for a request; a request in progress finishes.
+  virtual void CloseIfIdle() = 0;
+  // Closes the connection whatever it is doing.
+  virtual void ForceClose() = 0;
+};
+
+// State shared by the listener and all connections. Members are declared so that destruction
+// joins the workers first, then destroys the I/O objects (and any connection they still hold)
+// while the TLS context and the registry are alive.
+class ServerCore {
+ public:
+  ServerCore(ServerOptions options, const Router& router, Metrics& metrics)
+      : options_(std::move(options)),
+        router_(router),
+        metrics_(metrics),
+        ioc_(options_.io_threads),
+        control_(net::make_strand(ioc_)),
+        acceptor_(control_),
+        grace_timer_(control_),
+        retry_timer_(control_),
+        workers_(static_cast<std::size_t>(options_.worker_threads)) {}
+
+  Status SetUpTls();
+  Status Listen();
+  void Run();
+  void Stop();
+
+  std::uint64_t Register(std::weak_ptr<SessionBase> session);
+  void Unregister(std::uint64_t id);
+
+  const ServerOptions& options() const { return options_; }
+  const Router& router() const { return router_; }
+  Metrics& metrics() { return metrics_; }
+  bool stopping() const { return stopping_.load(); }
+  net::io_context& ioc() { return ioc_; }
+  net::thread_pool& workers() { return workers_; }
+  int port() const { return port_; }
+  bool tls() const { return ssl_ctx_.has_value(); }
+
+ private:
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void DoStop();
+  std::vector<std::shared_ptr<SessionBase>> Snapshot();
+
+  ServerOptions options_;
+  const Router& router_;
+  Metrics& metrics_;
+  int port_ = 0;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> running_{false};
+  std::mutex sessions_mu_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions_;  // By sessions_mu_.
+  std::uint64_t next_session_id_ = 0;                                       // By sessions_mu_.
+  std::optional<ssl::context> ssl_ctx_;
+  net::io_context ioc_;
+  net::strand<net::io_context::executor_type> control_;  // Acceptor, timers and stopping.
+  tcp::acceptor acceptor_;
+  net::steady_timer grace_timer_;
+  net::steady_timer retry_timer_;
+  net::thread_pool workers_;
+};
+
+// One HTTP/1.1 connection over `Stream` (beast::tcp_stream or its TLS wrapper). All its methods
+// run on the connection's strand, except the handler, which runs on the worker pool with its own
+// copy of the request.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... Args>
+  Session(ServerCore& core, std::string remote, Args&&... stream_args)
+      : core_(core),
+        stream_(std::forward<Args>(stream_args)...),
+        remote_(std::move(remote)),
+        executor_(stream_.get_executor()) {}
+
+  ~Session() override { core_.Unregister(id_); }
+
+  void Start(std::uint64_t id) {
+    id_ = id;
+    net::dispatch(executor_, [self = this->shared_from_this()] { self->Begin(); });
+  }
+
+  void CloseIfIdle() override {
+    net::post(executor_, [self = this->shared_from_this()] {
+      if (self->phase_ == Phase::kWaiting) self->Lowest().close();
+    });
+  }
+
+  void ForceClose() override {
+    net::post(executor_, [self = this->shared_from_this()] { self->Lowest().close(); });
+  }
+
+ private:
+  enum class Phase { kWaiting, kReading, kHandling, kWriting, kClosing };
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  std::chrono::seconds Seconds(int s) const { return std::chrono::seconds(s); }
+
+  void Begin() {
+    if constexpr (kTls) {
+      Lowest().expires_after(Seconds(core_.options().request_timeout_seconds));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->ReadHeader();
+                              });
+    } else {
+      ReadHeader();
+    }
+  }
+
+  void ReadHeader() {
+    phase_ = Phase::kWaiting;
+    if (core_.stopping()) {
+      Close();
+      return;
+    }
+    parser_.emplace();
+    const ServerOptions& o = core_.options();
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::int64_t>(o.header_limit_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser_->body_limit(static_cast<std::uint64_t>(o.body_limit_bytes));
+    // The first request must come within the request timeout; later ones within the idle one.
+    Lowest().expires_after(
+        Seconds(served_ == 0 ? o.request_timeout_seconds : o.idle_timeout_seconds));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    phase_ = Phase::kReading;
+    Lowest().expires_after(Seconds(core_.options().request_timeout_seconds));
+    auto& msg = parser_->get();
+    auto expect = msg.find(bhttp::field::expect);
+    if (expect != msg.end() && IEquals(expect->value(), "100-continue") && !parser_->is_done()) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                       msg.version());
+      bhttp::async_write(
+          stream_, *cont,
+          [self = this->shared_from_this(), cont](beast::error_code ec, std::size_t) {
+            if (ec) return self->Close();
+            self->ReadBody();
+          });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->OnReadError(ec);
+                        self->OnRequest();
+                      });
+  }
+
+  // Answers what can be answered about a request that could not be read, then closes.
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || !IsParseError(ec)) {
+      // A clean close, a timeout (the stream is closed already), a stop, or a transport error.
+      if (ec != net::error::operation_aborted && ec != beast::error::timeout) Close();
+      return;
+    }
+    int status = 400;
+    Error error = Error::InvalidArgument("malformed HTTP request", {}, "malformed_request");
+    if (ec == bhttp::error::body_limit) {
+      status = 413;
+      error = Error::InvalidArgument(
+          "the request body exceeds " + std::to_string(core_.options().body_limit_bytes) + " bytes",
+          {}, "body_too_large");
+    } else if (ec == bhttp::error::header_limit) {
+      status = 431;
+      error =
+          Error::ResourceExhausted("the request header fields exceed " +
+                                   std::to_string(core_.options().header_limit_bytes) + " bytes");
+      error.reason = "headers_too_large";
+    } else if (ec == bhttp::error::partial_message) {
+      Close();  // The client went away mid-request; there is no one to answer.
+      return;
+    }
+    BeginRequest();
+    version_ = 11;
+    head_ = false;
+    if (parser_ && parser_->is_header_done()) {
+      const auto& msg = parser_->get();
+      method_ = std::string(msg.method_string());
+      log_path_ = std::string(msg.target().substr(0, msg.target().find('?')));
+      head_ = msg.method() == bhttp::verb::head;
+      auto rid = msg.find("X-Request-Id");
+      if (rid != msg.end() && IsValidRequestId(rid->value())) request_id_ = rid->value();
+    }
+    linger_ = true;
+    Write(ProblemResponse(status, error, request_id_), /*close=*/true);
+  }
+
+  void BeginRequest() {
+    phase_ = Phase::kHandling;
+    ++served_;
+    start_ = std::chrono::steady_clock::now();
+    core_.metrics().RequestStarted();
+    request_id_ = RandomHex(8);
+    method_ = "-";
+    log_path_ = "-";
+    route_ = "unmatched";
+  }
+
+  void OnRequest() {
+    BeginRequest();
+    bhttp::request<bhttp::string_body> msg = parser_->release();
+    parser_.reset();
+    version_ = msg.version();
+    keep_alive_ = msg.keep_alive();
+    head_ = msg.method() == bhttp::verb::head;
+
+    Request request;
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    request.remote_address = remote_;
+    for (const auto& field : msg) {
+      request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+    }
+    if (auto rid = request.Header("X-Request-Id"); rid && IsValidRequestId(*rid)) {
+      request_id_ = *rid;
+    }
+    request.request_id = request_id_;
+    method_ = request.method;
+    log_path_ = request.target.substr(0, request.target.find('?'));
+
+    auto url = boost::urls::parse_origin_form(request.target);
+    if (!url) {
+      return Write(ProblemResponse(Error::InvalidArgument("the request target is not a valid path",
+                                                          {}, "invalid_target"),
+                                   request_id_),
+                   false);
+    }
+    request.path = url->path();
+    if (request.path.find('\0') != std::string::npos) {
+      return Write(ProblemResponse(Error::InvalidArgument("the path contains a NUL character", {},
+                                                          "invalid_target"),
+                                   request_id_),
+                   false);
+    }
+    for (auto param : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
+      request.query.emplace(param.key, param.has_value ? param.value : std::string());
+    }
+    request.body = std::move(msg.body());
+
+    Router::Match match = core_.router().Find(request.method, request.path);
+    const Handler* handler = match.handler;
+    if (handler != nullptr) {
+      request.route = match.route;
+      request.path_params = std::move(match.params);
+    } else if (match.path_known) {
+      std::string allow;
+      for (const std::string& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      Response r = ProblemResponse(
+          405,
+          Error::InvalidArgument("method " + request.method + " is not allowed here", {},
+                                 "method_not_allowed"),
+          request_id_);
+      r.SetHeader("Allow", allow);
+      return Write(std::move(r), false);
+    } else {
+      handler = core_.router().fallback();
+      if (handler == nullptr) {
+        return Write(ProblemResponse(Error::NotFound("no such resource"), request_id_), false);
+      }
+    }
+
+    net::post(core_.workers(), [self = this->shared_from_this(), handler,
+                                request = std::move(request),
+                                work = net::make_work_guard(core_.ioc())]() mutable {
+      Response response = RunHandler(*handler, request);
+      net::post(self->executor_,
+                [self, response = std::move(response), route = std::move(request.route)]() mutable {
+                  if (!route.empty()) self->route_ = std::move(route);
+                  self->Write(std::move(response), false);
+                });
+    });
+  }
+
+  static Response RunHandler(const Handler& handler, Request& request) {
+    try {
+      return handler(request);
+    } catch (const std::exception& e) {
+      LogError("handler failed for request " + request.request_id + ": " + e.what());
+    } catch (...) {
+      LogError("handler failed for request " + request.request_id +
+               " with a non-standard exception");
+    }
+    return ProblemResponse(Error::Internal("handler threw"), request.request_id);
+  }
+
+  void Write(Response response, bool close) {
+    phase_ = Phase::kWriting;
+    keep_alive_ = keep_alive_ && !close && !core_.stopping();
+    if (response.status < 100 || response.status > 599) {
+      LogError("handler returned invalid status " + std::to_string(response.status) +
+               " for request " + request_id_);
+      response = ProblemResponse(Error::Internal("invalid status"), request_id_);
+    }
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(version_);
+    res->result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers) {
+      if (name.empty() || IsFramingHeader(name) || !IsValidHeaderText(name) ||
+          !IsValidHeaderText(value)) {
+        continue;
+      }
+      res->insert(name, value);
+    }
+    auto set_default = [&](bhttp::field f, std::string_view v) {
+      if (res->find(f) == res->end()) res->set(f, v);
+    };
+    set_default(bhttp::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("Referrer-Policy", "no-referrer");
+    res->set("X-Frame-Options", "DENY");
+    res->set("X-Request-Id", request_id_);
+    status_ = response.status;
+    bytes_ = 0;
+    bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+    if (bodiless) {
+      // No body and no Content-Length.
+    } else if (head_) {
+      res->content_length(response.body.size());
+    } else {
+      bytes_ = response.body.size();
+      res->body() = std::move(response.body);
+      res->prepare_payload();
+    }
+    res->keep_alive(keep_alive_);
+    // Recorded when the response is complete and before any byte of it leaves, so that whoever
+    // reads the response also sees it counted.
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    core_.metrics().RequestFinished(route_, method_, status_, seconds);
+    LogAccess(seconds);
+    Lowest().expires_after(Seconds(core_.options().request_timeout_seconds));
+    bhttp::async_write(stream_, *res,
+                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                         self->OnWrite(ec);
+                       });
+  }
+
+  void OnWrite(beast::error_code ec) {
+    if (ec || !keep_alive_) return Close();
+    ReadHeader();
+  }
+
+  void LogAccess(double seconds) {
+    if (json_messages()) {
+      boost::json::object event;
+      event["type"] = "access";
+      event["request_id"] = request_id_;
+      event["method"] = method_;
+      event["path"] = log_path_;
+      event["route"] = route_;
+      event["status"] = status_;
+      event["bytes"] = bytes_;
+      event["duration_ms"] = std::round(seconds * 1e6) / 1e3;
+      event["remote"] = remote_;
+      spdlog::info("{}", boost::json::serialize(event));
+    } else {
+      spdlog::info("access {} {} {} {} {} {}B {:.3f}ms {}", request_id_, method_, log_path_, route_,
+                   status_, bytes_, seconds * 1e3, remote_);
+    }
+  }
+
+  // Ends the connection. After refusing a request whose rest was not read, the unread bytes are
+  // discarded for a while first: closing with unread data would reset the connection and could
+  // destroy the response before the client reads it.
+  void Close() {
+    phase_ = Phase::kClosing;
+    if constexpr (kTls) {
+      Lowest().expires_after(kLingerTime);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Lowest().close(); });
+    } else {
+      beast::error_code ec;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (!linger_ || ec) {
+        Lowest().close();
+        return;
+      }
+      Lowest().expires_after(kLingerTime);
+      discard_.resize(16 << 10);
+      Discard();
+    }
+  }
+
+  void Discard() {
+    Lowest().async_read_some(net::buffer(discard_), [self = this->shared_from_this()](
+                                                        beast::error_code ec, std::size_t n) {
+      self->discarded_ += n;
+      std::uint64_t limit = std::max<std::uint64_t>(
+          kMinLingerBytes, 2 * static_cast<std::uint64_t>(self->core_.options().body_limit_bytes));
+      if (ec || self->discarded_ > limit) return self->Lowest().close();
+      self->Discard();
+    });
+  }
+
+  ServerCore& core_;
+  Stream stream_;
+  std::string remote_;
+  net::any_io_executor executor_;
+  std::uint64_t id_ = 0;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Phase phase_ = Phase::kWaiting;
+  std::uint64_t served_ = 0;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool linger_ = false;
+  unsigned version_ = 11;
+  // The request being answered, for metrics and the access log.
+  std::chrono::steady_clock::time_point start_;
+  std::string request_id_;
+  std::string method_;
+  std::string log_path_;
+  std::string route_;
+  int status_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::vector<char> discard_;
+  std::uint64_t discarded_ = 0;
+};
+
+Status ServerCore::SetUpTls() {
+  if (options_.tls_certificate.empty() && options_.tls_private_key.empty()) return OkStatus();
+  if (options_.tls_certificate.empty() || options_.tls_private_key.empty()) {
+    return Error::InvalidArgument(
+        "TLS needs both a certificate and a private key",
+        options_.tls_certificate.empty() ? "server.tls_certificate" : "server.tls_private_key");
+  }
+  ssl_ctx_.emplace(ssl::context::tls_server);
+  ssl_ctx_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use);
+  beast::error_code ec;
+  ssl_ctx_->use_certificate_chain_file(options_.tls_certificate, ec);
+  if (ec) {
+    return Error::InvalidArgument(
+        "cannot load TLS certificate " + options_.tls_certificate + ": " + ec.message(),
+        "server.tls_certificate");
+  }
+  ssl_ctx_->use_private_key_file(options_.tls_private_key, ssl::context::pem, ec);
+  if (ec) {
+    return Error::InvalidArgument(
+        "cannot load TLS private key " + options_.tls_private_key + ": " + ec.message(),
+        "server.tls_private_key");
+  }
+  return OkStatus();
+}
+
+Status ServerCore::Listen() {
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = net::ip::make_address(options_.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, static_cast<unsigned short>(options_.port));
+  } else {
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+    if (ec || results.empty()) {
+      return Error::Unavailable("cannot resolve listen host " + options_.host + ": " +
+                                ec.message());
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  auto fail = [&](const char* what) -> Status {
+    return Error::Unavailable(std::string("cannot ") + what + " " + options_.host + ":" +
+                              std::to_string(options_.port) + ": " + ec.message());
+  };
+  if (acceptor_.open(endpoint.protocol(), ec); ec) return fail("open a socket for");
+  if (acceptor_.set_option(net::socket_base::reuse_address(true), ec); ec) return fail("configure");
+  if (acceptor_.bind(endpoint, ec); ec) return fail("bind");
+  if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) return fail("listen on");
+  port_ = acceptor_.local_endpoint(ec).port();
+  net::post(control_, [this] { DoAccept(); });
+  return OkStatus();
+}
+
+void ServerCore::DoAccept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping_ || ec == net::error::operation_aborted) return;
+  if (ec) {
+    // Usually out of file descriptors: pause rather than spin.
+    LogWarn("accept failed: " + ec.message());
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping_) DoAccept();
+    });
+    return;
+  }
+  beast::error_code remote_ec;
+  std::string remote = socket.remote_endpoint(remote_ec).address().to_string();
+  socket.set_option(tcp::no_delay(true), remote_ec);
+  if (ssl_ctx_) {
+    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+    auto session = std::make_shared<Session<TlsStream>>(*this, std::move(remote), std::move(socket),
+                                                        *ssl_ctx_);
+    session->Start(Register(session));
+  } else {
+    auto session =
+        std::make_shared<Session<beast::tcp_stream>>(*this, std::move(remote), std::move(socket));
+    session->Start(Register(session));
+  }
+  DoAccept();
+}
+
+std::uint64_t ServerCore::Register(std::weak_ptr<SessionBase> session) {
+  std::lock_guard lock(sessions_mu_);
+  std::uint64_t id = ++next_session_id_;
+  sessions_.emplace(id, std::move(session));
+  return id;
+}
+
+void ServerCore::Unregister(std::uint64_t id) {
+  bool drained = false;
+  {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(id);
+    drained = sessions_.empty() && stopping_;
+  }
+  // The last connection of a stopping server is gone: the grace timer must not hold Run().
+  if (drained && running_) net::post(control_, [this] { grace_timer_.cancel(); });
+}
+
+std::vector<std::shared_ptr<SessionBase>> ServerCore::Snapshot() {
+  std::vector<std::shared_ptr<SessionBase>> out;
+  std::lock_guard lock(sessions_mu_);
+  for (auto& [id, weak] : sessions_) {
+    if (auto session = weak.lock()) out.push_back(std::move(session));
+  }
+  return out;
+}
+
+void ServerCore::Run() {
+  running_ = true;
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (std::thread& t : threads) t.join();
+  workers_.join();
+  running_ = false;
+}
+
+void ServerCore::Stop() {
+  if (stop_requested_.exchange(true)) return;
+  net::post(control_, [this] { DoStop(); });
+}
+
+void ServerCore::DoStop() {
+  {
+    std::lock_guard lock(sessions_mu_);
+    stopping_ = true;
+  }
+  beast::error_code ec;
+  acceptor_.close(ec);
+  retry_timer_.cancel();
+  std::vector<std::shared_ptr<SessionBase>> sessions = Snapshot();
+  if (sessions.empty()) return;
+  for (const auto& session : sessions) session->CloseIfIdle();
+  sessions.clear();
+  grace_timer_.expires_after(std::chrono::seconds(options_.shutdown_grace_seconds));
+  grace_timer_.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec) return;
+    std::vector<std::shared_ptr<SessionBase>> remaining = Snapshot();
+    if (!remaining.empty()) {
+      LogWarn("closing " + std::to_string(remaining.size()) +
+              " connections still busy after the shutdown grace period");
+    }
+    for (const auto& session : remaining) session->ForceClose();
+  });
+}
+
+}  // namespace detail
+
+Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, const Router& router,
+                                               Metrics& metrics) {
+  if (options.port < 0 || options.port > 65535) {
+    return Error::InvalidArgument("port must be within 0..65535", "server.port");
+  }
+  if (options.io_threads < 1) {
+    return Error::InvalidArgument("io_threads must be at least 1", "server.io_threads");
+  }
+  if (options.worker_threads < 1) {
+    return Error::InvalidArgument("worker_threads must be at least 1", "server.worker_threads");
+  }
+  if (options.body_limit_bytes < 0) {
+    return Error::InvalidArgument("body_limit_bytes must not be negative",
+                                  "server.body_limit_bytes");
+  }
+  if (options.header_limit_bytes < 1) {
+    return Error::InvalidArgument("header_limit_bytes must be positive",
+                                  "server.header_limit_bytes");
+  }
+  if (options.request_timeout_seconds < 1 || options.idle_timeout_seconds < 1) {
+    return Error::InvalidArgument("timeouts must be at least one second",
+                                  options.request_timeout_seconds < 1
+                                      ? "server.request_timeout_seconds"
+                                      : "server.idle_timeout_seconds");
+  }
+  if (options.shutdown_grace_seconds < 0) {
+    return Error::InvalidArgument("shutdown_grace_seconds must not be negative",
+                                  "server.shutdown_grace_seconds");
+  }
+  auto core = std::make_unique<detail::ServerCore>(std::move(options), router, metrics);
+  RETURN_IF_ERROR(core->SetUpTls());
+  RETURN_IF_ERROR(core->Listen());
+  return std::unique_ptr<Server>(new Server(std::move(core)));
+}
+
+Server::Server(std::unique_ptr<detail::ServerCore> core) : core_(std::move(core)) {}
+
+Server::~Server() = default;
+
+int Server::port() const { return core_->port(); }
+
+bool Server::tls() const { return core_->tls(); }
+
+void Server::Run() { core_->Run(); }
+
+void Server::Stop() { core_->Stop(); }
+
+}  // namespace liaison::http

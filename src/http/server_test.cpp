@@ -1,0 +1,511 @@
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+
+namespace liaison::http {
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using ClientResponse = bhttp::response<bhttp::string_body>;
+
+// A blocking HTTP/1.1 client over one connection.
+class Client {
+ public:
+  explicit Client(int port) : socket_(ioc_) {
+    socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  }
+
+  void SendRaw(const std::string& bytes) { net::write(socket_, net::buffer(bytes)); }
+
+  void Send(bhttp::verb method, const std::string& target, std::string body = {},
+            std::vector<std::pair<std::string, std::string>> headers = {}) {
+    bhttp::request<bhttp::string_body> req(method, target, 11);
+    req.set(bhttp::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    bhttp::write(socket_, req);
+  }
+
+  ClientResponse Read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(16 << 20);
+    parser.skip(head);
+    bhttp::read(socket_, buffer_, parser);
+    return parser.release();
+  }
+
+  // Reads until the server ends the connection; returns the error that ended the read.
+  beast::error_code ReadUntilClosed() {
+    beast::error_code ec;
+    ClientResponse res;
+    bhttp::read(socket_, buffer_, res, ec);
+    return ec;
+  }
+
+  ClientResponse Get(const std::string& target,
+                     std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Send(bhttp::verb::get, target, {}, std::move(headers));
+    return Read();
+  }
+
+ private:
+  net::io_context ioc_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+boost::json::object ParseProblem(const ClientResponse& res) {
+  EXPECT_EQ(res[bhttp::field::content_type], "application/problem+json");
+  return boost::json::parse(res.body()).as_object();
+}
+
+// Runs a Server on 127.0.0.1, port 0, on its own thread.
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() {
+    options_.host = "127.0.0.1";
+    options_.port = 0;
+    options_.io_threads = 1;
+    options_.worker_threads = 2;
+    options_.shutdown_grace_seconds = 10;
+    router_.Add("GET", "/hello", [](Request&) { return Response::Text(200, "hello"); });
+  }
+
+  ~ServerTest() override { StopAndJoin(); }
+
+  void Start() {
+    auto server = Server::Create(options_, router_, metrics_);
+    ASSERT_TRUE(server.has_value()) << server.error().message;
+    server_ = std::move(server).value();
+    run_thread_ = std::thread([this] { server_->Run(); });
+  }
+
+  void StopAndJoin() {
+    if (server_) server_->Stop();
+    if (run_thread_.joinable()) run_thread_.join();
+  }
+
+  int port() const { return server_->port(); }
+
+  ServerOptions options_;
+  Router router_;
+  Metrics metrics_;
+  std::unique_ptr<Server> server_;
+  std::thread run_thread_;
+};
+
+TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+  Start();
+  Client client(port());
+  ClientResponse first = client.Get("/hello");
+  EXPECT_EQ(first.result_int(), 200);
+  EXPECT_EQ(first.body(), "hello");
+  EXPECT_TRUE(first.keep_alive());
+  ClientResponse second = client.Get("/hello");
+  EXPECT_EQ(second.result_int(), 200);
+  EXPECT_EQ(second.body(), "hello");
+}
+
+TEST_F(ServerTest, AddsSecurityHeadersToEveryResponse) {
+  router_.Add("GET", "/cached", [](Request&) {
+    return Response::Text(200, "x").SetHeader("Cache-Control", "max-age=60");
+  });
+  Start();
+  Client client(port());
+  for (const char* target : {"/hello", "/missing"}) {
+    ClientResponse res = client.Get(target);
+    EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
+    EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
+    EXPECT_EQ(res["X-Frame-Options"], "DENY");
+    EXPECT_EQ(res["Cache-Control"], "no-store");
+  }
+  EXPECT_EQ(client.Get("/cached")["Cache-Control"], "max-age=60");
+}
+
+TEST_F(ServerTest, RejectsABodyOverTheLimitWith413) {
+  options_.body_limit_bytes = 1 << 20;
+  bool called = false;
+  router_.Add("POST", "/upload", [&](Request&) {
+    called = true;
+    return Response::Text(200, "ok");
+  });
+  Start();
+  Client client(port());
+  client.Send(bhttp::verb::post, "/upload", std::string(2 << 20, 'x'));
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 413);
+  EXPECT_FALSE(res.keep_alive());
+  boost::json::object problem = ParseProblem(res);
+  EXPECT_EQ(problem.at("reason"), "body_too_large");
+  EXPECT_EQ(problem.at("status"), 413);
+  EXPECT_FALSE(called);
+}
+
+TEST_F(ServerTest, AcceptsABodyWithinTheLimit) {
+  options_.body_limit_bytes = 1 << 20;
+  router_.Add("POST", "/upload",
+              [](Request& r) { return Response::Text(200, std::to_string(r.body.size())); });
+  Start();
+  Client client(port());
+  client.Send(bhttp::verb::post, "/upload", std::string(1 << 19, 'x'));
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), std::to_string(1 << 19));
+}
+
+TEST_F(ServerTest, RejectsOversizedHeadersWith431) {
+  options_.header_limit_bytes = 8 << 10;
+  Start();
+  Client client(port());
+  client.Send(bhttp::verb::get, "/hello", {}, {{"X-Padding", std::string(16 << 10, 'a')}});
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 431);
+  EXPECT_EQ(ParseProblem(res).at("reason"), "headers_too_large");
+}
+
+TEST_F(ServerTest, AnswersMalformedRequestsWith400AndCloses) {
+  Start();
+  Client client(port());
+  client.SendRaw("GET /hello HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 400);
+  EXPECT_EQ(ParseProblem(res).at("reason"), "malformed_request");
+  EXPECT_TRUE(client.ReadUntilClosed());
+}
+
+TEST_F(ServerTest, StopLetsARequestInFlightFinishAndThenRefusesConnections) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  router_.Add("GET", "/slow", [&](Request&) {
+    entered.set_value();
+    released.wait();
+    return Response::Text(200, "done");
+  });
+  Start();
+  Client client(port());
+  Client idle(port());
+  EXPECT_EQ(idle.Get("/hello").result_int(), 200);
+  client.Send(bhttp::verb::get, "/slow");
+  entered.get_future().wait();
+  server_->Stop();
+  // The idle keep-alive connection is closed by Stop() while the slow request is still running.
+  EXPECT_TRUE(idle.ReadUntilClosed());
+  release.set_value();
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "done");
+  EXPECT_FALSE(res.keep_alive());
+  run_thread_.join();
+
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  beast::error_code ec;
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()), ec);
+  EXPECT_EQ(ec, net::error::connection_refused);
+}
+
+TEST_F(ServerTest, AnswersAThrowingHandlerWith500AndKeepsServing) {
+  router_.Add("GET", "/boom",
+              [](Request&) -> Response { throw std::runtime_error("secret detail"); });
+  Start();
+  Client client(port());
+  ClientResponse res = client.Get("/boom");
+  EXPECT_EQ(res.result_int(), 500);
+  boost::json::object problem = ParseProblem(res);
+  EXPECT_EQ(problem.at("code"), "internal");
+  EXPECT_EQ(res.body().find("secret"), std::string::npos);
+  EXPECT_EQ(client.Get("/hello").result_int(), 200);
+  EXPECT_EQ(Client(port()).Get("/hello").result_int(), 200);
+}
+
+TEST_F(ServerTest, ClosesAnIdleKeepAliveConnectionAfterTheIdleTimeout) {
+  options_.idle_timeout_seconds = 1;
+  Start();
+  Client client(port());
+  EXPECT_EQ(client.Get("/hello").result_int(), 200);
+  // Blocks until the server closes the connection: about one second.
+  EXPECT_EQ(client.ReadUntilClosed(), bhttp::error::end_of_stream);
+}
+
+TEST_F(ServerTest, RunsHandlersOffTheIoThread) {
+  std::thread::id handler_thread;
+  router_.Add("GET", "/thread", [&](Request&) {
+    handler_thread = std::this_thread::get_id();
+    return Response::Text(200, "");
+  });
+  Start();
+  EXPECT_EQ(Client(port()).Get("/thread").result_int(), 200);
+  EXPECT_NE(handler_thread, std::thread::id());
+  EXPECT_NE(handler_thread, run_thread_.get_id());
+}
+
+TEST_F(ServerTest, DecodesThePathAndParsesTheQuery) {
+  router_.Add("GET", "/items/{id}", [](Request& r) {
+    boost::json::object out;
+    out["path"] = r.path;
+    out["target"] = r.target;
+    out["id"] = r.path_params.at("id");
+    out["route"] = r.route;
+    boost::json::array ys;
+    auto [begin, end] = r.query.equal_range("y");
+    for (auto it = begin; it != end; ++it) ys.emplace_back(it->second);
+    out["y"] = ys;
+    out["z"] = r.Query("z").value_or("-");
+    out["flag"] = r.Query("flag").value_or("-");
+    return Response::Json(200, boost::json::serialize(out));
+  });
+  Start();
+  Client client(port());
+  ClientResponse res = client.Get("/items/a%20b%C3%A9?y=hello+world&y=2&z=%26%3D&flag");
+  ASSERT_EQ(res.result_int(), 200);
+  boost::json::object out = boost::json::parse(res.body()).as_object();
+  EXPECT_EQ(out.at("path"), "/items/a b\xC3\xA9");
+  EXPECT_EQ(out.at("id"), "a b\xC3\xA9");
+  EXPECT_EQ(out.at("route"), "/items/{id}");
+  EXPECT_EQ(out.at("target"), "/items/a%20b%C3%A9?y=hello+world&y=2&z=%26%3D&flag");
+  EXPECT_EQ(out.at("y"), (boost::json::array{"hello world", "2"}));
+  EXPECT_EQ(out.at("z"), "&=");
+  EXPECT_EQ(out.at("flag"), "");
+}
+
+TEST_F(ServerTest, RejectsInvalidPercentEncodingAndNul) {
+  Start();
+  Client client(port());
+  ClientResponse bad = client.Get("/items/%zz");
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_EQ(ParseProblem(bad).at("reason"), "invalid_target");
+  ClientResponse nul = client.Get("/items/a%00b");
+  EXPECT_EQ(nul.result_int(), 400);
+  EXPECT_EQ(ParseProblem(nul).at("reason"), "invalid_target");
+}
+
+TEST_F(ServerTest, AnswersUnknownPathsWith404AndWrongMethodsWith405) {
+  router_.Add("PUT", "/hello", [](Request&) { return Response::Text(200, ""); });
+  Start();
+  Client client(port());
+  ClientResponse missing = client.Get("/nowhere");
+  EXPECT_EQ(missing.result_int(), 404);
+  EXPECT_EQ(ParseProblem(missing).at("code"), "not_found");
+  client.Send(bhttp::verb::delete_, "/hello");
+  ClientResponse wrong = client.Read();
+  EXPECT_EQ(wrong.result_int(), 405);
+  EXPECT_EQ(wrong[bhttp::field::allow], "GET, HEAD, PUT");
+  EXPECT_EQ(ParseProblem(wrong).at("reason"), "method_not_allowed");
+}
+
+TEST_F(ServerTest, HandsUnmatchedPathsToTheFallback) {
+  router_.SetFallback([](Request& r) { return Response::Text(200, "fallback " + r.path); });
+  Start();
+  ClientResponse res = Client(port()).Get("/app/page");
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "fallback /app/page");
+}
+
+TEST_F(ServerTest, AnswersHeadLikeGetWithoutABody) {
+  Start();
+  Client client(port());
+  client.Send(bhttp::verb::head, "/hello");
+  ClientResponse res = client.Read(/*head=*/true);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res[bhttp::field::content_length], "5");
+  EXPECT_TRUE(res.body().empty());
+  EXPECT_EQ(client.Get("/hello").body(), "hello");  // The connection is still in step.
+}
+
+TEST_F(ServerTest, EchoesAValidRequestIdAndReplacesAnInvalidOne) {
+  std::string seen;
+  router_.Add("GET", "/id", [&](Request& r) {
+    seen = r.request_id;
+    return Response::Text(200, "");
+  });
+  Start();
+  Client client(port());
+  ClientResponse echoed = client.Get("/id", {{"X-Request-Id", "abc-123_X.y"}});
+  EXPECT_EQ(echoed["X-Request-Id"], "abc-123_X.y");
+  EXPECT_EQ(seen, "abc-123_X.y");
+  ClientResponse replaced = client.Get("/id", {{"X-Request-Id", "has space<script>"}});
+  EXPECT_EQ(replaced["X-Request-Id"].size(), 16u);
+  EXPECT_EQ(seen, replaced["X-Request-Id"]);
+  EXPECT_EQ(client.Get("/id", {{"X-Request-Id", std::string(65, 'a')}})["X-Request-Id"].size(),
+            16u);
+  EXPECT_EQ(client.Get("/id")["X-Request-Id"].size(), 16u);
+  EXPECT_EQ(client.Get("/nowhere")["X-Request-Id"].size(), 16u);
+}
+
+TEST_F(ServerTest, RecordsEveryRequestInTheMetrics) {
+  router_.Add("GET", "/items/{id}", [](Request&) { return Response::Text(200, ""); });
+  Start();
+  Client client(port());
+  client.Get("/items/1");
+  client.Get("/items/2");
+  client.Get("/nowhere");
+  std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(
+      text.find(
+          "liaison_http_requests_total{route=\"/items/{id}\",method=\"GET\",status=\"200\"} 2"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("liaison_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(metrics_.in_flight(), 0);
+}
+
+TEST_F(ServerTest, ReportsABusyPortAsUnavailable) {
+  Start();
+  ServerOptions again = options_;
+  again.port = port();
+  auto second = Server::Create(again, router_, metrics_);
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(ServerOptions, RejectsInvalidValues) {
+  Router router;
+  Metrics metrics;
+  ServerOptions options;
+  options.port = 0;
+  options.worker_threads = 0;
+  auto server = Server::Create(options, router, metrics);
+  ASSERT_FALSE(server.has_value());
+  EXPECT_EQ(server.error().field, "server.worker_threads");
+  options.worker_threads = 1;
+  options.tls_certificate = "/nonexistent/cert.pem";
+  server = Server::Create(options, router, metrics);
+  ASSERT_FALSE(server.has_value());
+  EXPECT_EQ(server.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ServerTest, ServesConcurrentConnectionsWithSeveralIoThreads) {
+  options_.io_threads = 2;
+  Start();
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      Client client(port());
+      for (int j = 0; j < 5; ++j) {
+        if (client.Get("/hello").body() == "hello") ++ok;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 20);
+}
+
+TEST_F(ServerTest, AnswersExpectContinueBeforeTheBody) {
+  router_.Add("POST", "/echo", [](Request& r) { return Response::Text(200, r.body); });
+  Start();
+  Client client(port());
+  client.SendRaw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(client.Read().result_int(), 100);
+  client.SendRaw("ping");
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "ping");
+}
+
+TEST_F(ServerTest, WritesOneJsonAccessLogLinePerRequestWithoutQueryOrHeaders) {
+  auto previous = spdlog::default_logger();
+  std::ostringstream lines;
+  auto logger = std::make_shared<spdlog::logger>(
+      "access_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+  logger->set_pattern("%v");
+  spdlog::set_default_logger(logger);
+  json_messages() = true;
+  router_.Add("GET", "/items/{id}", [](Request&) { return Response::Text(201, "abc"); });
+  Start();
+  ClientResponse res =
+      Client(port()).Get("/items/7?token=secret",
+                         {{"Authorization", "Bearer hidden"}, {"X-Request-Id", "log-test-1"}});
+  EXPECT_EQ(res.result_int(), 201);
+  StopAndJoin();
+  json_messages() = false;
+  spdlog::set_default_logger(previous);
+
+  std::string text = lines.str();
+  EXPECT_EQ(text.find("secret"), std::string::npos);
+  EXPECT_EQ(text.find("hidden"), std::string::npos);
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  boost::json::object event = boost::json::parse(text).as_object();
+  EXPECT_EQ(event.at("type"), "access");
+  EXPECT_EQ(event.at("request_id"), "log-test-1");
+  EXPECT_EQ(event.at("method"), "GET");
+  EXPECT_EQ(event.at("path"), "/items/7");
+  EXPECT_EQ(event.at("route"), "/items/{id}");
+  EXPECT_EQ(event.at("status"), 201);
+  EXPECT_EQ(event.at("bytes"), 3u);
+  EXPECT_TRUE(event.at("duration_ms").is_double());
+  EXPECT_EQ(event.at("remote"), "127.0.0.1");
+}
+
+TEST_F(ServerTest, ServesHttpsWithTheConfiguredCertificate) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("liaison_tls_" + RandomHex(8));
+  fs::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string();
+  std::string key = (dir / "key.pem").string();
+  std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+      "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  options_.tls_certificate = cert;
+  options_.tls_private_key = key;
+  Start();
+  EXPECT_TRUE(server_->tls());
+
+  net::io_context ioc;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(cert);
+  ctx.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  beast::get_lowest_layer(stream).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+  stream.handshake(ssl::stream_base::client);
+  bhttp::request<bhttp::string_body> req(bhttp::verb::get, "/hello", 11);
+  req.set(bhttp::field::host, "localhost");
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  ClientResponse res;
+  bhttp::read(stream, buffer, res);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "hello");
+  beast::error_code ec;
+  stream.shutdown(ec);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace liaison::http

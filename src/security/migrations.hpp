@@ -1,0 +1,14 @@
+// The security module's schema: organisations, accounts, API tokens and browser sessions.
+#pragma once
+
+#include <vector>
+
+#include "store/migrations.hpp"
+
+namespace liaison::security {
+
+// The security module's migrations (module "security"), in order. Apply audit::Migrations()
+// too: every security write appends to the audit log.
+std::vector<store::Migration> Migrations();
+
+}  // namespace liaison::security

@@ -1,0 +1,496 @@
+"""Test harness: runs a real liaison node (the built binary, a fresh SQLite database, a real SMTP
+server and a real webhook receiver on loopback) and talks HTTP to it. Stdlib only."""
+import email
+import email.policy
+import http.client
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+BIN = os.environ.get("LIAISON_BIN", "")
+SOURCE = pathlib.Path(os.environ.get("LIAISON_SOURCE_DIR", pathlib.Path(__file__).parents[2]))
+PYTHON = "/usr/bin/python3"
+
+
+def wait_for(predicate, timeout=30.0, what="condition"):
+    """Polls `predicate` until it returns a truthy value; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def merge_toml(base, extra):
+    """Appends `extra` to the TOML text `base`, moving keys of a [section] that `base` already
+    has under that section (TOML forbids defining a table twice). A key repeated in `extra`
+    replaces the base one."""
+    def parse(text):
+        order, sections, current = [], {}, ""
+        sections[""] = []
+        order.append("")
+        for line in text.splitlines():
+            m = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
+            if m:
+                current = m.group(1).strip()
+                if current not in sections:
+                    sections[current] = []
+                    order.append(current)
+                continue
+            if line.strip():
+                sections[current].append(line)
+        return order, sections
+    order, sections = parse(base)
+    extra_order, extra_sections = parse(extra or "")
+    for name in extra_order:
+        if name not in sections:
+            sections[name] = []
+            order.append(name)
+        for line in extra_sections[name]:
+            key = line.split("=", 1)[0].strip()
+            sections[name] = [l for l in sections[name] if l.split("=", 1)[0].strip() != key]
+            sections[name].append(line)
+    out = []
+    for name in order:
+        if name:
+            out.append(f"[{name}]")
+        out.extend(sections[name])
+    return "\n".join(out) + "\n"
+
+
+def header_map(headers):
+    """Lower-cased header name -> value from a dict or a list of pairs (webhook sink files)."""
+    if isinstance(headers, dict):
+        items = headers.items()
+    else:
+        items = [tuple(h) for h in headers]
+    out = {}
+    for k, v in items:
+        if isinstance(v, list):
+            v = v[0] if v else ""
+        out.setdefault(str(k).lower(), v)
+    return out
+
+
+class Sink:
+    """A child process (smtp_sink.py or webhook_sink.py) storing what it receives in a folder."""
+
+    def __init__(self, script, folder):
+        self.folder = pathlib.Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [PYTHON, str(SOURCE / "tests/support" / script), "--port", "0", "--dir", str(folder)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        match = re.match(r"port: (\d+)", line)
+        if not match:
+            raise RuntimeError(f"{script} did not start: {line!r}")
+        self.port = int(match.group(1))
+
+    def files(self, suffix):
+        return sorted((p for p in self.folder.glob(f"*{suffix}")),
+                      key=lambda p: int(p.stem) if p.stem.isdigit() else 0)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Node:
+    """One liaison server with its database, SMTP sink and webhook receiver."""
+
+    def __init__(self, extra_config=""):
+        if not BIN:
+            raise RuntimeError("LIAISON_BIN is not set")
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="liaison-it-"))
+        self.smtp = self.webhooks = self.process = self.log = None
+        try:
+            self._set_up(extra_config)
+        except BaseException:
+            self.close()  # Stop the sinks started so far.
+            raise
+
+    def _set_up(self, extra_config):
+        self.smtp = Sink("smtp_sink.py", self.dir / "mail")
+        self.webhooks = Sink("webhook_sink.py", self.dir / "webhooks")
+        self.config = self.dir / "liaison.toml"
+        self.db_path = self.dir / "liaison.db"
+        self.config.write_text(merge_toml(f"""
+[server]
+host = "127.0.0.1"
+port = 0
+public_url = "http://127.0.0.1:1"
+worker_threads = 4
+[database]
+url = "sqlite://{self.db_path}"
+[mail]
+smtp_url = "smtp://127.0.0.1:{self.smtp.port}"
+from = "liaison@node.test"
+starttls = "none"
+[notify]
+poll_interval_milliseconds = 50
+initial_backoff_seconds = 1
+[security]
+secret_key = "{os.urandom(32).hex()}"
+[log]
+format = "json"
+""", extra_config))
+        self.port = None
+        out = self.cli("init", "--config", str(self.config))
+        self.operator_token = re.search(r"^token: (\S+)$", out, re.M).group(1)
+
+    def cli(self, *args, check=True, input_text=None):
+        result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300,
+                                input=input_text)
+        if check and result.returncode != 0:
+            raise AssertionError(f"liaison {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result.stdout if check else result
+
+    def start(self):
+        ready = self.dir / "ready"
+        if ready.exists():
+            ready.unlink()
+        self.log = open(self.dir / "server.log", "ab")
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--config", str(self.config), "--ready-file", str(ready)],
+            stdout=self.log, stderr=self.log)
+        def is_ready():
+            if self.process.poll() is not None:
+                raise AssertionError("liaison serve exited: " + self.server_log()[-2000:])
+            return ready.exists() and ready.read_text().strip()
+        self.port = int(wait_for(is_ready, 60, "the server to listen"))
+        return self
+
+    def server_log(self):
+        return (self.dir / "server.log").read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=60)
+        if self.log:
+            self.log.close()
+            self.log = None
+        return self.process.returncode if self.process else None
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            for sink in (self.smtp, self.webhooks):
+                if sink:
+                    sink.stop()
+        if os.environ.get("LIAISON_KEEP_TEST_DIRS") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # HTTP ---------------------------------------------------------------------------------
+    def request(self, method, path, body=None, token=None, headers=None, raw=None,
+                connection=None):
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        conn = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=data, headers=all_headers)
+            resp = conn.getresponse()
+            payload = resp.read().decode("utf-8", errors="replace")
+            return Response(resp.status, resp.getheaders(), payload)
+        finally:
+            if connection is None:
+                conn.close()
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token=token, **kw)
+
+    def post(self, path, body, token=None, **kw):
+        return self.request("POST", path, body=body, token=token, **kw)
+
+    # Mail ---------------------------------------------------------------------------------
+    def mails(self):
+        out = []
+        for path in self.smtp.files(".eml"):
+            out.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
+        return out
+
+    def wait_for_mails(self, count, timeout=30):
+        return wait_for(lambda: (m := self.mails()) and len(m) >= count and m, timeout,
+                        f"{count} e-mails")
+
+    # Accounts -----------------------------------------------------------------------------
+    def create_org(self, name, state, kind="foreign_ministry", category="state"):
+        body = {"name": name, "category": category, "kind": kind}
+        if state:
+            body["state"] = state
+        r = self.post("/api/v1/organizations", body, token=self.operator_token)
+        assert r.status == 201, r
+        return r.json()
+
+    def create_account(self, org_id, email_address, roles, password="correct horse battery"):
+        r = self.post("/api/v1/accounts", {
+            "organization_id": org_id, "email": email_address, "display_name": email_address,
+            "roles": roles, "password": password}, token=self.operator_token)
+        assert r.status == 201, r
+        return r.json()
+
+    def login(self, email_address, password="correct horse battery"):
+        """Returns (cookie header value, csrf token)."""
+        r = self.post("/api/v1/session", {"email": email_address, "password": password})
+        assert r.status == 201, r
+        cookie = r.header("Set-Cookie").split(";")[0]
+        return cookie, r.json()["csrf_token"]
+
+    def account_token(self, email_address, password="correct horse battery"):
+        cookie, csrf = self.login(email_address, password)
+        r = self.post("/api/v1/tokens", {"name": "tests"},
+                      headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+        assert r.status == 201, r
+        return r.json()["token"]
+
+    def db_tables(self):
+        import sqlite3
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            return [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        finally:
+            conn.close()
+
+    def db_snapshot(self, tables=None, keys_only=()):
+        """Every row of every table (or of `tables`) except the migration log, for 'nothing
+        changed' checks. Tables in `keys_only` are compared by their first column only (rows
+        whose other columns legitimately change on reads, e.g. a token's last use)."""
+        import sqlite3
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            all_tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            snapshot = {}
+            for t in all_tables:
+                if t in ("schema_migrations",) or t.startswith("sqlite_"):
+                    continue
+                if tables is not None and t not in tables:
+                    continue
+                if t in keys_only:
+                    rows = conn.execute(f'SELECT * FROM "{t}"').fetchall()
+                    snapshot[t] = sorted(repr(r[0]) for r in rows)
+                else:
+                    snapshot[t] = sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"')))
+            return snapshot
+        finally:
+            conn.close()
+
+    def stable_snapshot(self):
+        """db_snapshot() of every table, comparing tables of credentials (sessions, tokens,
+        login throttling) by key only, since using a credential may touch its row."""
+        volatile = tuple(t for t in self.db_tables()
+                         if re.search(r"session|token|throttle|login", t))
+        return self.db_snapshot(keys_only=volatile)
+
+    def db_query(self, sql, params=()):
+        """Rows of a read-only query as dicts."""
+        import sqlite3
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute(sql, params)]
+        finally:
+            conn.close()
+
+    # Webhooks -----------------------------------------------------------------------------
+    def webhook_url(self, path="/hook"):
+        return f"http://127.0.0.1:{self.webhooks.port}{path}"
+
+    def webhook_deliveries(self):
+        """What the webhook sink received, oldest first: dicts with `headers` (lower-cased
+        names), `body` (text), `status` (what the sink answered), `path` and `file`."""
+        out = []
+        for path in self.webhooks.files(".json"):
+            try:
+                data = json.loads(path.read_text())
+            except (ValueError, OSError):
+                continue  # Being written.
+            body = data.get("body")
+            if not isinstance(body, str):
+                body = json.dumps(body)
+            out.append({"headers": header_map(data.get("headers") or {}), "body": body,
+                        "status": data.get("status"), "path": data.get("path"),
+                        "file": path.name})
+        return out
+
+    def clear_webhook_status(self):
+        """Drops a status set with set_webhook_status that no request has used yet."""
+        try:
+            (self.webhooks.folder / "next_status").unlink()
+        except FileNotFoundError:
+            pass
+
+    def set_webhook_status(self, status):
+        """The status the webhook sink answers to the next request (one request only)."""
+        target = self.webhooks.folder / "next_status"
+        temp = self.webhooks.folder / "next_status.tmp"
+        temp.write_text(str(status))
+        os.replace(temp, target)
+
+    def request_raw(self, data, timeout=60):
+        """Sends raw bytes (a whole HTTP request) on a fresh connection while reading the
+        answer, so that a server that answers early (413) and closes is still heard. Returns a
+        Response, or raises ConnectionError when the server closed without answering."""
+        import socket
+        import threading
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        def send():
+            try:
+                view = memoryview(data)
+                while view:
+                    sent = sock.send(view[:65536])
+                    view = view[sent:]
+            except OSError:
+                pass  # The server stopped reading: expected after it answered.
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        chunks = []
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                raw = b"".join(chunks)
+                head, sep, rest = raw.partition(b"\r\n\r\n")
+                if sep:
+                    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                    if m and len(rest) >= int(m.group(1)):
+                        break
+        except ConnectionResetError:
+            if not chunks:
+                raise
+        finally:
+            sock.close()
+            sender.join(timeout=10)
+        raw = b"".join(chunks)
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        if not lines or not lines[0].startswith("HTTP/"):
+            raise ConnectionError(f"no HTTP answer: {raw[:200]!r}")
+        status = int(lines[0].split()[1])
+        headers = [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:] if ":" in l]
+        return Response(status, headers, rest.decode("utf-8", errors="replace"))
+
+
+class NodeTestCase(unittest.TestCase):
+    """A test case with one running node per class."""
+    extra_config = ""
+
+    @classmethod
+    def setUpClass(cls):
+        # A class cleanup runs even when a subclass's setUpClass fails after this.
+        cls.node = Node(cls.extra_config)
+        cls.addClassCleanup(cls.node.close)
+        cls.node.start()
+
+    def assertProblem(self, response, status, code=None, field=None):
+        self.assertEqual(response.status, status, response)
+        self.assertTrue((response.header("Content-Type") or "").startswith(
+            "application/problem+json"), response.headers)
+        problem = response.json()
+        if code:
+            self.assertEqual(problem.get("code"), code, problem)
+        if field is not None:
+            self.assertEqual(problem.get("field"), field, problem)
+        return problem
+
+
+# Shared helpers for the test modules ------------------------------------------------------------
+def rfc3339(seconds_from_now):
+    """An RFC 3339 UTC time `seconds_from_now` seconds from now (negative: in the past)."""
+    import datetime
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds_from_now)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def contact_body(org_id, name, **fields):
+    """A valid POST /contacts body for organisation `org_id`; `fields` override or add."""
+    body = {
+        "organization_id": org_id,
+        "level": "technical",
+        "name": name,
+        "title": "Duty officer",
+        "emails": [re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") + "@example.test"],
+        "phones": ["+33123456789"],
+        "languages": ["en"],
+        "time_zone": "Europe/Paris",
+        "working_hours": {"mon": ["09:00-18:00"], "tue": ["09:00-18:00"]},
+        "available_24_7": False,
+        "preferred_channels": ["email"],
+        "notes": "",
+    }
+    body.update(fields)
+    return body
+
+
+def list_all(node, path, token=None, headers=None, limit=None, max_pages=100):
+    """Follows `next` cursors from `path` and returns every item (asserting 200 answers)."""
+    items = []
+    cursor = None
+    for _ in range(max_pages):
+        query = {}
+        if limit:
+            query["limit"] = str(limit)
+        if cursor:
+            query["cursor"] = cursor
+        sep = "&" if "?" in path else "?"
+        url = path + (sep + urllib.parse.urlencode(query) if query else "")
+        r = node.get(url, token=token, headers=headers)
+        if r.status != 200:
+            raise AssertionError(f"GET {url}: {r}")
+        page = r.json()
+        items.extend(page["items"])
+        cursor = page.get("next")
+        if not cursor:
+            return items
+    raise AssertionError(f"GET {path}: more than {max_pages} pages")
+
+
+def find_table(node, *candidates):
+    """The first of `candidates` that exists in the database (table names may differ by module);
+    fails naming what exists otherwise."""
+    tables = node.db_tables()
+    for c in candidates:
+        if c in tables:
+            return c
+    raise AssertionError(f"none of the tables {candidates} exists; tables: {tables}")
