@@ -8,6 +8,31 @@
 namespace liaison::api {
 namespace {
 
+// The event types the node emits, and the filters a webhook may ask for: one of them, a family
+// such as "contact.*", or "*" for all.
+constexpr std::string_view kEventTypes[] = {"contact.created", "contact.updated", "contact.deleted",
+                                            "contact.stale",   "contact.unstale", "ping.started"};
+
+Status CheckEventFilters(const std::vector<std::string>& events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string& e = events[i];
+    bool known = e == "*";
+    for (auto type : kEventTypes) {
+      if (e == type) known = true;
+      auto dot = type.find('.');
+      if (e.size() == dot + 2 && e.compare(0, dot + 1, type.substr(0, dot + 1)) == 0 &&
+          e.back() == '*') {
+        known = true;
+      }
+    }
+    if (!known) {
+      return Error::InvalidArgument("unknown event type; see docs/notifications.md",
+                                    "events[" + std::to_string(i) + "]", "unknown_event");
+    }
+  }
+  return OkStatus();
+}
+
 security::Resource WebhookOwner(const std::string& organization_id) {
   return {.audience = security::Audience::kOrganization, .owner_organization_id = organization_id};
 }
@@ -51,6 +76,7 @@ Result<http::Response> CreateHook(const AppContext& app, http::Request& request)
   ASSIGN_OR_RETURN(auto url, reader.RequiredString("url", 2048));
   ASSIGN_OR_RETURN(auto events, reader.StringArray("events", 50, 64));
   RETURN_IF_ERROR(reader.RejectUnknown());
+  RETURN_IF_ERROR(CheckEventFilters(events));
   ASSIGN_OR_RETURN(auto registered,
                    notify::RegisterWebhook(*app.db, app.config->security.secret_key, org, url,
                                            events, app.clock->Now()));

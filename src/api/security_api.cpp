@@ -68,6 +68,13 @@ Result<http::Response> CreateAccount(const AppContext& app, http::Request& reque
   ASSIGN_OR_RETURN(in.display_name, reader.RequiredString("display_name", 200));
   ASSIGN_OR_RETURN(auto role_names, reader.StringArray("roles", 6, 32));
   if (role_names.empty()) return Error::InvalidArgument("give at least one role", "roles", "required");
+  for (std::size_t i = 0; i < role_names.size(); ++i) {
+    if (!security::ParseRole(role_names[i])) {
+      return Error::InvalidArgument(
+          "must be operator, policy, technical, law_enforcement, analyst or observer",
+          "roles[" + std::to_string(i) + "]", "unknown_role");
+    }
+  }
   ASSIGN_OR_RETURN(in.roles, security::ParseRoles(role_names));
   ASSIGN_OR_RETURN(in.password, reader.OptionalString("password", 1024));
   ASSIGN_OR_RETURN(auto language, reader.OptionalString("language", 8));

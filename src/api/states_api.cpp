@@ -72,15 +72,24 @@ Result<http::Response> ListStates(const AppContext& app, http::Request& request)
       return Error::InvalidArgument("must be member or observer", "status");
     }
   }
+  ASSIGN_OR_RETURN(auto page, ParsePage(request));
+  // All 195 states fit one page unless the caller asks for less.
+  if (!request.Query("limit")) page.limit = 500;
   ASSIGN_OR_RETURN(auto participating, ParticipatingStates(app));
   boost::json::array items;
-  for (const auto& c : Countries()) {
+  boost::json::value next = nullptr;
+  for (const auto& c : Countries()) {  // Ordered by alpha-2, which is the cursor.
     if (c.un_status == UnStatus::kNone) continue;
     if (group && c.group != *group) continue;
     if (status && c.un_status != *status) continue;
+    if (!page.cursor.empty() && c.alpha2 <= page.cursor) continue;
+    if (static_cast<int>(items.size()) == page.limit) {
+      next = boost::json::string(items.back().as_object().at("alpha2").as_string());
+      break;
+    }
     items.push_back(StateJson(c, lang, participating.count(c.alpha2) != 0));
   }
-  return Json(200, {{"items", std::move(items)}, {"next", nullptr}});
+  return Json(200, {{"items", std::move(items)}, {"next", next}});
 }
 
 Result<http::Response> GetState(const AppContext& app, http::Request& request) {

@@ -102,6 +102,9 @@ int ReportCommand(store::Database& db, const PingCommands& p) {
     std::cout << directory::ReportToCsv(*report);
     return 0;
   }
+  std::cout << "campaign " << report->campaign.id << ", deadline "
+            << FormatRfc3339(report->campaign.deadline) << ", report at "
+            << FormatRfc3339(report->generated_at) << "\n";
   std::printf("%-6s %-10s %8s %8s %10s %8s %9s %9s\n", "state", "level", "targets", "in 24h",
               "by deadl.", "missed", "median h", "median wh");
   auto row = [](const directory::ReportRow& r) {

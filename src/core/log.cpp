@@ -9,7 +9,7 @@ namespace liaison {
 void ConfigureLogging(const LogConfig& config) {
   auto logger = spdlog::stderr_logger_mt("liaison");
   if (config.format == "json") {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%v})",
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
                         spdlog::pattern_time_type::utc);
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
@@ -28,13 +28,20 @@ bool& json_messages() {
 namespace {
 std::string Message(std::string_view text) {
   if (!json_messages()) return std::string(text);
-  return "\"" + JsonEscape(text) + "\"";
+  return "\"msg\":\"" + JsonEscape(text) + "\"";
 }
 }  // namespace
 
 void LogInfo(std::string_view text) { spdlog::info("{}", Message(text)); }
 void LogWarn(std::string_view text) { spdlog::warn("{}", Message(text)); }
 void LogError(std::string_view text) { spdlog::error("{}", Message(text)); }
+
+void LogInfoFields(std::string_view object_json) {
+  if (object_json.size() >= 2 && object_json.front() == '{' && object_json.back() == '}') {
+    object_json = object_json.substr(1, object_json.size() - 2);
+  }
+  spdlog::info("{}", object_json);
+}
 
 std::string JsonEscape(std::string_view s) {
   std::string out;

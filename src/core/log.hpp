@@ -10,8 +10,8 @@
 namespace liaison {
 
 // Configures the default spdlog logger on stderr from `config`. Call once, early.
-// In JSON format every line is {"ts":…,"level":…,"msg":…}; callers that log structured events
-// (the access log) pass a JSON object as the message and it is embedded as-is under "event".
+// In JSON format every line is one object {"ts":…,"level":…,"msg":…}; structured events (the
+// access log) put their fields beside ts and level instead of msg (LogInfoFields).
 void ConfigureLogging(const LogConfig& config);
 
 // True when log messages must be JSON values (format json). Log helpers below honour it.
@@ -21,6 +21,10 @@ bool& json_messages();
 void LogInfo(std::string_view text);
 void LogWarn(std::string_view text);
 void LogError(std::string_view text);
+
+// Logs the members of the JSON object `object_json` (serialised, with its braces) as top-level
+// fields of the log line, beside ts and level. Only for json format.
+void LogInfoFields(std::string_view object_json);
 
 // Escapes `s` for inclusion inside a JSON string literal.
 std::string JsonEscape(std::string_view s);

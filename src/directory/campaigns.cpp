@@ -597,7 +597,8 @@ Result<Acknowledgement> Acknowledge(store::Database& db, std::string_view token,
 Result<Acknowledgement> AcknowledgeByCampaign(store::Database& db, const security::Principal& actor,
                                               const std::string& campaign_id,
                                               std::string_view token, TimePoint now) {
-  if (actor.anonymous()) return Error::Unauthenticated("sign in to acknowledge through the API");
+  // The token is the credential, as with the e-mailed link; a signed-in caller must in addition
+  // belong to the contact's own state, so that one state cannot confirm for another.
   if (token.empty() || token.size() > 128) return Error::NotFound("unknown acknowledgement token");
   return store::InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Result<Acknowledgement> {
     ASSIGN_OR_RETURN(auto target, FindTarget(tx, token));
@@ -606,11 +607,12 @@ Result<Acknowledgement> AcknowledgeByCampaign(store::Database& db, const securit
     }
     bool same_party = target->state.empty() ? actor.organization_id == target->organization_id
                                             : actor.state == target->state;
-    if (!same_party && !actor.is_system()) {
+    if (!actor.anonymous() && !same_party && !actor.is_system()) {
       return Error::PermissionDenied("only the contact's own state may acknowledge for it");
     }
-    return AcknowledgeTarget(tx, *target, AckChannel::kApi, actor.account_id, actor.organization_id,
-                             now);
+    return AcknowledgeTarget(tx, *target, AckChannel::kApi,
+                             actor.anonymous() ? "anonymous" : actor.account_id,
+                             actor.organization_id, now);
   });
 }
 

@@ -99,8 +99,9 @@ struct Acknowledgement {
 Result<Acknowledgement> Acknowledge(store::Database& db, std::string_view token, AckChannel via,
                                     TimePoint now);
 
-// Acknowledge() through the API by a signed-in account of the contact's state (or organisation,
-// for a non-state contact). not_found when the token is not one of campaign `campaign_id`'s;
+// Acknowledge() through the API: the token is the credential, as with the link; a signed-in
+// caller must also be of the contact's state (or organisation, for a non-state contact).
+// not_found when the token is not one of campaign `campaign_id`'s;
 // permission_denied for an account of another state; errors of Acknowledge() otherwise.
 Result<Acknowledgement> AcknowledgeByCampaign(store::Database& db, const security::Principal& actor,
                                               const std::string& campaign_id,

@@ -468,7 +468,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       event["bytes"] = bytes_;
       event["duration_ms"] = std::round(seconds * 1e6) / 1e3;
       event["remote"] = remote_;
-      spdlog::info("{}", boost::json::serialize(event));
+      LogInfoFields(boost::json::serialize(event));
     } else {
       spdlog::info("access {} {} {} {} {} {}B {:.3f}ms {}", request_id_, method_, log_path_, route_,
                    status_, bytes_, seconds * 1e3, remote_);

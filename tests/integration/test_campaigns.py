@@ -27,7 +27,7 @@ import urllib.parse
 
 from harness import NodeTestCase, contact_body, list_all, rfc3339, wait_for, BIN
 
-ACK_LINK = re.compile(r"(https?://[^\s/]+)?(/[^\s<>\"]*?/ack/([A-Za-z0-9_~.%-]+))")
+ACK_LINK = re.compile(r"(https?://[^\s/]+)?((?:/[^\s<>\"/]+)*/ack/([A-Za-z0-9_~.%-]+))")
 
 
 def text_of(message):

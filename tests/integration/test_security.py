@@ -16,7 +16,7 @@ import json
 import re
 import unittest
 
-from harness import NodeTestCase, rfc3339, wait_for
+from harness import contact_body, NodeTestCase, rfc3339, wait_for
 
 
 PASSWORD = "correct horse battery"
@@ -157,7 +157,10 @@ class SecurityTest(NodeTestCase):
         r = self.node.request("DELETE", f"/api/v1/tokens/{created['id']}",
                               token=self.node.operator_token)
         self.assertEqual(r.status, 204, r)
-        # A campaign of another state.
+        # A campaign of another state (it needs a contact in scope to start).
+        r = self.node.post("/api/v1/contacts", contact_body(self.fr_org["id"], "Audience Check"),
+                           token=self.fr_token)
+        self.assertEqual(r.status, 201, r)
         r = self.node.post("/api/v1/pings", {"scope": "states", "states": ["FR"],
                                              "level": "both", "deadline": rfc3339(86400)},
                            token=self.fr_token)

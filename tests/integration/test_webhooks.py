@@ -29,7 +29,7 @@ class WebhookTest(NodeTestCase):
         node = cls.node
         cls.org = node.create_org("Ministère de l'Europe et des Affaires étrangères", "FR")
         node.create_account(cls.org["id"], "policy@fr.demo.test", ["policy"])
-        node.create_account(cls.org["id"], "tech@fr.demo.test", ["technical"])
+        node.create_account(cls.org["id"], "tech@fr.demo.test", ["analyst"])
         cls.token = node.account_token("policy@fr.demo.test")
         cls.tech_token = node.account_token("tech@fr.demo.test")
         r = node.post("/api/v1/webhooks", {"url": node.webhook_url(),
@@ -59,7 +59,8 @@ class WebhookTest(NodeTestCase):
         # Stored encrypted, not in clear.
         rows = self.node.db_query("SELECT * FROM webhooks")
         self.assertNotIn(self.secret, repr(rows))
-        # A technical account does not manage webhooks; anonymous callers are refused.
+        # An analyst account does not manage webhooks (policy and technical accounts do);
+        # anonymous callers are refused.
         r = self.node.post("/api/v1/webhooks", {"url": self.node.webhook_url(),
                                                 "events": ["contact.created"]},
                            token=self.tech_token)
