@@ -1,5 +1,6 @@
 #include "api/app.hpp"
 
+#include "api/html.hpp"
 #include "audit/audit_log.hpp"
 #include "directory/migrations.hpp"
 #include "http/static_files.hpp"
@@ -82,6 +83,19 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   AddNotifyRoutes(router, app);
   if (!app.config->server.static_dir.empty()) {
     router.SetFallback(http::StaticFiles(app.config->server.static_dir));
+  } else {
+    // Without the web UI, the root says what this server is and where its API starts.
+    router.Add("GET", "/", [](http::Request&) {
+      return HtmlPage(200, "en", "liaison",
+                      "<p>This is a liaison node: the directory of policy and technical points "
+                      "of contact between states, with reachability checks.</p>\n<ul>"
+                      "<li><a href=\"/api/v1/states\">/api/v1/states</a> — the states that "
+                      "take part (public)</li>"
+                      "<li>/api/v1/contacts, /api/v1/pings, /api/v1/audit — with an API token "
+                      "(<code>Authorization: Bearer …</code>)</li>"
+                      "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a>, "
+                      "<a href=\"/metrics\">/metrics</a></li></ul>");
+    });
   }
   return router;
 }

@@ -441,7 +441,7 @@ TEST_F(ServerTest, WritesOneJsonAccessLogLinePerRequestWithoutQueryOrHeaders) {
   std::ostringstream lines;
   auto logger = std::make_shared<spdlog::logger>(
       "access_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
-  logger->set_pattern("%v");
+  logger->set_pattern("{%v}");  // As ConfigureLogging frames JSON lines.
   spdlog::set_default_logger(logger);
   json_messages() = true;
   router_.Add("GET", "/items/{id}", [](Request&) { return Response::Text(201, "abc"); });
