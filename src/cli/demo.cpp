@@ -1,4 +1,5 @@
 #include "cli/demo.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -42,12 +43,6 @@ constexpr DemoState kStates[] = {
 
 constexpr const char* kDemoPassword = "demo-password-not-secret";
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 directory::WorkingHours OfficeHours() {
   directory::WorkingHours hours;
   for (int d = 0; d < 5; ++d) hours[d] = {"09:00-12:30", "13:30-17:30"};
@@ -60,7 +55,7 @@ Result<std::string> SeedDemoData(store::Database& db, TimePoint now) {
   const auto system = security::Principal::System();
   std::string out = "demo password for every account below: " + std::string(kDemoPassword) + "\n";
   for (const auto& s : kStates) {
-    std::string domain = Lower(s.alpha2) + ".demo.test";
+    std::string domain = AsciiLower(s.alpha2) + ".demo.test";
     ASSIGN_OR_RETURN(auto ministry,
                      security::CreateOrganization(
                          db, system,

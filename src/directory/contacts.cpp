@@ -1,4 +1,5 @@
 #include "directory/contacts.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -38,14 +39,6 @@ std::string LowerAscii(std::string_view s) {
 
 std::string Indexed(std::string_view field, std::size_t i) {
   return std::string(field) + "[" + std::to_string(i) + "]";
-}
-
-std::string Trim(std::string_view s) {
-  std::size_t begin = 0;
-  std::size_t end = s.size();
-  while (begin < end && (s[begin] == ' ' || s[begin] == '\t')) ++begin;
-  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t')) --end;
-  return std::string(s.substr(begin, end - begin));
 }
 
 std::vector<std::string> SplitOn(std::string_view s, char separator) {

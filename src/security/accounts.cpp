@@ -1,4 +1,5 @@
 #include "security/accounts.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -71,13 +72,6 @@ std::string Text(const Account& a) {
       {"created_at", internal::TimeText(a.created_at)},
       {"updated_at", internal::TimeText(a.updated_at)},
   });
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 // A deliberately plain check: one @, a local part, a dotted domain of letters, digits and
@@ -219,7 +213,7 @@ Result<Account> InsertAccount(store::Transaction& tx, const Principal& actor,
     ASSIGN_OR_RETURN(password_hash, HashPassword(*input.password));
   }
   ASSIGN_OR_RETURN(auto taken,
-                   tx.Query("SELECT 1 FROM accounts WHERE lower(email) = ?", {Lower(a.email)}));
+                   tx.Query("SELECT 1 FROM accounts WHERE lower(email) = ?", {AsciiLower(a.email)}));
   if (!taken.empty()) return Error::AlreadyExists("the e-mail address is taken", "email");
 
   a.id = NewId("acc");

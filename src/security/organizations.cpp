@@ -1,4 +1,5 @@
 #include "security/organizations.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -45,13 +46,6 @@ std::string Text(const Organization& org) {
       {"created_at", internal::TimeText(org.created_at)},
       {"updated_at", internal::TimeText(org.updated_at)},
   });
-}
-
-std::string Trim(std::string_view s) {
-  auto begin = s.find_first_not_of(" \t\n\r");
-  if (begin == std::string_view::npos) return {};
-  auto end = s.find_last_not_of(" \t\n\r");
-  return std::string(s.substr(begin, end - begin + 1));
 }
 
 Result<std::string> ValidName(std::string_view name) {

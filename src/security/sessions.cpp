@@ -1,4 +1,5 @@
 #include "security/sessions.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,13 +20,6 @@ constexpr std::size_t kMaxRemote = 100;
 Error BadLogin() { return Error::Unauthenticated("wrong e-mail address or password"); }
 Error BadSession() { return Error::Unauthenticated("the session is not valid; sign in again"); }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string Text(const std::string& id, const std::string& account_id, TimePoint created_at,
                  TimePoint expires_at, const std::string& remote,
                  std::optional<TimePoint> revoked_at) {
@@ -44,7 +38,7 @@ std::string Text(const std::string& id, const std::string& account_id, TimePoint
 Result<Session> Login(store::Database& db, LoginThrottle& throttle, std::string_view email,
                       std::string_view password, std::string_view remote_address, TimePoint now,
                       std::chrono::milliseconds ttl) {
-  const std::string key = Lower(email);
+  const std::string key = AsciiLower(email);
   const std::string remote(remote_address.substr(0, kMaxRemote));
   RETURN_IF_ERROR(throttle.Check(key, remote, now));
 
