@@ -10,7 +10,7 @@ ALLOWED = {
     "store": {"core"},
     "audit": {"core", "store"},
     "security": {"core", "store", "audit"},
-    "notify": {"core", "store"},
+    "notify": {"core", "store", "audit"},
     "directory": {"core", "store", "audit", "security", "notify"},
     "http": {"core"},
     "api": {"core", "store", "audit", "security", "notify", "directory", "http"},

@@ -40,8 +40,8 @@ Result<http::Response> ListAudit(const AppContext& app, http::Request& request) 
   query.limit = page.limit;
   if (!page.cursor.empty()) {
     std::int64_t after = 0;
-    auto [end, ec] = std::from_chars(page.cursor.data(), page.cursor.data() + page.cursor.size(),
-                                     after);
+    auto [end, ec] =
+        std::from_chars(page.cursor.data(), page.cursor.data() + page.cursor.size(), after);
     if (ec != std::errc() || end != page.cursor.data() + page.cursor.size() || after < 0) {
       return Error::InvalidArgument("malformed cursor", "cursor");
     }
@@ -69,10 +69,30 @@ Result<http::Response> ListAudit(const AppContext& app, http::Request& request) 
   return Json(200, {{"items", std::move(items)}, {"next", next}});
 }
 
+// An expected head from the query (expected_seq and expected_hash, both or neither).
+Result<std::optional<audit::AuditHead>> ExpectedHead(const http::Request& request) {
+  auto seq = request.Query("expected_seq");
+  auto hash = request.Query("expected_hash");
+  if (!seq && !hash) return std::optional<audit::AuditHead>();
+  if (!seq) return Error::InvalidArgument("give expected_seq with expected_hash", "expected_seq");
+  if (!hash) return Error::InvalidArgument("give expected_hash with expected_seq", "expected_hash");
+  audit::AuditHead head;
+  auto [end, ec] = std::from_chars(seq->data(), seq->data() + seq->size(), head.seq);
+  if (ec != std::errc() || end != seq->data() + seq->size() || head.seq < 0) {
+    return Error::InvalidArgument("expected_seq must be a non-negative integer", "expected_seq");
+  }
+  if (hash->size() != 64 || hash->find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Error::InvalidArgument("expected_hash must be 64 lowercase hex digits", "expected_hash");
+  }
+  head.hash = *hash;
+  return std::optional<audit::AuditHead>(std::move(head));
+}
+
 Result<http::Response> VerifyAudit(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto principal, RequireAccount(app, request));
   RETURN_IF_ERROR(security::Authorize(principal, security::Action::kAuditVerify, {}));
-  ASSIGN_OR_RETURN(auto report, audit::Verify(*app.db));
+  ASSIGN_OR_RETURN(auto expected, ExpectedHead(request));
+  ASSIGN_OR_RETURN(auto report, audit::Verify(*app.db, expected));
   boost::json::object body{{"ok", report.ok}, {"entries_checked", report.entries_checked}};
   if (!report.ok) {
     body["first_bad_seq"] = report.first_bad_seq.value_or(0);
@@ -82,11 +102,20 @@ Result<http::Response> VerifyAudit(const AppContext& app, http::Request& request
   return Json(200, body);
 }
 
+// The newest entry (seq and hash): what an operator keeps outside the node.
+Result<http::Response> AuditHeadRoute(const AppContext& app, http::Request& request) {
+  ASSIGN_OR_RETURN(auto principal, RequireAccount(app, request));
+  RETURN_IF_ERROR(security::Authorize(principal, security::Action::kAuditVerify, {}));
+  ASSIGN_OR_RETURN(auto head, audit::Head(*app.db));
+  return Json(200, {{"seq", head.seq}, {"hash", head.hash}});
+}
+
 }  // namespace
 
 void AddAuditRoutes(http::Router& router, const AppContext& app) {
   router.Add("GET", "/api/v1/audit", Bind(app, ListAudit));
   router.Add("GET", "/api/v1/audit/verify", Bind(app, VerifyAudit));
+  router.Add("GET", "/api/v1/audit/head", Bind(app, AuditHeadRoute));
 }
 
 }  // namespace liaison::api

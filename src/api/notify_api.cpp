@@ -40,18 +40,14 @@ security::Resource WebhookOwner(const std::string& organization_id) {
 boost::json::object WebhookJson(const notify::Webhook& w) {
   boost::json::array events;
   for (const auto& e : w.events) events.emplace_back(e);
-  return {{"id", w.id},
-          {"organization_id", w.organization_id},
-          {"url", w.url},
-          {"events", std::move(events)},
-          {"active", w.active},
-          {"created_at", TimeJson(w.created_at)}};
+  return {{"id", w.id},         {"organization_id", w.organization_id},
+          {"url", w.url},       {"events", std::move(events)},
+          {"active", w.active}, {"created_at", TimeJson(w.created_at)}};
 }
 
 // The organisation whose webhooks the call is about: the caller's own, or (operators) the one
 // named by ?organization_id=.
-std::string TargetOrganization(const security::Principal& principal,
-                               const http::Request& request) {
+std::string TargetOrganization(const security::Principal& principal, const http::Request& request) {
   return request.Query("organization_id").value_or(principal.organization_id);
 }
 
@@ -78,9 +74,12 @@ Result<http::Response> CreateHook(const AppContext& app, http::Request& request)
   RETURN_IF_ERROR(reader.RejectUnknown());
   RETURN_IF_ERROR(CheckEventFilters(events));
   ASSIGN_OR_RETURN(auto registered,
-                   notify::RegisterWebhook(*app.db, app.config->security.secret_key, org, url,
-                                           events, app.clock->Now()));
-  return Json(201, {{"id", registered.id}, {"organization_id", org}, {"url", url},
+                   notify::RegisterWebhook(*app.db, app.config->security.secret_key,
+                                           {principal.account_id, principal.organization_id}, org,
+                                           url, events, app.clock->Now()));
+  return Json(201, {{"id", registered.id},
+                    {"organization_id", org},
+                    {"url", url},
                     {"secret", registered.secret}});
 }
 
@@ -89,7 +88,8 @@ Result<http::Response> DeleteHook(const AppContext& app, http::Request& request)
   std::string org = TargetOrganization(principal, request);
   RETURN_IF_ERROR(
       security::Authorize(principal, security::Action::kWebhookManage, WebhookOwner(org)));
-  RETURN_IF_ERROR(notify::DeleteWebhook(*app.db, org, request.path_params["id"]));
+  RETURN_IF_ERROR(notify::DeleteWebhook(*app.db, {principal.account_id, principal.organization_id},
+                                        org, request.path_params["id"], app.clock->Now()));
   return http::Response{204, {}, {}};
 }
 
@@ -129,8 +129,8 @@ Result<http::Response> ListNotifications(const AppContext& app, http::Request& r
 Result<http::Response> RetryNotification(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto principal, RequireAccount(app, request));
   RETURN_IF_ERROR(security::Authorize(principal, security::Action::kOutboxRead, {}));
-  ASSIGN_OR_RETURN(auto count, notify::RequeueFailed(*app.db, request.path_params["id"],
-                                                     app.clock->Now()));
+  ASSIGN_OR_RETURN(auto count,
+                   notify::RequeueFailed(*app.db, request.path_params["id"], app.clock->Now()));
   return Json(200, {{"requeued", count}});
 }
 

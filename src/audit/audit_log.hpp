@@ -16,6 +16,12 @@
 
 namespace liaison::audit {
 
+// Who made a change, for modules below security/ that cannot see a Principal.
+struct Actor {
+  std::string account_id;       // "system" for the server itself.
+  std::string organization_id;  // Empty for system.
+};
+
 // What happened, as given by the module that made the change.
 struct AuditEvent {
   std::string account_id;       // Who ("system" for the server itself).

@@ -1,8 +1,9 @@
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
-
+#include <charconv>
 #include <iostream>
+#include <optional>
 
 #include "api/app.hpp"
 #include "audit/audit_log.hpp"
@@ -57,8 +58,8 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
     ReportError(applied.error());
     return 1;
   }
-  auto issued = security::BootstrapOperator(*db, "Node secretariat", email, "Node operator",
-                                            clock.Now());
+  auto issued =
+      security::BootstrapOperator(*db, "Node secretariat", email, "Node operator", clock.Now());
   if (!issued.has_value()) {
     ReportError(issued.error());
     return 1;
@@ -76,18 +77,59 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
   return 0;
 }
 
-int AuditVerify(const std::string& config_path) {
+// Parses a head written as "SEQ:HASH" (what `liaison audit head` prints).
+std::optional<audit::AuditHead> ParseHead(const std::string& text) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  audit::AuditHead head;
+  const std::string seq = text.substr(0, colon);
+  auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), head.seq);
+  if (ec != std::errc() || end != seq.data() + seq.size() || head.seq < 0) return std::nullopt;
+  head.hash = text.substr(colon + 1);
+  if (head.hash.size() != 64 ||
+      head.hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return std::nullopt;
+  }
+  return head;
+}
+
+int AuditHead(const std::string& config_path) {
   auto config = LoadConfigOrReport(config_path);
   if (!config) return 1;
   auto db = OpenDatabase(*config, false);
   if (!db) return 1;
-  auto report = audit::Verify(*db);
+  auto head = audit::Head(*db);
+  if (!head.has_value()) {
+    ReportError(head.error());
+    return 1;
+  }
+  std::cout << head->seq << ":" << head->hash << "\n";
+  return 0;
+}
+
+int AuditVerify(const std::string& config_path, const std::string& expected_head) {
+  std::optional<audit::AuditHead> head;
+  if (!expected_head.empty()) {
+    head = ParseHead(expected_head);
+    if (!head) {
+      std::cerr << "liaison: --expected-head must be SEQ:HASH as printed by `liaison audit head` "
+                   "(64 lowercase hex digits)\n";
+      return 2;
+    }
+  }
+  auto config = LoadConfigOrReport(config_path);
+  if (!config) return 1;
+  auto db = OpenDatabase(*config, false);
+  if (!db) return 1;
+  auto report = audit::Verify(*db, head);
   if (!report.has_value()) {
     ReportError(report.error());
     return 1;
   }
   if (report->ok) {
-    std::cout << "audit chain intact: " << report->entries_checked << " entries verified\n";
+    std::cout << "audit chain intact: " << report->entries_checked << " entries verified";
+    if (head) std::cout << ", including the expected head " << head->seq;
+    std::cout << "\n";
     return 0;
   }
   std::cout << "audit chain BROKEN at entry " << report->first_bad_seq.value_or(0) << ": "
@@ -125,6 +167,13 @@ int Main(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* verify_cmd = audit_cmd->add_subcommand("verify", "Verify the audit hash chain");
   verify_cmd->add_option("--config", config_path, "Configuration file (TOML)")->required();
+  std::string expected_head;
+  verify_cmd->add_option("--expected-head", expected_head,
+                         "A head kept outside the node (SEQ:HASH from `liaison audit head`): "
+                         "also detects truncation and a rewritten tail");
+  auto* head_cmd = audit_cmd->add_subcommand(
+      "head", "Print the newest audit entry as SEQ:HASH, to keep outside the node");
+  head_cmd->add_option("--config", config_path, "Configuration file (TOML)")->required();
 
   PingCommands ping;
   AddPingCommands(app, ping);
@@ -137,7 +186,8 @@ int Main(int argc, char** argv) {
   if (*serve_cmd) return Serve(serve);
   if (*init_cmd) return Init(config_path, operator_email, demo);
   if (*migrate_cmd) return Migrate(config_path, status_only);
-  if (*verify_cmd) return AuditVerify(config_path);
+  if (*verify_cmd) return AuditVerify(config_path, expected_head);
+  if (*head_cmd) return AuditHead(config_path);
   return RunPingCommands(ping);
 }
 

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "notify/outbox.hpp"
@@ -24,6 +25,8 @@
 
 namespace liaison::notify {
 namespace {
+
+const audit::Actor kActor{"acc_fr_policy", "org_fr"};
 
 namespace fs = std::filesystem;
 
@@ -165,7 +168,9 @@ class DispatcherTest : public ::testing::Test {
     auto db = store::Open("sqlite://" + db_path_.string(), 2);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(db).value();
-    auto applied = store::ApplyMigrations(*db_, Migrations(), clock_.Now());
+    std::vector<store::Migration> migrations = audit::Migrations();
+    for (auto& m : Migrations()) migrations.push_back(std::move(m));
+    auto applied = store::ApplyMigrations(*db_, migrations, clock_.Now());
     ASSERT_TRUE(applied.has_value()) << applied.error().message;
     smtp_ = std::make_unique<Sink>("smtp_sink.py", dir_ / "mail");
     webhooks_ = std::make_unique<Sink>("webhook_sink.py", dir_ / "webhooks");
@@ -462,11 +467,11 @@ class WebhookTest : public DispatcherTest {
 };
 
 TEST_F(WebhookTest, DeliveryArrivesWithASignatureTheReceiverCanCheck) {
-  auto hook =
-      RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", HookUrl(), {"ping.*"}, clock_.Now());
+  auto hook = RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", HookUrl(),
+                              {"ping.*"}, clock_.Now());
   ASSERT_TRUE(hook.has_value()) << hook.error().message;
   EXPECT_EQ(hook->secret.size(), 64u);
-  auto other = RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", HookUrl(),
+  auto other = RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", HookUrl(),
                                {"request.created"}, clock_.Now());
   ASSERT_TRUE(other.has_value());
   std::string payload = R"({"campaign":"png_1","state":"FR","note":"é"})";
@@ -496,7 +501,8 @@ TEST_F(WebhookTest, DeliveryArrivesWithASignatureTheReceiverCanCheck) {
 }
 
 TEST_F(WebhookTest, NonSuccessAnswerIsRetried) {
-  auto hook = RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", HookUrl(), {}, clock_.Now());
+  auto hook =
+      RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", HookUrl(), {}, clock_.Now());
   ASSERT_TRUE(hook.has_value());
   WriteFile(webhooks_->folder() / "next_status", "503");
   std::vector<std::string> ids = Publish("org_fr", "request.created", R"({"id":"req_1"})");
@@ -521,8 +527,8 @@ TEST_F(WebhookTest, NonSuccessAnswerIsRetried) {
 }
 
 TEST_F(WebhookTest, SecretIsStoredOnlyEncrypted) {
-  auto hook =
-      RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", HookUrl(), {"ping.*"}, clock_.Now());
+  auto hook = RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", HookUrl(),
+                              {"ping.*"}, clock_.Now());
   ASSERT_TRUE(hook.has_value());
   auto listed = ListWebhooks(*db_, "org_fr");
   ASSERT_EQ(listed->size(), 1u);
@@ -541,33 +547,50 @@ TEST_F(WebhookTest, SecretIsStoredOnlyEncrypted) {
   EXPECT_EQ(files.find(hook->secret), std::string::npos);
   EXPECT_EQ(files.find(raw), std::string::npos);
 
-  EXPECT_EQ(DeleteWebhook(*db_, "org_other", hook->id).error().code, ErrorCode::kNotFound);
-  EXPECT_TRUE(DeleteWebhook(*db_, "org_fr", hook->id).has_value());
+  EXPECT_EQ(DeleteWebhook(*db_, kActor, "org_other", hook->id, clock_.Now()).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_TRUE(DeleteWebhook(*db_, kActor, "org_fr", hook->id, clock_.Now()).has_value());
   EXPECT_TRUE(ListWebhooks(*db_, "org_fr")->empty());
+
+  // Both changes are audited, by who made them, without the secret.
+  audit::AuditQuery query;
+  query.record_id = hook->id;
+  auto entries = audit::List(*db_, query);
+  ASSERT_TRUE(entries.has_value());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].action, "webhook.create");
+  EXPECT_EQ((*entries)[1].action, "webhook.delete");
+  EXPECT_EQ((*entries)[1].account_id, "acc_fr_policy");
+  EXPECT_EQ((*entries)[1].owner_organization_id, "org_fr");
+  auto verified = audit::Verify(*db_);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_TRUE(verified->ok);
 }
 
 TEST_F(WebhookTest, RegistrationNeedsTheNodeKeyAndAnHttpUrl) {
-  auto no_key = RegisterWebhook(*db_, "", "org_fr", HookUrl(), {}, clock_.Now());
+  auto no_key = RegisterWebhook(*db_, "", kActor, "org_fr", HookUrl(), {}, clock_.Now());
   ASSERT_FALSE(no_key.has_value());
   EXPECT_EQ(no_key.error().code, ErrorCode::kFailedPrecondition);
   for (const char* url : {"ftp://example.org/", "http://", "https://exa mple.org/",
                           "javascript:alert(1)", "https://example.org/\r\nX: y"}) {
-    auto bad = RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", url, {}, clock_.Now());
+    auto bad =
+        RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", url, {}, clock_.Now());
     ASSERT_FALSE(bad.has_value()) << url;
     EXPECT_EQ(bad.error().field, "url");
   }
-  auto bad_event =
-      RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", HookUrl(), {"Ping!"}, clock_.Now());
+  auto bad_event = RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", HookUrl(),
+                                   {"Ping!"}, clock_.Now());
   ASSERT_FALSE(bad_event.has_value());
   EXPECT_EQ(bad_event.error().field, "events");
 }
 
 TEST_F(WebhookTest, DeletedWebhookFailsItsPendingDeliveries) {
-  auto hook = RegisterWebhook(*db_, options_.secret_key_hex, "org_fr", HookUrl(), {}, clock_.Now());
+  auto hook =
+      RegisterWebhook(*db_, options_.secret_key_hex, kActor, "org_fr", HookUrl(), {}, clock_.Now());
   ASSERT_TRUE(hook.has_value());
   std::vector<std::string> ids = Publish("org_fr", "ping.started", "{}");
   ASSERT_EQ(ids.size(), 1u);
-  ASSERT_TRUE(DeleteWebhook(*db_, "org_fr", hook->id).has_value());
+  ASSERT_TRUE(DeleteWebhook(*db_, kActor, "org_fr", hook->id, clock_.Now()).has_value());
   Dispatcher dispatcher(*db_, clock_, options_);
   ASSERT_EQ(dispatcher.RunOnce().value_or(-1), 1);
   EXPECT_EQ(Get(ids[0]).status, DeliveryStatus::kFailed);

@@ -332,7 +332,26 @@ Result<int> RequeueFailed(store::Database& db, const std::string& id, TimePoint 
       });
 }
 
+// The audited form of a webhook: never its secret.
+std::string WebhookRecord(const std::string& id, const std::string& organization_id,
+                          const std::string& url, const std::string& events_json) {
+  boost::json::array events;
+  for (const std::string& e : ParseEvents(events_json)) events.emplace_back(e);
+  return json::Serialize(boost::json::object{
+      {"id", id}, {"organization_id", organization_id}, {"url", url}, {"events", events}});
+}
+
+Status AuditWebhook(store::Transaction& tx, const audit::Actor& by, std::string_view action,
+                    const std::string& id, const std::string& organization_id, std::string before,
+                    std::string after, TimePoint now) {
+  audit::AuditEvent event{by.account_id,   by.organization_id, std::string(action), "webhook", id,
+                          organization_id, std::move(before),  std::move(after)};
+  RETURN_IF_ERROR(audit::Append(tx, event, now));
+  return OkStatus();
+}
+
 Result<RegisteredWebhook> RegisterWebhook(store::Database& db, std::string_view secret_key_hex,
+                                          const audit::Actor& by,
                                           const std::string& organization_id,
                                           const std::string& url,
                                           const std::vector<std::string>& events, TimePoint now) {
@@ -352,12 +371,16 @@ Result<RegisteredWebhook> RegisterWebhook(store::Database& db, std::string_view 
   if (event_array.empty()) event_array.emplace_back("*");
   RegisteredWebhook hook{NewId("whk"), RandomHex(32)};
   std::string sealed = SealSecret(key, hook.secret);
-  RETURN_IF_ERROR(store::InTransaction(db, store::TxMode::kWrite, [&](store::Transaction& tx) {
-    return tx.Execute(
-        "INSERT INTO webhooks (id, organization_id, url, secret_encrypted, events, active,"
-        " created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
-        {hook.id, organization_id, url, sealed, json::Serialize(event_array), ToUnixMillis(now)});
-  }));
+  const std::string events_json = json::Serialize(event_array);
+  RETURN_IF_ERROR(
+      store::InTransaction(db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Status {
+        RETURN_IF_ERROR(tx.Execute(
+            "INSERT INTO webhooks (id, organization_id, url, secret_encrypted, events, active,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+            {hook.id, organization_id, url, sealed, events_json, ToUnixMillis(now)}));
+        return AuditWebhook(tx, by, "webhook.create", hook.id, organization_id, "",
+                            WebhookRecord(hook.id, organization_id, url, events_json), now);
+      }));
   return hook;
 }
 
@@ -378,14 +401,20 @@ Result<std::vector<Webhook>> ListWebhooks(store::Database& db, const std::string
       });
 }
 
-Status DeleteWebhook(store::Database& db, const std::string& organization_id,
-                     const std::string& webhook_id) {
+Status DeleteWebhook(store::Database& db, const audit::Actor& by,
+                     const std::string& organization_id, const std::string& webhook_id,
+                     TimePoint now) {
   return store::InTransaction(db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(std::int64_t changed,
-                     tx.Execute("DELETE FROM webhooks WHERE id = ? AND organization_id = ?",
-                                {webhook_id, organization_id}));
-    if (changed == 0) return Error::NotFound("no webhook " + webhook_id);
-    return OkStatus();
+    ASSIGN_OR_RETURN(
+        store::Rows rows,
+        tx.Query("SELECT url, events FROM webhooks WHERE id = ? AND organization_id = ?",
+                 {webhook_id, organization_id}));
+    if (rows.empty()) return Error::NotFound("no webhook " + webhook_id);
+    RETURN_IF_ERROR(tx.Execute("DELETE FROM webhooks WHERE id = ? AND organization_id = ?",
+                               {webhook_id, organization_id}));
+    return AuditWebhook(
+        tx, by, "webhook.delete", webhook_id, organization_id,
+        WebhookRecord(webhook_id, organization_id, rows[0].Text(0), rows[0].Text(1)), "", now);
   });
 }
 

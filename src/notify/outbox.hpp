@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/audit_log.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "store/database.hpp"
@@ -122,12 +123,13 @@ struct RegisteredWebhook {
   std::string secret;  // 64 hex characters (32 random bytes); the HMAC key is this text.
 };
 
-// Registers a webhook for `organization_id` delivering `events` (empty means all, "*") by HTTP
+// Registers, audited as done `by`, a webhook for `organization_id` delivering `events` (empty means all, "*") by HTTP
 // POST to `url`. The secret is stored encrypted under `secret_key_hex` (the node key,
 // security.secret_key). Returns failed_precondition (reason "no_secret_key") when the node key
 // is missing or malformed; invalid_argument (field "url") for a URL that is not http(s)://…
 // without whitespace, at most 2048 characters, and (field "events") for malformed event types.
 Result<RegisteredWebhook> RegisterWebhook(store::Database& db, std::string_view secret_key_hex,
+                                          const audit::Actor& by,
                                           const std::string& organization_id,
                                           const std::string& url,
                                           const std::vector<std::string>& events, TimePoint now);
@@ -135,9 +137,10 @@ Result<RegisteredWebhook> RegisterWebhook(store::Database& db, std::string_view 
 // Returns the webhooks of `organization_id`, oldest first.
 Result<std::vector<Webhook>> ListWebhooks(store::Database& db, const std::string& organization_id);
 
-// Deletes webhook `webhook_id` of `organization_id`; its undelivered notifications then fail.
-// not_found when the organisation has no such webhook.
-Status DeleteWebhook(store::Database& db, const std::string& organization_id,
-                     const std::string& webhook_id);
+// Deletes webhook `webhook_id` of `organization_id`, audited as done `by`; its undelivered
+// notifications then fail. not_found when the organisation has no such webhook.
+Status DeleteWebhook(store::Database& db, const audit::Actor& by,
+                     const std::string& organization_id, const std::string& webhook_id,
+                     TimePoint now);
 
 }  // namespace liaison::notify

@@ -87,6 +87,42 @@ class AuditTamperTest(unittest.TestCase):
         following = min(s for s in self.seqs if s > self.target)
         self.assertRegex(out, rf"\b({self.target}|{following})\b")
 
+    def test_truncation_is_reported_against_a_kept_head(self):
+        head = self.node.cli("audit", "head", "--config", str(self.node.config)).stdout.strip()
+        self.assertRegex(head, r"^\d+:[0-9a-f]{64}$")
+        self.assertEqual(int(head.split(":")[0]), self.seqs[-1])
+        kept = ["audit", "verify", "--config", str(self.node.config), "--expected-head", head]
+        intact = self.node.cli(*kept, check=False)
+        self.assertEqual(intact.returncode, 0, intact.stdout + intact.stderr)
+        self.assertIn("expected head", intact.stdout)
+        # Removing the newest entry leaves a chain that verifies on its own, but not against the
+        # head kept outside the node.
+        self.tamper("DELETE FROM audit_log WHERE seq = ?", (self.seqs[-1],))
+        self.assertEqual(self.verify().returncode, 0)
+        cut = self.node.cli(*kept, check=False)
+        self.assertEqual(cut.returncode, 3, cut.stdout + cut.stderr)
+        self.assertIn("truncated", cut.stdout)
+        # The API takes the same head.
+        self.node.start()
+        seq, digest = head.split(":")
+        r = self.node.get(f"/api/v1/audit/verify?expected_seq={seq}&expected_hash={digest}",
+                          token=self.node.operator_token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["problem"], "truncated", r.json())
+        r = self.node.get("/api/v1/audit/head", token=self.node.operator_token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["seq"], self.seqs[-2], r.json())
+        r = self.node.get(f"/api/v1/audit/verify?expected_seq={seq}&expected_hash=xyz",
+                          token=self.node.operator_token)
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(r.json()["field"], "expected_hash", r.json())
+
+    def test_malformed_expected_head_is_refused(self):
+        result = self.node.cli("audit", "verify", "--config", str(self.node.config),
+                               "--expected-head", "12", check=False)
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        self.assertIn("SEQ:HASH", result.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
