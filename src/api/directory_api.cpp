@@ -61,11 +61,15 @@ Result<http::Response> List(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto filter, ParseFilter(request));
   ASSIGN_OR_RETURN(auto page, directory::ListContacts(*app.db, principal, filter));
   TimePoint now = app.clock->Now();
-  boost::json::array items;
-  for (const auto& c : page.contacts) items.push_back(ContactJson(c, now));
-  boost::json::value next = nullptr;
-  if (!page.next_cursor.empty()) next = boost::json::string(page.next_cursor);
-  return Json(200, {{"items", std::move(items)}, {"next", next}});
+  boost::json::monotonic_resource arena;
+  boost::json::storage_ptr sp(&arena);
+  boost::json::array items(sp);
+  items.reserve(page.contacts.size());
+  for (const auto& c : page.contacts) items.push_back(ContactJson(c, now, sp));
+  boost::json::value next(sp);
+  if (!page.next_cursor.empty()) next = boost::json::string(page.next_cursor, sp);
+  return Json(200,
+              boost::json::object({{"items", std::move(items)}, {"next", std::move(next)}}, sp));
 }
 
 Result<http::Response> Create(const AppContext& app, http::Request& request) {
@@ -92,9 +96,9 @@ Result<http::Response> Patch(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto body, ParseJsonBody(request));
   ASSIGN_OR_RETURN(auto patch, ParseContactPatch(body));
   TimePoint now = app.clock->Now();
-  ASSIGN_OR_RETURN(auto contact, directory::UpdateContact(*app.db, principal,
-                                                          request.path_params["id"], patch,
-                                                          version, now));
+  ASSIGN_OR_RETURN(
+      auto contact,
+      directory::UpdateContact(*app.db, principal, request.path_params["id"], patch, version, now));
   return ContactResponse(200, contact, now);
 }
 

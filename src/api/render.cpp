@@ -6,23 +6,26 @@
 namespace liaison::api {
 namespace {
 
-boost::json::array Strings(const std::vector<std::string>& values) {
-  boost::json::array out;
+boost::json::array Strings(const std::vector<std::string>& values,
+                           boost::json::storage_ptr sp = {}) {
+  boost::json::array out(sp);
+  out.reserve(values.size());
   for (const auto& v : values) out.emplace_back(v);
   return out;
 }
 
-boost::json::object WorkingHoursJson(const directory::WorkingHours& hours) {
-  boost::json::object out;
+boost::json::object WorkingHoursJson(const directory::WorkingHours& hours,
+                                     boost::json::storage_ptr sp = {}) {
+  boost::json::object out(sp);
   for (std::size_t d = 0; d < directory::kWeekdays.size(); ++d) {
-    if (!hours[d].empty()) out[directory::kWeekdays[d]] = Strings(hours[d]);
+    if (!hours[d].empty()) out[directory::kWeekdays[d]] = Strings(hours[d], sp);
   }
   return out;
 }
 
-boost::json::value OptionalText(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return boost::json::string(s);
+boost::json::value OptionalText(const std::string& s, boost::json::storage_ptr sp = {}) {
+  if (s.empty()) return boost::json::value(nullptr, sp);
+  return boost::json::value(boost::json::string_view(s), sp);
 }
 
 Result<directory::WorkingHours> ParseWorkingHours(const boost::json::value& v,
@@ -30,8 +33,8 @@ Result<directory::WorkingHours> ParseWorkingHours(const boost::json::value& v,
   ASSIGN_OR_RETURN(auto reader, json::ObjectReader::Create(v, field));
   directory::WorkingHours hours;
   for (std::size_t d = 0; d < directory::kWeekdays.size(); ++d) {
-    ASSIGN_OR_RETURN(hours[d], reader.StringArray(directory::kWeekdays[d],
-                                                  directory::kMaxIntervalsPerDay, 11));
+    ASSIGN_OR_RETURN(
+        hours[d], reader.StringArray(directory::kWeekdays[d], directory::kMaxIntervalsPerDay, 11));
   }
   RETURN_IF_ERROR(reader.RejectUnknown());
   return hours;
@@ -54,7 +57,8 @@ Result<std::vector<directory::Channel>> ParseChannels(json::ObjectReader& reader
 
 Result<directory::ContactLevel> ParseLevel(const std::string& text) {
   auto level = directory::ParseContactLevel(text);
-  if (!level) return Error::InvalidArgument("must be policy or technical", "level", "invalid_level");
+  if (!level)
+    return Error::InvalidArgument("must be policy or technical", "level", "invalid_level");
   return *level;
 }
 
@@ -88,31 +92,33 @@ boost::json::object AccountJson(const security::Account& account) {
           {"updated_at", TimeJson(account.updated_at)}};
 }
 
-boost::json::object ContactJson(const directory::PointOfContact& c, TimePoint now) {
-  boost::json::array channels;
+boost::json::object ContactJson(const directory::PointOfContact& c, TimePoint now,
+                                boost::json::storage_ptr sp) {
+  boost::json::array channels(sp);
   for (auto ch : c.preferred_channels) channels.emplace_back(directory::ChannelName(ch));
-  return {{"id", c.id},
-          {"organization_id", c.organization_id},
-          {"organization_name", c.organization_name},
-          {"state", OptionalText(c.state)},
-          {"level", directory::ContactLevelName(c.level)},
-          {"name", c.name},
-          {"title", c.title},
-          {"emails", Strings(c.emails)},
-          {"phones", Strings(c.phones)},
-          {"languages", Strings(c.languages)},
-          {"time_zone", c.time_zone},
-          {"working_hours", WorkingHoursJson(c.working_hours)},
-          {"available_24_7", c.available_24_7},
-          {"openpgp_fingerprint", OptionalText(c.openpgp_fingerprint)},
-          {"openpgp_key", OptionalText(c.openpgp_key)},
-          {"preferred_channels", std::move(channels)},
-          {"notes", c.notes},
-          {"stale", c.stale},
-          {"in_working_hours_now", directory::IsWithinWorkingHours(c, now)},
-          {"version", c.version},
-          {"created_at", TimeJson(c.created_at)},
-          {"updated_at", TimeJson(c.updated_at)}};
+  return boost::json::object({{"id", c.id},
+                              {"organization_id", c.organization_id},
+                              {"organization_name", c.organization_name},
+                              {"state", OptionalText(c.state, sp)},
+                              {"level", directory::ContactLevelName(c.level)},
+                              {"name", c.name},
+                              {"title", c.title},
+                              {"emails", Strings(c.emails, sp)},
+                              {"phones", Strings(c.phones, sp)},
+                              {"languages", Strings(c.languages, sp)},
+                              {"time_zone", c.time_zone},
+                              {"working_hours", WorkingHoursJson(c.working_hours, sp)},
+                              {"available_24_7", c.available_24_7},
+                              {"openpgp_fingerprint", OptionalText(c.openpgp_fingerprint, sp)},
+                              {"openpgp_key", OptionalText(c.openpgp_key, sp)},
+                              {"preferred_channels", std::move(channels)},
+                              {"notes", c.notes},
+                              {"stale", c.stale},
+                              {"in_working_hours_now", directory::IsWithinWorkingHours(c, now)},
+                              {"version", c.version},
+                              {"created_at", FormatRfc3339(c.created_at)},
+                              {"updated_at", FormatRfc3339(c.updated_at)}},
+                             /*min_capacity=*/22, sp);
 }
 
 boost::json::object CampaignJson(const directory::PingCampaign& c) {
@@ -166,8 +172,7 @@ Result<directory::ContactInput> ParseContactInput(const boost::json::value& body
 Result<directory::ContactPatch> ParseContactPatch(const boost::json::value& body) {
   ASSIGN_OR_RETURN(auto reader, json::ObjectReader::Create(body));
   directory::ContactPatch patch;
-  auto text = [&](const char* key, std::size_t max,
-                  std::optional<std::string>& out) -> Status {
+  auto text = [&](const char* key, std::size_t max, std::optional<std::string>& out) -> Status {
     if (!reader.Has(key)) return OkStatus();
     ASSIGN_OR_RETURN(auto v, reader.OptionalString(key, max));
     out = v.value_or("");

@@ -17,7 +17,10 @@ namespace liaison::api {
 boost::json::object OrganizationJson(const security::Organization& org);
 boost::json::object AccountJson(const security::Account& account);
 // A contact, with `in_working_hours_now` computed at `now`.
-boost::json::object ContactJson(const directory::PointOfContact& contact, TimePoint now);
+// `sp`: where the result's memory comes from; a list renders into one monotonic resource so that
+// building and dropping it costs a few large allocations instead of hundreds of small ones.
+boost::json::object ContactJson(const directory::PointOfContact& contact, TimePoint now,
+                                boost::json::storage_ptr sp = {});
 boost::json::object CampaignJson(const directory::PingCampaign& campaign);
 
 // Parses a POST /contacts body. Unknown fields, wrong types and malformed values are

@@ -2,17 +2,20 @@
 
 namespace liaison::json {
 
-Result<boost::json::value> Parse(std::string_view text) {
+Result<boost::json::value> Parse(std::string_view text, boost::json::storage_ptr storage) {
   boost::json::parse_options options;
   options.max_depth = 32;
   boost::json::error_code ec;
-  boost::json::stream_parser parser({}, options);
+  // One parser per thread, reset for each document: its internal buffers are allocated once
+  // rather than for each of the many small documents read from the database.
+  thread_local boost::json::stream_parser parser({}, options);
+  parser.reset(std::move(storage));
   std::size_t used = parser.write_some(text.data(), text.size(), ec);
   if (!ec) parser.finish(ec);
   if (ec || used != text.size()) {
-    return Error::InvalidArgument("the body is not valid JSON (" + ec.message() + " near byte " +
-                                      std::to_string(used) + ")",
-                                  "", "malformed_json");
+    return Error::InvalidArgument(
+        "the body is not valid JSON (" + ec.message() + " near byte " + std::to_string(used) + ")",
+        "", "malformed_json");
   }
   return parser.release();
 }
@@ -101,8 +104,8 @@ Result<std::vector<std::string>> ObjectReader::StringArray(std::string_view key,
   }
   const auto& array = v->get_array();
   if (array.size() > max_items) {
-    return Error::InvalidArgument("at most " + std::to_string(max_items) + " items",
-                                  FieldName(key), "too_many_items");
+    return Error::InvalidArgument("at most " + std::to_string(max_items) + " items", FieldName(key),
+                                  "too_many_items");
   }
   for (std::size_t i = 0; i < array.size(); ++i) {
     std::string field = FieldName(key) + "[" + std::to_string(i) + "]";

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/json.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -17,7 +16,9 @@ namespace liaison::json {
 
 // Parses `text` as one JSON value (UTF-8 validated, nesting limited). Returns invalid_argument
 // with reason "malformed_json" and the byte offset in the message when it is not.
-Result<boost::json::value> Parse(std::string_view text);
+// `storage` is where the value's memory comes from: a boost::json::monotonic_resource over a stack
+// buffer makes short-lived documents (JSON columns read and dropped at once) nearly free.
+Result<boost::json::value> Parse(std::string_view text, boost::json::storage_ptr storage = {});
 
 // Serialises `v` compactly.
 std::string Serialize(const boost::json::value& v);

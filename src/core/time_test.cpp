@@ -1,5 +1,6 @@
 #include "core/time.hpp"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
 
 namespace liaison {
@@ -9,6 +10,15 @@ TEST(Rfc3339, RoundTripsUtcWithMilliseconds) {
   auto t = ParseRfc3339("2026-11-29T06:32:55.123Z");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(FormatRfc3339(*t), "2026-11-29T06:32:55.123Z");
+}
+
+TEST(Rfc3339, FormatsLikeTheDateLibrary) {
+  // Dates across the range in use, leap days and the edges of a day, against date::format.
+  for (long long ms : {0LL, 1LL, 999LL, 86'399'999LL, 951'782'400'000LL, 1'709'164'800'123LL,
+                       4'102'444'799'999LL, -1LL, -86'400'000LL, 253'402'300'799'999LL}) {
+    TimePoint t{std::chrono::milliseconds(ms)};
+    EXPECT_EQ(FormatRfc3339(t), date::format("%FT%TZ", t)) << ms;
+  }
 }
 
 TEST(Rfc3339, AppliesNumericOffsets) {

@@ -1,5 +1,4 @@
 #include "directory/contacts.hpp"
-#include "core/text.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -10,6 +9,7 @@
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/text.hpp"
 #include "directory/contact_records.hpp"
 #include "notify/outbox.hpp"
 #include "security/organizations.hpp"
@@ -230,8 +230,11 @@ boost::json::array ToJsonArray(const std::vector<std::string>& items) {
 
 std::vector<std::string> StringsFromJson(std::string_view text) {
   std::vector<std::string> out;
-  auto parsed = json::Parse(text);
+  unsigned char buffer[1024];
+  boost::json::monotonic_resource scratch(buffer, sizeof buffer);
+  auto parsed = json::Parse(text, &scratch);
   if (!parsed.has_value() || !parsed->is_array()) return out;
+  out.reserve(parsed->get_array().size());
   for (const auto& v : parsed->get_array()) {
     if (v.is_string()) out.emplace_back(v.get_string());
   }
@@ -957,7 +960,9 @@ std::string WorkingHoursToJson(const WorkingHours& hours) {
 
 WorkingHours WorkingHoursFromJson(std::string_view json_text) {
   WorkingHours hours;
-  auto parsed = json::Parse(json_text);
+  unsigned char buffer[2048];
+  boost::json::monotonic_resource scratch(buffer, sizeof buffer);
+  auto parsed = json::Parse(json_text, &scratch);
   if (!parsed.has_value() || !parsed->is_object()) return hours;
   const auto& o = parsed->get_object();
   for (std::size_t day = 0; day < kWeekdays.size(); ++day) {
