@@ -1,0 +1,168 @@
+// Building blocks every screen uses: times with UTC on hover, flags, state names in the chosen
+// language, problem messages and loading hooks.
+
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, type State } from "./api";
+import { useApp } from "./app";
+import { flagEmoji } from "./format";
+import type { Language, MessageKey, Translator } from "./i18n";
+
+/** An instant in the reader's time zone; hovering (title) shows it in UTC. */
+export function Time({ iso }: { iso: string | null | undefined }) {
+  const { tr } = useApp();
+  if (!iso) return <span>—</span>;
+  return (
+    <time dateTime={iso} title={`${iso.replace("T", " ").replace(/\.\d+Z$/, "Z")} UTC`}>
+      {tr.dateTimeText(iso)}
+    </time>
+  );
+}
+
+/** A state's flag (decorative: the name always goes with it). */
+export function Flag({ alpha2 }: { alpha2: string | null | undefined }) {
+  const emoji = flagEmoji(alpha2);
+  return emoji ? (
+    <span class="flag" aria-hidden="true">
+      {emoji}
+    </span>
+  ) : null;
+}
+
+const stateCache = new Map<Language, Promise<State[]>>();
+
+/** Every state with names in `lang`, fetched once per language from the server. */
+export function statesIn(lang: Language): Promise<State[]> {
+  let pending = stateCache.get(lang);
+  if (!pending) {
+    pending = api
+      .get<{ items: State[] }>("/states", { lang, limit: 500 })
+      .then((reply) => reply.body.items)
+      .catch((error) => {
+        stateCache.delete(lang);
+        throw error;
+      });
+    stateCache.set(lang, pending);
+  }
+  return pending;
+}
+
+/** The states in the reader's language, sorted by name; empty while loading. */
+export function useStates(): State[] {
+  const { tr } = useApp();
+  const [states, setStates] = useState<State[]>([]);
+  useEffect(() => {
+    let live = true;
+    statesIn(tr.lang)
+      .then((items) => {
+        if (!live) return;
+        const sorted = [...items].sort((a, b) => a.name.localeCompare(b.name, tr.lang));
+        setStates(sorted);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [tr.lang]);
+  return states;
+}
+
+/** A state's flag and name in the reader's language (its code until names arrive). */
+export function StateLabel({ alpha2, states }: { alpha2: string | null; states: State[] }) {
+  const { tr } = useApp();
+  if (!alpha2) return <span>{tr.t("common.noState")}</span>;
+  const state = states.find((s) => s.alpha2 === alpha2);
+  return (
+    <span class="state-label">
+      <Flag alpha2={alpha2} /> {state ? state.name : alpha2}
+    </span>
+  );
+}
+
+/** A sentence for a failed API call, from the problem's code and reason. */
+export function problemText(tr: Translator, error: unknown): string {
+  if (!(error instanceof ApiError)) return tr.t("error.unexpected");
+  const { status, code, reason, field } = error.problem;
+  if (status === 0) return tr.t("error.network");
+  if (status === 412) return tr.t("error.stale");
+  if (status === 428) return tr.t("error.stale");
+  if (status === 429) return tr.t("error.throttled");
+  if (reason === "csrf_mismatch" || (status === 401 && code === "unauthenticated")) {
+    return tr.t("error.signedOut");
+  }
+  if (status === 403) return tr.t("error.forbidden");
+  if (status === 404) return tr.t("error.notFound");
+  if (status >= 500) return tr.t("error.server");
+  if (field) return tr.t("error.field", { field, detail: error.problem.detail || code });
+  return error.problem.detail || tr.t("error.unexpected");
+}
+
+/** An alert that announces itself to screen readers. */
+export function ErrorNote({ error }: { error: unknown }) {
+  const { tr } = useApp();
+  if (!error) return null;
+  return (
+    <p class="note error" role="alert">
+      {problemText(tr, error)}
+    </p>
+  );
+}
+
+/** The common load / error / data cycle of a screen. `deps` re-run the loader. */
+export function useLoad<T>(
+  loader: () => Promise<T>,
+  deps: unknown[],
+): { data: T | null; error: unknown; loading: boolean; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    loader()
+      .then((value) => {
+        if (!live) return;
+        setData(value);
+        setError(null);
+      })
+      .catch((e) => live && setError(e))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  return { data, error, loading, reload: () => setTick((n) => n + 1) };
+}
+
+/** A labelled form control: the label wraps the control, the hint is tied by aria-describedby. */
+export function Field({
+  label,
+  hint,
+  id,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  id: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function Heading({ text }: { text: string }) {
+  return <h1 tabIndex={-1}>{text}</h1>;
+}
+
+export type { MessageKey };

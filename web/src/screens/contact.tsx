@@ -1,0 +1,345 @@
+// One point of contact: its card (channels, languages, local time, working hours, whether it is
+// in working hours now) and, for its own organisation's people, an edit form that sends the
+// version it read (If-Match) so that no one's change is silently overwritten.
+
+import { useState } from "preact/hooks";
+import { api, ApiError, WEEKDAYS, type Contact, type WorkingHours } from "../api";
+import { isOperator, useApp } from "../app";
+import { ErrorNote, Field, Heading, StateLabel, Time, useLoad, useStates } from "../components";
+import { splitList } from "../format";
+import { Availability } from "./contacts";
+
+interface Loaded {
+  contact: Contact;
+  etag: string;
+}
+
+export function ContactScreen({ params }: { params: Record<string, string> }) {
+  const { tr, me } = useApp();
+  const states = useStates();
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const { data, error, reload, loading } = useLoad<Loaded>(async () => {
+    const reply = await api.get<Contact>(`/contacts/${encodeURIComponent(params.id)}`);
+    return { contact: reply.body, etag: reply.etag || `"${reply.body.version}"` };
+  }, [params.id]);
+
+  if (error) {
+    return (
+      <section>
+        <Heading text={tr.t("contact.title")} />
+        <ErrorNote error={error} />
+      </section>
+    );
+  }
+  if (!data) return <p role="status">{tr.t("common.loading")}</p>;
+  const c = data.contact;
+  const mayEdit = isOperator(me) || me?.organization.id === c.organization_id;
+
+  return (
+    <section>
+      <p>
+        <a href={c.state ? `/contacts?state=${c.state}` : "/contacts"}>← {tr.t("contact.back")}</a>
+      </p>
+      <Heading text={c.name} />
+      {saved && (
+        <p class="note ok" role="status">
+          {tr.t("contact.saved")}
+        </p>
+      )}
+      {editing ? (
+        <ContactForm
+          loaded={data}
+          onDone={(changed) => {
+            setEditing(false);
+            setSaved(changed);
+            reload();
+          }}
+        />
+      ) : (
+        <article class="card contact-card" aria-busy={loading}>
+          <p class="lead">
+            {c.title && <span>{c.title} · </span>}
+            {c.organization_name}
+          </p>
+          <dl class="pairs">
+            <dt>{tr.t("contacts.state")}</dt>
+            <dd>
+              <StateLabel alpha2={c.state} states={states} />
+            </dd>
+            <dt>{tr.t("contacts.level")}</dt>
+            <dd>{tr.t(`level.${c.level}` as never)}</dd>
+            <dt>{tr.t("contact.emails")}</dt>
+            <dd>
+              <ul class="plain">
+                {c.emails.map((e) => (
+                  <li key={e}>
+                    <a href={`mailto:${e}`} dir="ltr">
+                      {e}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+            {c.phones && c.phones.length > 0 && (
+              <>
+                <dt>{tr.t("contact.phones")}</dt>
+                <dd>
+                  <ul class="plain">
+                    {c.phones.map((p) => (
+                      <li key={p}>
+                        <a href={`tel:${p}`} dir="ltr">
+                          {p}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </>
+            )}
+            <dt>{tr.t("contact.languages")}</dt>
+            <dd>{c.languages.map((l) => tr.languageName(l)).join(", ")}</dd>
+            <dt>{tr.t("contact.localTime")}</dt>
+            <dd>
+              {tr.clockIn(c.time_zone)} <span class="muted">({c.time_zone})</span>{" "}
+              <Availability contact={c} />
+            </dd>
+            <dt>{tr.t("contact.hours")}</dt>
+            <dd>
+              <HoursTable hours={c.working_hours} />
+            </dd>
+            {c.openpgp_fingerprint && (
+              <>
+                <dt>{tr.t("contact.pgp")}</dt>
+                <dd>
+                  <code dir="ltr">{c.openpgp_fingerprint}</code>
+                </dd>
+              </>
+            )}
+            {c.notes && (
+              <>
+                <dt>{tr.t("contact.notes")}</dt>
+                <dd>{c.notes}</dd>
+              </>
+            )}
+            <dt>{tr.t("contact.updated")}</dt>
+            <dd>
+              <Time iso={c.updated_at} /> · {tr.t("contact.version", { version: c.version })}
+            </dd>
+          </dl>
+          {c.stale && (
+            <p class="note warn" role="note">
+              {tr.t("contact.staleNote")}
+            </p>
+          )}
+          {mayEdit && (
+            <p>
+              <button
+                type="button"
+                onClick={() => {
+                  setSaved(false);
+                  setEditing(true);
+                }}
+              >
+                {tr.t("contact.edit")}
+              </button>
+            </p>
+          )}
+        </article>
+      )}
+    </section>
+  );
+}
+
+function HoursTable({ hours }: { hours?: WorkingHours }) {
+  const { tr } = useApp();
+  if (!hours || Object.keys(hours).length === 0) return <span>{tr.t("contact.noHours")}</span>;
+  return (
+    <table class="compact">
+      <caption class="visually-hidden">{tr.t("contact.hours")}</caption>
+      <tbody>
+        {WEEKDAYS.map((day) => (
+          <tr key={day}>
+            <th scope="row">{tr.t(`day.${day}` as never)}</th>
+            <td dir="ltr">{(hours[day] || []).join(", ") || "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boolean) => void }) {
+  const { tr } = useApp();
+  const c = loaded.contact;
+  const [name, setName] = useState(c.name);
+  const [title, setTitle] = useState(c.title || "");
+  const [emails, setEmails] = useState(c.emails.join(", "));
+  const [phones, setPhones] = useState((c.phones || []).join(", "));
+  const [languages, setLanguages] = useState(c.languages.join(", "));
+  const [timeZone, setTimeZone] = useState(c.time_zone);
+  const [always, setAlways] = useState(!!c.available_24_7);
+  const [notes, setNotes] = useState(c.notes || "");
+  const [hours, setHours] = useState<Record<string, string>>(() => {
+    const out: Record<string, string> = {};
+    for (const day of WEEKDAYS) out[day] = (c.working_hours?.[day] || []).join(", ");
+    return out;
+  });
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const stale = error instanceof ApiError && error.status === 412;
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const working_hours: WorkingHours = {};
+    for (const day of WEEKDAYS) {
+      const intervals = splitList(hours[day]);
+      if (intervals.length) working_hours[day] = intervals;
+    }
+    try {
+      await api.patch<Contact>(
+        `/contacts/${encodeURIComponent(c.id)}`,
+        {
+          name,
+          title,
+          emails: splitList(emails),
+          phones: splitList(phones),
+          languages: splitList(languages),
+          time_zone: timeZone,
+          available_24_7: always,
+          notes,
+          working_hours,
+        },
+        loaded.etag,
+      );
+      onDone(true);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const field = error instanceof ApiError ? error.problem.field : undefined;
+  const invalid = (name: string) => (field && field.split(/[.[]/)[0] === name ? true : undefined);
+
+  return (
+    <form class="card stack" onSubmit={save} aria-labelledby="edit-heading">
+      <h2 id="edit-heading">{tr.t("contact.editTitle")}</h2>
+      {stale ? (
+        <div class="note error" role="alert">
+          <p>{tr.t("error.stale")}</p>
+          <button type="button" onClick={() => onDone(false)}>
+            {tr.t("contact.reload")}
+          </button>
+        </div>
+      ) : (
+        <ErrorNote error={error} />
+      )}
+      <Field id="e-name" label={tr.t("contact.name")}>
+        <input
+          id="e-name"
+          required
+          maxLength={200}
+          value={name}
+          aria-invalid={invalid("name")}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+      </Field>
+      <Field id="e-title" label={tr.t("contact.jobTitle")}>
+        <input id="e-title" maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </Field>
+      <Field id="e-emails" label={tr.t("contact.emails")} hint={tr.t("contact.listHint")}>
+        <input
+          id="e-emails"
+          dir="ltr"
+          required
+          value={emails}
+          aria-describedby="e-emails-hint"
+          aria-invalid={invalid("emails")}
+          onInput={(e) => setEmails(e.currentTarget.value)}
+        />
+      </Field>
+      <Field id="e-phones" label={tr.t("contact.phones")} hint={tr.t("contact.phonesHint")}>
+        <input
+          id="e-phones"
+          dir="ltr"
+          value={phones}
+          aria-describedby="e-phones-hint"
+          aria-invalid={invalid("phones")}
+          onInput={(e) => setPhones(e.currentTarget.value)}
+        />
+      </Field>
+      <Field id="e-langs" label={tr.t("contact.languages")} hint={tr.t("contact.languagesHint")}>
+        <input
+          id="e-langs"
+          dir="ltr"
+          required
+          value={languages}
+          aria-describedby="e-langs-hint"
+          aria-invalid={invalid("languages")}
+          onInput={(e) => setLanguages(e.currentTarget.value)}
+        />
+      </Field>
+      <Field id="e-tz" label={tr.t("contact.timeZone")} hint="Europe/Paris">
+        <input
+          id="e-tz"
+          dir="ltr"
+          required
+          value={timeZone}
+          aria-describedby="e-tz-hint"
+          aria-invalid={invalid("time_zone")}
+          onInput={(e) => setTimeZone(e.currentTarget.value)}
+        />
+      </Field>
+      <div class="field checkbox">
+        <input
+          id="e-247"
+          type="checkbox"
+          checked={always}
+          onChange={(e) => setAlways(e.currentTarget.checked)}
+        />
+        <label for="e-247">{tr.t("contact.always")}</label>
+      </div>
+      <fieldset>
+        <legend>{tr.t("contact.hours")}</legend>
+        <p class="hint" id="hours-hint">
+          {tr.t("contact.hoursHint")}
+        </p>
+        <div class="hours-grid">
+          {WEEKDAYS.map((day) => (
+            <Field key={day} id={`e-h-${day}`} label={tr.t(`day.${day}` as never)}>
+              <input
+                id={`e-h-${day}`}
+                dir="ltr"
+                value={hours[day]}
+                aria-describedby="hours-hint"
+                aria-invalid={invalid("working_hours")}
+                onInput={(e) => setHours({ ...hours, [day]: e.currentTarget.value })}
+              />
+            </Field>
+          ))}
+        </div>
+      </fieldset>
+      <Field id="e-notes" label={tr.t("contact.notes")}>
+        <textarea
+          id="e-notes"
+          rows={3}
+          maxLength={4000}
+          value={notes}
+          onInput={(e) => setNotes(e.currentTarget.value)}
+        />
+      </Field>
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {tr.t("common.save")}
+        </button>
+        <button type="button" class="secondary" onClick={() => onDone(false)}>
+          {tr.t("common.cancel")}
+        </button>
+      </div>
+    </form>
+  );
+}

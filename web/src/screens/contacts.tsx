@@ -1,0 +1,237 @@
+// The directory: contacts filtered by state, regional group, level, language, 24/7 and text,
+// a page at a time (cursor pagination, "show more" appends), with export of the same selection.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, REGIONAL_GROUPS, withQuery, type Contact, type Page } from "../api";
+import { useApp } from "../app";
+import { ErrorNote, Field, Heading, StateLabel, useStates } from "../components";
+import { replaceQuery } from "../router";
+
+const FILTERS = ["state", "group", "level", "language", "available_24_7", "q"] as const;
+const PAGE_SIZE = 50;
+// Languages offered in the filter: the six UN languages first, then others common in the
+// directory. Any tag can still be typed in the URL (?language=pt-BR).
+const FILTER_LANGUAGES = ["ar", "zh", "en", "fr", "ru", "es", "de", "pt", "ja", "id", "nb"];
+
+export function ContactsScreen({ query }: { query: URLSearchParams }) {
+  const { tr } = useApp();
+  const states = useStates();
+  const filters: Record<string, string> = {};
+  for (const name of FILTERS) filters[name] = query.get(name) || "";
+  const [text, setText] = useState(filters.q);
+  const [items, setItems] = useState<Contact[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const key = FILTERS.map((name) => filters[name]).join("|");
+  const debounce = useRef<number | undefined>(undefined);
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    api
+      .get<Page<Contact>>("/contacts", { ...filters, limit: PAGE_SIZE })
+      .then((reply) => {
+        if (!live) return;
+        setItems(reply.body.items);
+        setNext(reply.body.next);
+        setError(null);
+      })
+      .catch((e) => live && setError(e))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [key]);
+
+  function setFilter(name: string, value: string) {
+    const next = new URLSearchParams(query);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    replaceQuery(next);
+  }
+
+  function onText(value: string) {
+    setText(value);
+    window.clearTimeout(debounce.current);
+    debounce.current = window.setTimeout(() => setFilter("q", value.trim()), 250);
+  }
+
+  async function showMore() {
+    if (!next) return;
+    setLoading(true);
+    try {
+      const reply = await api.get<Page<Contact>>("/contacts", {
+        ...filters,
+        limit: PAGE_SIZE,
+        cursor: next,
+      });
+      setItems((previous) => [...previous, ...reply.body.items]);
+      setNext(reply.body.next);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }
+
+  const exportQuery = { ...filters };
+  return (
+    <section>
+      <Heading text={tr.t("contacts.title")} />
+      <form class="filters card" role="search" onSubmit={(e) => e.preventDefault()}>
+        <Field id="f-q" label={tr.t("contacts.search")} hint={tr.t("contacts.searchHint")}>
+          <input
+            id="f-q"
+            type="search"
+            value={text}
+            aria-describedby="f-q-hint"
+            onInput={(e) => onText(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id="f-state" label={tr.t("contacts.state")}>
+          <select
+            id="f-state"
+            value={filters.state}
+            onChange={(e) => setFilter("state", e.currentTarget.value)}
+          >
+            <option value="">{tr.t("common.any")}</option>
+            {states.map((s) => (
+              <option key={s.alpha2} value={s.alpha2}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="f-group" label={tr.t("contacts.group")}>
+          <select
+            id="f-group"
+            value={filters.group}
+            onChange={(e) => setFilter("group", e.currentTarget.value)}
+          >
+            <option value="">{tr.t("common.any")}</option>
+            {REGIONAL_GROUPS.map((g) => (
+              <option key={g} value={g}>
+                {tr.t(`group.${g}` as never)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="f-level" label={tr.t("contacts.level")}>
+          <select
+            id="f-level"
+            value={filters.level}
+            onChange={(e) => setFilter("level", e.currentTarget.value)}
+          >
+            <option value="">{tr.t("common.any")}</option>
+            <option value="policy">{tr.t("level.policy")}</option>
+            <option value="technical">{tr.t("level.technical")}</option>
+          </select>
+        </Field>
+        <Field id="f-language" label={tr.t("contacts.language")}>
+          <select
+            id="f-language"
+            value={filters.language}
+            onChange={(e) => setFilter("language", e.currentTarget.value)}
+          >
+            <option value="">{tr.t("common.any")}</option>
+            {FILTER_LANGUAGES.map((code) => (
+              <option key={code} value={code}>
+                {tr.languageName(code)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div class="field checkbox">
+          <input
+            id="f-247"
+            type="checkbox"
+            checked={filters.available_24_7 === "true"}
+            onChange={(e) => setFilter("available_24_7", e.currentTarget.checked ? "true" : "")}
+          />
+          <label for="f-247">{tr.t("contacts.only247")}</label>
+        </div>
+      </form>
+
+      <div class="toolbar">
+        <p role="status" aria-live="polite" class="muted">
+          {loading
+            ? tr.t("common.loading")
+            : tr.t(next ? "contacts.countMore" : "contacts.count", {
+                count: tr.numberText(items.length),
+              })}
+        </p>
+        <div class="exports" role="group" aria-label={tr.t("contacts.export")}>
+          <span class="muted">{tr.t("contacts.export")}:</span>
+          {(["json", "csv", "vcard"] as const).map((format) => (
+            <a
+              key={format}
+              class="button secondary"
+              href={withQuery("/api/v1/contacts/export", { ...exportQuery, format })}
+              download
+            >
+              {tr.t(`export.${format}` as never)}
+            </a>
+          ))}
+        </div>
+      </div>
+      <ErrorNote error={error} />
+      <div class="table-wrap">
+        <table>
+          <caption class="visually-hidden">{tr.t("contacts.title")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{tr.t("contact.name")}</th>
+              <th scope="col">{tr.t("contact.organization")}</th>
+              <th scope="col">{tr.t("contacts.state")}</th>
+              <th scope="col">{tr.t("contacts.level")}</th>
+              <th scope="col">{tr.t("contact.languages")}</th>
+              <th scope="col">{tr.t("contact.localTime")}</th>
+              <th scope="col">{tr.t("contact.availability")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <a href={`/contacts/${encodeURIComponent(c.id)}`}>{c.name}</a>
+                  {c.stale && <span class="badge warn"> {tr.t("contact.stale")}</span>}
+                </td>
+                <td>{c.organization_name || ""}</td>
+                <td>
+                  <StateLabel alpha2={c.state} states={states} />
+                </td>
+                <td>{tr.t(`level.${c.level}` as never)}</td>
+                <td>{c.languages.map((l) => tr.languageName(l)).join(", ")}</td>
+                <td>
+                  <span title={c.time_zone}>{tr.clockIn(c.time_zone)}</span>
+                </td>
+                <td>
+                  <Availability contact={c} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {!loading && items.length === 0 && !error && <p>{tr.t("contacts.none")}</p>}
+      {next && (
+        <p>
+          <button type="button" onClick={() => void showMore()} disabled={loading}>
+            {tr.t("common.showMore")}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function Availability({ contact }: { contact: Contact }) {
+  const { tr } = useApp();
+  if (contact.available_24_7) return <span class="badge ok">{tr.t("contact.always")}</span>;
+  return contact.in_working_hours_now ? (
+    <span class="badge ok">{tr.t("contact.workingNow")}</span>
+  ) : (
+    <span class="badge">{tr.t("contact.outsideHours")}</span>
+  );
+}
