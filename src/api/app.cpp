@@ -75,6 +75,12 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
     return http::Response::Text(200, metrics.RenderPrometheus(),
                                 "text/plain; version=0.0.4; charset=utf-8");
   });
+  router.Add("GET", std::string(kPageStylesheetPath), [](http::Request&) {
+    auto response = http::Response::Text(200, std::string(PageStylesheet()),
+                                         "text/css; charset=utf-8");
+    response.SetHeader("Cache-Control", "public, max-age=3600");
+    return response;
+  });
   AddStateRoutes(router, app);
   AddSecurityRoutes(router, app);
   AddDirectoryRoutes(router, app);

@@ -19,14 +19,50 @@ export function Time({ iso }: { iso: string | null | undefined }) {
   );
 }
 
-/** A state's flag (decorative: the name always goes with it). */
+let emojiFlags: boolean | undefined;
+
+/** Whether this browser draws flag emoji in colour (Windows and fonts without emoji show two
+ * letters or empty boxes instead): a flag drawn on a canvas has coloured pixels. */
+export function emojiFlagsSupported(): boolean {
+  if (emojiFlags !== undefined) return emojiFlags;
+  emojiFlags = false;
+  try {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 24;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    if (ctx) {
+      ctx.font = "20px sans-serif";
+      ctx.textBaseline = "top";
+      ctx.fillText(flagEmoji("FR"), 0, 0);
+      const data = ctx.getImageData(0, 0, 24, 24).data;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        if (a > 0 && (Math.abs(r - g) > 40 || Math.abs(g - b) > 40)) {
+          emojiFlags = true;
+          break;
+        }
+      }
+    }
+  } catch {
+    emojiFlags = false;
+  }
+  return emojiFlags;
+}
+
+/** A state's flag, or its two-letter code in a small box where the browser has no flag emoji
+ * (decorative: the name always goes with it). */
 export function Flag({ alpha2 }: { alpha2: string | null | undefined }) {
   const emoji = flagEmoji(alpha2);
-  return emoji ? (
+  if (!emoji) return null;
+  return emojiFlagsSupported() ? (
     <span class="flag" aria-hidden="true">
       {emoji}
     </span>
-  ) : null;
+  ) : (
+    <span class="flag-code" aria-hidden="true">
+      {alpha2!.toUpperCase()}
+    </span>
+  );
 }
 
 const stateCache = new Map<Language, Promise<State[]>>();

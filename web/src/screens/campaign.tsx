@@ -4,7 +4,15 @@
 import { useEffect } from "preact/hooks";
 import { api, type Campaign, type CampaignReport, type ReportRow, type State } from "../api";
 import { useApp } from "../app";
-import { ErrorNote, Heading, StateLabel, Time, useLoad, useStates } from "../components";
+import {
+  emojiFlagsSupported,
+  ErrorNote,
+  Heading,
+  StateLabel,
+  Time,
+  useLoad,
+  useStates,
+} from "../components";
 import { flagEmoji, percent } from "../format";
 import { ScopeText } from "./campaigns";
 
@@ -210,7 +218,7 @@ function Chart({ totals, states }: { totals: StateTotals[]; states: State[] }) {
                 direction={rtl ? "rtl" : "ltr"}
                 class="chart-label"
               >
-                {`${flagEmoji(t.state)} ${name(t.state)}`}
+                {emojiFlagsSupported() ? `${flagEmoji(t.state)} ${name(t.state)}` : name(t.state)}
               </text>
               {segments.map((s) => {
                 const value = t[s.key] as number;

@@ -45,7 +45,9 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
   }, [key]);
 
   function setFilter(name: string, value: string) {
-    const next = new URLSearchParams(query);
+    // From the address bar, not this render's `query`: a debounced search may fire after
+    // another filter changed.
+    const next = new URLSearchParams(location.search);
     if (value) next.set(name, value);
     else next.delete(name);
     replaceQuery(next);
