@@ -88,7 +88,15 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   AddAuditRoutes(router, app);
   AddNotifyRoutes(router, app);
   if (!app.config->server.static_dir.empty()) {
-    router.SetFallback(http::StaticFiles(app.config->server.static_dir));
+    // Paths the router does not know are the web UI's, except under /api/: a mistyped API path
+    // answers a problem, not the UI's page.
+    router.SetFallback([files = http::StaticFiles(app.config->server.static_dir)](
+                           http::Request& request) {
+      if (request.path.rfind("/api/", 0) == 0) {
+        return Fail(request, Error::NotFound("no such resource"));
+      }
+      return files(request);
+    });
   } else {
     // Without the web UI, the root says what this server is and where its API starts.
     router.Add("GET", "/", [](http::Request&) {

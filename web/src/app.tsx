@@ -3,7 +3,7 @@
 // messages in every src/messages/<lang>.json.
 
 import { createContext, type ComponentType } from "preact";
-import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, onUnauthenticated, setCsrfToken, type Me } from "./api";
 import {
   direction,
@@ -130,8 +130,12 @@ export function App() {
     setLang(next);
   }, []);
 
-  if (!messages || me === undefined) return <p class="boot">liaison…</p>;
-  const tr = new Translator(lang, messages, me?.account.time_zone);
+  const zone = me?.account.time_zone;
+  const tr = useMemo(
+    () => (messages ? new Translator(lang, messages, zone) : null),
+    [lang, messages, zone],
+  );
+  if (!tr || me === undefined) return <p class="boot">liaison…</p>;
   const state: AppState = { tr, me, setLanguage, refreshMe, signOut };
 
   let path = location.path;

@@ -61,6 +61,9 @@ export class Translator {
   private readonly messages: Messages;
   private readonly dateTime: Intl.DateTimeFormat;
   private readonly number: Intl.NumberFormat;
+  // One formatter per time zone met (a list shows many contacts in few zones).
+  private languages: Intl.DisplayNames | undefined;
+  private readonly clocks = new Map<string, Intl.DateTimeFormat | null>();
 
   constructor(lang: Language, messages: Messages, timeZone?: string) {
     this.lang = lang;
@@ -92,22 +95,28 @@ export class Translator {
 
   /** Wall-clock time now in `timeZone` (a contact's), e.g. "14:05"; "" for an unknown zone. */
   clockIn(timeZone: string, now: Date = new Date()): string {
-    try {
-      return new Intl.DateTimeFormat(this.lang, {
-        hour: "2-digit",
-        minute: "2-digit",
-        weekday: "short",
-        timeZone,
-      }).format(now);
-    } catch {
-      return "";
+    let format = this.clocks.get(timeZone);
+    if (format === undefined) {
+      try {
+        format = new Intl.DateTimeFormat(this.lang, {
+          hour: "2-digit",
+          minute: "2-digit",
+          weekday: "short",
+          timeZone,
+        });
+      } catch {
+        format = null;
+      }
+      this.clocks.set(timeZone, format);
     }
+    return format ? format.format(now) : "";
   }
 
   /** The name of a language tag (BCP 47) in this language, or the tag itself. */
   languageName(tag: string): string {
     try {
-      return new Intl.DisplayNames([this.lang], { type: "language" }).of(tag) || tag;
+      this.languages ??= new Intl.DisplayNames([this.lang], { type: "language" });
+      return this.languages.of(tag) || tag;
     } catch {
       return tag;
     }

@@ -19,7 +19,10 @@ export function LoginScreen() {
       const reply = await api.post<SessionCreated>("/session", { email, password });
       setCsrfToken(reply.body.csrf_token);
       await refreshMe();
-      navigate("/contacts", { replace: true });
+      // Signed in from a deep link (/campaigns/…): stay there; otherwise open the directory.
+      if (location.pathname === "/login" || location.pathname === "/") {
+        navigate("/contacts", { replace: true });
+      }
     } catch (e) {
       setError(e);
     } finally {
