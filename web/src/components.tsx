@@ -197,6 +197,18 @@ export function Field({
   );
 }
 
+/** A link back to a list, its arrow pointing backwards in the reading direction. */
+export function BackLink({ href, text }: { href: string; text: string }) {
+  const { tr } = useApp();
+  return (
+    <p>
+      <a href={href}>
+        <span aria-hidden="true">{tr.lang === "ar" ? "→" : "←"}</span> {text}
+      </a>
+    </p>
+  );
+}
+
 export function Heading({ text }: { text: string }) {
   return <h1 tabIndex={-1}>{text}</h1>;
 }

@@ -83,6 +83,11 @@ export class Translator {
     return fill(template, params);
   }
 
+  /** Items joined with the language's list separator ("、" in Chinese, "، " in Arabic). */
+  listText(items: string[]): string {
+    return items.join(this.t("common.listSeparator"));
+  }
+
   /** An RFC 3339 instant in the reader's time zone. */
   dateTimeText(iso: string): string {
     const date = new Date(iso);

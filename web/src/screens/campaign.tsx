@@ -5,6 +5,7 @@ import { useEffect } from "preact/hooks";
 import { api, type Campaign, type CampaignReport, type ReportRow, type State } from "../api";
 import { useApp } from "../app";
 import {
+  BackLink,
   emojiFlagsSupported,
   ErrorNote,
   Heading,
@@ -48,9 +49,7 @@ export function CampaignScreen({ params }: { params: Record<string, string> }) {
   const c = status.data.body;
   return (
     <section>
-      <p>
-        <a href="/campaigns">← {tr.t("campaigns.title")}</a>
-      </p>
+      <BackLink href="/campaigns" text={tr.t("campaigns.title")} />
       <Heading text={tr.t("campaign.title")} />
       <div class="card">
         <dl class="pairs">

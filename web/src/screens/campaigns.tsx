@@ -91,7 +91,7 @@ export function ScopeText({
     <span>
       {campaign.states.map((s, i) => (
         <span key={s}>
-          {i > 0 && ", "}
+          {i > 0 && tr.t("common.listSeparator")}
           <StateLabel alpha2={s} states={states} />
         </span>
       ))}

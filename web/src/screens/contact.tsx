@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, WEEKDAYS, type Contact, type WorkingHours } from "../api";
 import { isOperator, useApp } from "../app";
-import { ErrorNote, Field, Heading, StateLabel, Time, useLoad, useStates } from "../components";
+import { BackLink, ErrorNote, Field, Heading, StateLabel, Time, useLoad, useStates } from "../components";
 import { splitList } from "../format";
 import { Availability } from "./contacts";
 
@@ -38,9 +38,7 @@ export function ContactScreen({ params }: { params: Record<string, string> }) {
 
   return (
     <section>
-      <p>
-        <a href={c.state ? `/contacts?state=${c.state}` : "/contacts"}>← {tr.t("contact.back")}</a>
-      </p>
+      <BackLink href={c.state ? `/contacts?state=${c.state}` : "/contacts"} text={tr.t("contact.back")} />
       <Heading text={c.name} />
       {saved && (
         <p class="note ok" role="status">
@@ -98,7 +96,7 @@ export function ContactScreen({ params }: { params: Record<string, string> }) {
               </>
             )}
             <dt>{tr.t("contact.languages")}</dt>
-            <dd>{c.languages.map((l) => tr.languageName(l)).join(", ")}</dd>
+            <dd>{tr.listText(c.languages.map((l) => tr.languageName(l)))}</dd>
             <dt>{tr.t("contact.localTime")}</dt>
             <dd>
               {tr.clockIn(c.time_zone)} <span class="muted">({c.time_zone})</span>{" "}

@@ -204,7 +204,7 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
                   <StateLabel alpha2={c.state} states={states} />
                 </td>
                 <td>{tr.t(`level.${c.level}` as never)}</td>
-                <td>{c.languages.map((l) => tr.languageName(l)).join(", ")}</td>
+                <td>{tr.listText(c.languages.map((l) => tr.languageName(l)))}</td>
                 <td>
                   <span title={c.time_zone}>{tr.clockIn(c.time_zone)}</span>
                 </td>

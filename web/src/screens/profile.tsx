@@ -18,7 +18,7 @@ export function ProfileScreen() {
             <dt>{tr.t("profile.email")}</dt>
             <dd>{account.email}</dd>
             <dt>{tr.t("profile.roles")}</dt>
-            <dd>{account.roles.map((r) => tr.t(`role.${r}` as never)).join(", ")}</dd>
+            <dd>{tr.listText(account.roles.map((r) => tr.t(`role.${r}` as never)))}</dd>
             <dt>{tr.t("profile.timeZone")}</dt>
             <dd>{account.time_zone || "UTC"}</dd>
           </dl>
