@@ -57,16 +57,15 @@ std::string_view PageStylesheet() { return kPageCss; }
 http::Response HtmlPage(int status, std::string_view language, std::string_view title,
                         std::string_view body_html) {
   std::string lang = HtmlEscape(language);
-  std::string page = "<!doctype html>\n<html lang=\"" + lang + "\" dir=\"" +
-                     (language == "ar" ? "rtl" : "ltr") +
-                     "\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<title>" +
-                     HtmlEscape(title) + "</title>\n<link rel=\"stylesheet\" href=\"" +
-                     std::string(kPageStylesheetPath) +
-                     "\">\n</head>\n<body>\n<header>liaison</header>\n<main>\n<h1>" +
-                     HtmlEscape(title) + "</h1>\n" + std::string(body_html) +
-                     "\n</main>\n</body>\n</html>\n";
+  std::string page =
+      "<!doctype html>\n<html lang=\"" + lang + "\" dir=\"" + (language == "ar" ? "rtl" : "ltr") +
+      "\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>" +
+      HtmlEscape(title) + "</title>\n<link rel=\"stylesheet\" href=\"" +
+      std::string(kPageStylesheetPath) +
+      "\">\n</head>\n<body>\n<header>liaison</header>\n<main>\n<h1>" + HtmlEscape(title) +
+      "</h1>\n" + std::string(body_html) + "\n</main>\n</body>\n</html>\n";
   // The server's default Content-Security-Policy (no inline script or style, nothing from
   // another origin) covers the page.
   return http::Response::Text(status, std::move(page), "text/html; charset=utf-8");

@@ -88,7 +88,8 @@ function mailText(raw) {
   }
   if (type && !/^text\//i.test(type)) return "";
   const encoding = header("Content-Transfer-Encoding").toLowerCase();
-  if (encoding === "base64") return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (encoding === "base64")
+    return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
   if (encoding === "quoted-printable") {
     const bytes = body
       .replace(/=\r?\n/g, "")
@@ -127,7 +128,11 @@ async function api(method, path, { body, headers = {} } = {}) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
-  return { status: response.status, etag: response.headers.get("ETag"), body: text ? JSON.parse(text) : null };
+  return {
+    status: response.status,
+    etag: response.headers.get("ETag"),
+    body: text ? JSON.parse(text) : null,
+  };
 }
 
 async function axeCheck(page, label) {
@@ -140,7 +145,11 @@ async function axeCheck(page, label) {
   );
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   const summary = bad.map(
-    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")}`,
+    (v) =>
+      `${v.id} (${v.impact}): ${v.nodes
+        .map((n) => n.target.join(" "))
+        .slice(0, 3)
+        .join("; ")}`,
   );
   assert.deepEqual(summary, [], `axe-core found serious violations on ${label}`);
   return result.passes.length;
@@ -160,8 +169,22 @@ const scenarios = {
       await page.locator("#login-email").waitFor();
       // A figure for the report, not a threshold: when the sign-in form could be used,
       // counted from the start of navigation.
-      const usable = await page.evaluate(() => performance.now());
-      console.log(`first screen usable after ${Math.round(usable)} ms`);
+      // How long until the sign-in form was on the page, counted from the start of navigation
+      // (the app marks it): a figure for the report, not a threshold.
+      const firstScreen = () =>
+        page.evaluate(() => {
+          const mark = performance.getEntriesByName("liaison:first-screen")[0];
+          const nav = performance.getEntriesByType("navigation")[0];
+          return { ready: Math.round(mark.startTime), html: Math.round(nav.responseEnd) };
+        });
+      const cold = await firstScreen();
+      await page.reload();
+      await page.locator("#login-email").waitFor();
+      const warm = await firstScreen();
+      console.log(
+        `first screen on the page after ${cold.ready} ms in a new browser ` +
+          `(index.html by ${cold.html} ms), ${warm.ready} ms on reload (index.html by ${warm.html} ms)`,
+      );
       assert.equal(await heading(page), "Sign in");
 
       await page.locator("#login-email").fill(OPERATOR);
@@ -255,7 +278,9 @@ const scenarios = {
       assert.equal(await ack.locator("html").getAttribute("lang"), "fr");
       assert.equal(await ack.locator("h1").textContent(), "Vérification de joignabilité");
       // The page is styled by the server's stylesheet, not inline styles.
-      const colour = await ack.locator("button").evaluate((b) => getComputedStyle(b).backgroundColor);
+      const colour = await ack
+        .locator("button")
+        .evaluate((b) => getComputedStyle(b).backgroundColor);
       assert.equal(colour, "rgb(11, 79, 138)");
       await ack.getByRole("button").click();
       await ack.getByRole("status").waitFor();
@@ -264,13 +289,14 @@ const scenarios = {
 
       // The open campaign page refreshes itself as answers arrive.
       await page.waitForFunction(
-        () => /1 of 1 contacts confirmed/.test(document.querySelector("#campaign-status").textContent),
+        () =>
+          /1 of 1 contacts confirmed/.test(document.querySelector("#campaign-status").textContent),
         null,
         { timeout: 30_000 },
       );
       const table = await page.locator("table").textContent();
       assert.match(table, /France/);
-      assert.equal(await page.locator("figure svg rect").count() > 0, true, "the chart is drawn");
+      assert.equal((await page.locator("figure svg rect").count()) > 0, true, "the chart is drawn");
     });
   },
 
@@ -288,7 +314,10 @@ const scenarios = {
       const campaign = await api("GET", `/pings/${id}`);
       assert.deepEqual(campaign.body.states, ["FR"]);
       assert.equal(campaign.body.level, "technical");
-      assert.match(await page.locator("#campaign-status").textContent(), /0 of 1 contacts confirmed/);
+      assert.match(
+        await page.locator("#campaign-status").textContent(),
+        /0 of 1 contacts confirmed/,
+      );
       await page.getByRole("link", { name: "Reachability checks" }).first().click();
       await page.locator("main tbody tr").first().waitFor();
       assert.equal(await page.locator("main tbody tr").count(), 1);
@@ -340,14 +369,26 @@ const scenarios = {
       assert.equal(await heading(page), "جهات الاتصال");
       const brand = await page.locator("header .brand").boundingBox();
       const signOut = await page.locator("header .link-button").boundingBox();
-      assert.ok(brand.x > signOut.x, "the brand sits at the right edge and the end controls at the left");
-      const cell = await page.locator("main th").first().evaluate((th) => getComputedStyle(th).textAlign);
+      assert.ok(
+        brand.x > signOut.x,
+        "the brand sits at the right edge and the end controls at the left",
+      );
+      const cell = await page
+        .locator("main th")
+        .first()
+        .evaluate((th) => getComputedStyle(th).textAlign);
       assert.equal(cell, "start");
       await page.getByLabel("الدولة").selectOption("FR");
-      await page.waitForFunction(() => document.querySelector("main tbody")?.textContent.includes("فرنسا"));
+      await page.waitForFunction(() =>
+        document.querySelector("main tbody")?.textContent.includes("فرنسا"),
+      );
       await page.reload();
       await page.locator("main h1").waitFor();
-      assert.equal(await page.locator("html").getAttribute("dir"), "rtl", "the choice is remembered");
+      assert.equal(
+        await page.locator("html").getAttribute("dir"),
+        "rtl",
+        "the choice is remembered",
+      );
       assert.equal(await page.locator("html").getAttribute("lang"), "ar");
     });
   },
@@ -392,8 +433,15 @@ const scenarios = {
           await page.locator(ready).first().waitFor();
           checked += await axeCheck(page, `${name} (${language})`);
           await page.screenshot({ path: join(SHOTS, `${language}-${name}.png`), fullPage: true });
+          if (name === "audit" && language === "en") {
+            // Operators verify the hash chain from the audit screen.
+            await page.getByRole("button", { name: "Verify the audit log" }).click();
+            await page.getByText(/The audit log is intact: [\d,]+ entries checked/).waitFor();
+          }
         }
-        await page.getByRole("button", { name: language === "en" ? "Sign out" : "تسجيل الخروج" }).click();
+        await page
+          .getByRole("button", { name: language === "en" ? "Sign out" : "تسجيل الخروج" })
+          .click();
         await page.waitForURL(/\/login$/);
       }
       console.log(`axe-core: ${checked} rule checks passed; screenshots in ${SHOTS}`);

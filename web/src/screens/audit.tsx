@@ -66,7 +66,9 @@ export function AuditScreen({ query }: { query: URLSearchParams }) {
       </form>
       <ErrorNote error={error} />
       <p role="status" class="muted">
-        {loading ? tr.t("common.loading") : tr.t("audit.count", { count: tr.numberText(items.length) })}
+        {loading
+          ? tr.t("common.loading")
+          : tr.t("audit.count", { count: tr.numberText(items.length) })}
       </p>
       <div class="table-wrap">
         <table>

@@ -77,7 +77,11 @@ export function CampaignScreen({ params }: { params: Record<string, string> }) {
             targets: tr.numberText(c.targets),
           })}
         </p>
-        <progress max={Math.max(c.targets, 1)} value={c.acknowledged} aria-labelledby="campaign-status" />
+        <progress
+          max={Math.max(c.targets, 1)}
+          value={c.acknowledged}
+          aria-labelledby="campaign-status"
+        />
       </div>
       <h2>{tr.t("report.title")}</h2>
       <ErrorNote error={report.error} />

@@ -20,8 +20,7 @@ export function CampaignsScreen() {
   const states = useStates();
   const { data, error } = useLoad(() => api.get<Page<Campaign>>("/pings", { limit: 100 }), []);
   const operator = isOperator(me);
-  const policyOfState =
-    !!me?.organization.state && !!me?.account.roles.includes("policy");
+  const policyOfState = !!me?.organization.state && !!me?.account.roles.includes("policy");
   return (
     <section>
       <Heading text={tr.t("campaigns.title")} />
@@ -208,7 +207,11 @@ function StartForm({ operator }: { operator: boolean }) {
           ))}
         </select>
       </Field>
-      <Field id="start-deadline" label={tr.t("campaign.deadline")} hint={tr.t("campaign.deadlineHint")}>
+      <Field
+        id="start-deadline"
+        label={tr.t("campaign.deadline")}
+        hint={tr.t("campaign.deadlineHint")}
+      >
         <input
           id="start-deadline"
           type="datetime-local"

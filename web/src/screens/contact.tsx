@@ -5,7 +5,16 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, WEEKDAYS, type Contact, type WorkingHours } from "../api";
 import { isOperator, useApp } from "../app";
-import { BackLink, ErrorNote, Field, Heading, StateLabel, Time, useLoad, useStates } from "../components";
+import {
+  BackLink,
+  ErrorNote,
+  Field,
+  Heading,
+  StateLabel,
+  Time,
+  useLoad,
+  useStates,
+} from "../components";
 import { splitList } from "../format";
 import { Availability } from "./contacts";
 
@@ -38,7 +47,10 @@ export function ContactScreen({ params }: { params: Record<string, string> }) {
 
   return (
     <section>
-      <BackLink href={c.state ? `/contacts?state=${c.state}` : "/contacts"} text={tr.t("contact.back")} />
+      <BackLink
+        href={c.state ? `/contacts?state=${c.state}` : "/contacts"}
+        text={tr.t("contact.back")}
+      />
       <Heading text={c.name} />
       {saved && (
         <p class="note ok" role="status">
@@ -247,7 +259,12 @@ function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boo
         />
       </Field>
       <Field id="e-title" label={tr.t("contact.jobTitle")}>
-        <input id="e-title" maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input
+          id="e-title"
+          maxLength={200}
+          value={title}
+          onInput={(e) => setTitle(e.currentTarget.value)}
+        />
       </Field>
       <Field id="e-emails" label={tr.t("contact.emails")} hint={tr.t("contact.listHint")}>
         <input
