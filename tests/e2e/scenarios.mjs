@@ -187,6 +187,19 @@ const scenarios = {
       );
       assert.equal(await heading(page), "Sign in");
 
+      // The keyboard: the first Tab reaches the skip link, which moves focus into the page.
+      await page.keyboard.press("Tab");
+      assert.equal(
+        await page.evaluate(() => document.activeElement.textContent),
+        "Skip to content",
+      );
+      const outline = await page.evaluate(
+        () => getComputedStyle(document.activeElement).outlineStyle,
+      );
+      assert.equal(outline, "solid", "focus is visible");
+      await page.keyboard.press("Enter");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+
       await page.locator("#login-email").fill(OPERATOR);
       await page.locator("#login-password").fill("not the password at all");
       await page.locator("form button[type=submit]").click();

@@ -53,6 +53,8 @@ function onClick(event: MouseEvent): void {
   const url = new URL(anchor.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
   if (url.pathname.startsWith("/ack/")) return;
+  // In-page links (the skip link to #main) keep the browser's own behaviour.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
   event.preventDefault();
   navigate(url.pathname + url.search);
 }

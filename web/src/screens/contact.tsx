@@ -43,7 +43,10 @@ export function ContactScreen({ params }: { params: Record<string, string> }) {
   }
   if (!data) return <p role="status">{tr.t("common.loading")}</p>;
   const c = data.contact;
-  const mayEdit = isOperator(me) || me?.organization.id === c.organization_id;
+  // The access policy's rule for contact changes (docs/security.md); the server decides anyway.
+  const mayEdit =
+    isOperator(me) ||
+    (me?.organization.id === c.organization_id && !!me?.account.roles.includes("policy"));
 
   return (
     <section>
