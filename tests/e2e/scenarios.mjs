@@ -371,12 +371,36 @@ const scenarios = {
       const saved = await api("GET", `/contacts/${id}`);
       assert.equal(saved.body.title, "Head of the cyber desk");
       assert.equal(saved.body.notes, "Changed by the operator meanwhile.");
+
+      // A bad value: the server's problem names the field, the form names its label.
+      await page.getByRole("button", { name: "Edit this contact" }).click();
+      await page.getByLabel("E-mail addresses").fill("cyber-desk@mfa.fr.demo.test, not-an-address");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("alert").waitFor();
+      assert.match(await page.getByRole("alert").textContent(), /E-mail addresses\[1\]/);
+      assert.equal(await page.getByLabel("E-mail addresses").getAttribute("aria-invalid"), "true");
+      const untouched = await api("GET", `/contacts/${id}`);
+      assert.equal(untouched.body.version, saved.body.version, "nothing was saved");
     });
   },
 
   // Arabic: right-to-left, mirrored layout, Arabic state names, remembered across reloads.
   async rtl() {
     await withBrowser(async (page) => {
+      // Each of the six messages files loads (a separate script, under the CSP) and is used.
+      await page.goto(`${BASE}/login`);
+      for (const language of ["zh", "ru", "es", "fr", "en", "ar"]) {
+        const messages = JSON.parse(
+          readFileSync(new URL(`../../web/src/messages/${language}.json`, import.meta.url), "utf8"),
+        );
+        await chooseLanguage(page, language);
+        await page.waitForFunction(
+          (title) => document.querySelector("main h1")?.textContent === title,
+          messages["login.title"],
+        );
+        const dir = await page.locator("html").getAttribute("dir");
+        assert.equal(dir, language === "ar" ? "rtl" : "ltr", language);
+      }
       await signIn(page, OPERATOR, { language: "ar" });
       assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
       assert.equal(await heading(page), "جهات الاتصال");

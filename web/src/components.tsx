@@ -116,7 +116,11 @@ export function StateLabel({ alpha2, states }: { alpha2: string | null; states: 
 }
 
 /** A sentence for a failed API call, from the problem's code and reason. */
-export function problemText(tr: Translator, error: unknown): string {
+export function problemText(
+  tr: Translator,
+  error: unknown,
+  labels: Record<string, string> = {},
+): string {
   if (!(error instanceof ApiError)) return tr.t("error.unexpected");
   const { status, code, reason, field } = error.problem;
   if (status === 0) return tr.t("error.network");
@@ -129,17 +133,23 @@ export function problemText(tr: Translator, error: unknown): string {
   if (status === 403) return tr.t("error.forbidden");
   if (status === 404) return tr.t("error.notFound");
   if (status >= 500) return tr.t("error.server");
-  if (field) return tr.t("error.field", { field, detail: error.problem.detail || code });
+  if (field) {
+    // "emails[1]" or "working_hours.mon[0]": name the form's label when the screen gave one.
+    const base = field.split(/[.[]/)[0];
+    const label = labels[base] ? field.replace(base, labels[base]) : field;
+    return tr.t("error.field", { field: label, detail: error.problem.detail || code });
+  }
   return error.problem.detail || tr.t("error.unexpected");
 }
 
-/** An alert that announces itself to screen readers. */
-export function ErrorNote({ error }: { error: unknown }) {
+/** An alert that announces itself to screen readers; `labels` name the API's fields as the
+ * form shows them. */
+export function ErrorNote({ error, labels }: { error: unknown; labels?: Record<string, string> }) {
   const { tr } = useApp();
   if (!error) return null;
   return (
     <p class="note error" role="alert">
-      {problemText(tr, error)}
+      {problemText(tr, error, labels)}
     </p>
   );
 }

@@ -249,7 +249,19 @@ function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boo
           </button>
         </div>
       ) : (
-        <ErrorNote error={error} />
+        <ErrorNote
+          error={error}
+          labels={{
+            name: tr.t("contact.name"),
+            title: tr.t("contact.jobTitle"),
+            emails: tr.t("contact.emails"),
+            phones: tr.t("contact.phones"),
+            languages: tr.t("contact.languages"),
+            time_zone: tr.t("contact.timeZone"),
+            working_hours: tr.t("contact.hours"),
+            notes: tr.t("contact.notes"),
+          }}
+        />
       )}
       <Field id="e-name" label={tr.t("contact.name")}>
         <input
