@@ -268,6 +268,31 @@ const scenarios = {
       await page.goBack();
       const href = await page.getByRole("link", { name: "CSV" }).getAttribute("href");
       assert.match(href, /\/api\/v1\/contacts\/export\?.*group=african.*format=csv/);
+
+      // Cursor pagination: 30 demo contacts and 25 more make two pages of 50.
+      const kenya = (await api("GET", "/contacts?state=KE&level=policy")).body.items[0];
+      for (let i = 1; i <= 25; i++) {
+        const created = await api("POST", "/contacts", {
+          body: {
+            organization_id: kenya.organization_id,
+            level: "policy",
+            name: `Desk ${String(i).padStart(2, "0")} Demo-Wanjiru`,
+            emails: [`desk${i}@mfa.ke.demo.test`],
+            languages: ["en", "sw"],
+            time_zone: "Africa/Nairobi",
+          },
+        });
+        assert.equal(created.status, 201);
+      }
+      await page.goto(`${BASE}/contacts`);
+      await page.getByText("50 contacts affichés ; il y en a d’autres").waitFor();
+      assert.equal(await page.locator("main tbody tr").count(), 50);
+      await page.getByRole("button", { name: "Afficher plus" }).click();
+      await page.getByText("55 contacts", { exact: true }).waitFor();
+      assert.equal(await page.locator("main tbody tr").count(), 55);
+      assert.equal(await page.getByRole("button", { name: "Afficher plus" }).count(), 0);
+      const names = await page.locator("main tbody tr td:first-child a").allTextContents();
+      assert.equal(new Set(names).size, 55, "no contact twice across pages");
     });
   },
 
