@@ -190,7 +190,7 @@ function Chart({ totals, states }: { totals: StateTotals[]; states: State[] }) {
   if (totals.length === 0) return null;
   const rtl = tr.lang === "ar";
   const plot = WIDTH - LABEL - 50;
-  const height = totals.length * (BAR + GAP) + 40;
+  const height = totals.length * (BAR + GAP);
   const name = (alpha2: string) => states.find((s) => s.alpha2 === alpha2)?.name || alpha2;
   // x of a span [from, from + width) of the plot area, in either direction.
   const x = (from: number, width: number) => (rtl ? WIDTH - LABEL - from - width : LABEL + from);
