@@ -320,6 +320,7 @@ const scenarios = {
         .locator("button")
         .evaluate((b) => getComputedStyle(b).backgroundColor);
       assert.equal(colour, "rgb(11, 79, 138)");
+      await ack.screenshot({ path: join(SHOTS, "fr-ack.png"), fullPage: true });
       await ack.getByRole("button").click();
       await ack.getByRole("status").waitFor();
       assert.match(await ack.getByRole("status").textContent(), /Merci/);
