@@ -5,7 +5,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type State } from "./api";
 import { useApp } from "./app";
-import { flagEmoji } from "./format";
+import { flagEmoji, utcText } from "./format";
 import type { Language, MessageKey, Translator } from "./i18n";
 
 /** An instant in the reader's time zone; hovering (title) shows it in UTC. */
@@ -13,7 +13,7 @@ export function Time({ iso }: { iso: string | null | undefined }) {
   const { tr } = useApp();
   if (!iso) return <span>—</span>;
   return (
-    <time dateTime={iso} title={`${iso.replace("T", " ").replace(/\.\d+Z$/, "Z")} UTC`}>
+    <time dateTime={iso} title={utcText(iso)}>
       {tr.dateTimeText(iso)}
     </time>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flagEmoji, fromLocalInput, percent, splitList } from "./format";
+import { flagEmoji, fromLocalInput, percent, splitList, utcText } from "./format";
 import { fill } from "./i18n";
 import { matchPath } from "./router";
 
@@ -50,5 +50,13 @@ describe("matchPath", () => {
     expect(matchPath("/campaigns/:id", "/campaigns/png_1%2F")).toEqual({ id: "png_1/" });
     expect(matchPath("/campaigns/:id", "/campaigns")).toBeNull();
     expect(matchPath("/contacts", "/contacts/")).toEqual({});
+  });
+});
+
+describe("utcText", () => {
+  it("shows an instant in UTC to the minute", () => {
+    expect(utcText("2026-11-29T07:00:00.000Z")).toBe("2026-11-29 07:00 UTC");
+    expect(utcText("2026-11-29T08:30:00+01:00")).toBe("2026-11-29 07:30 UTC");
+    expect(utcText("soon")).toBe("soon");
   });
 });
