@@ -221,6 +221,19 @@ const scenarios = {
       await page.reload();
       assert.equal(await heading(page), "My account");
 
+      // An API token issued here works for a program once, shown once, and can be revoked.
+      await page.getByLabel("Token name").fill("monitoring script");
+      await page.getByRole("button", { name: "Issue a token" }).click();
+      const secret = (await page.locator("code.secret").textContent()).trim();
+      const asProgram = () =>
+        fetch(`${BASE}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+      assert.equal((await asProgram()).status, 200);
+      await page.getByRole("button", { name: "Revoke the token “monitoring script”" }).click();
+      await page
+        .getByRole("cell", { name: "monitoring script", exact: true })
+        .waitFor({ state: "detached" });
+      assert.equal((await asProgram()).status, 401);
+
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.waitForURL(/\/login$/);
       assert.equal(await heading(page), "Sign in");

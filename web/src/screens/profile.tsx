@@ -1,5 +1,6 @@
 import { useApp } from "../app";
 import { Heading, StateLabel, useStates } from "../components";
+import { TokensSection } from "./tokens";
 
 export function ProfileScreen() {
   const { tr, me } = useApp();
@@ -46,6 +47,7 @@ export function ProfileScreen() {
           )}
         </section>
       </div>
+      <TokensSection />
     </section>
   );
 }
