@@ -16,6 +16,7 @@ import {
   useStates,
 } from "../components";
 import { splitList } from "../format";
+import type { MessageKey } from "../i18n";
 import { Availability } from "./contacts";
 
 interface Loaded {
@@ -182,15 +183,52 @@ function HoursTable({ hours }: { hours?: WorkingHours }) {
   );
 }
 
+// The contact's text fields in the edit form: the API field, the label, an optional hint, whether
+// it is required, and whether it holds a list typed with commas. Values are written left to right
+// (addresses, numbers, tags) except name and title.
+interface TextSpec {
+  field: "name" | "title" | "emails" | "phones" | "languages" | "time_zone";
+  label: MessageKey;
+  hint?: MessageKey;
+  required?: boolean;
+  list?: boolean;
+  ltr?: boolean;
+}
+
+const TEXT_FIELDS: TextSpec[] = [
+  { field: "name", label: "contact.name", required: true },
+  { field: "title", label: "contact.jobTitle" },
+  {
+    field: "emails",
+    label: "contact.emails",
+    hint: "contact.listHint",
+    required: true,
+    list: true,
+    ltr: true,
+  },
+  { field: "phones", label: "contact.phones", hint: "contact.phonesHint", list: true, ltr: true },
+  {
+    field: "languages",
+    label: "contact.languages",
+    hint: "contact.languagesHint",
+    required: true,
+    list: true,
+    ltr: true,
+  },
+  { field: "time_zone", label: "contact.timeZone", required: true, ltr: true },
+];
+
 function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boolean) => void }) {
   const { tr } = useApp();
   const c = loaded.contact;
-  const [name, setName] = useState(c.name);
-  const [title, setTitle] = useState(c.title || "");
-  const [emails, setEmails] = useState(c.emails.join(", "));
-  const [phones, setPhones] = useState((c.phones || []).join(", "));
-  const [languages, setLanguages] = useState(c.languages.join(", "));
-  const [timeZone, setTimeZone] = useState(c.time_zone);
+  const [text, setText] = useState<Record<TextSpec["field"], string>>({
+    name: c.name,
+    title: c.title || "",
+    emails: c.emails.join(", "),
+    phones: (c.phones || []).join(", "),
+    languages: c.languages.join(", "),
+    time_zone: c.time_zone,
+  });
   const [always, setAlways] = useState(!!c.available_24_7);
   const [notes, setNotes] = useState(c.notes || "");
   const [hours, setHours] = useState<Record<string, string>>(() => {
@@ -211,22 +249,12 @@ function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boo
       const intervals = splitList(hours[day]);
       if (intervals.length) working_hours[day] = intervals;
     }
+    const body: Record<string, unknown> = { available_24_7: always, notes, working_hours };
+    for (const spec of TEXT_FIELDS) {
+      body[spec.field] = spec.list ? splitList(text[spec.field]) : text[spec.field];
+    }
     try {
-      await api.patch<Contact>(
-        `/contacts/${encodeURIComponent(c.id)}`,
-        {
-          name,
-          title,
-          emails: splitList(emails),
-          phones: splitList(phones),
-          languages: splitList(languages),
-          time_zone: timeZone,
-          available_24_7: always,
-          notes,
-          working_hours,
-        },
-        loaded.etag,
-      );
+      await api.patch<Contact>(`/contacts/${encodeURIComponent(c.id)}`, body, loaded.etag);
       onDone(true);
     } catch (e) {
       setError(e);
@@ -237,6 +265,11 @@ function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boo
 
   const field = error instanceof ApiError ? error.problem.field : undefined;
   const invalid = (name: string) => (field && field.split(/[.[]/)[0] === name ? true : undefined);
+  const labels: Record<string, string> = {
+    working_hours: tr.t("contact.hours"),
+    notes: tr.t("contact.notes"),
+  };
+  for (const spec of TEXT_FIELDS) labels[spec.field] = tr.t(spec.label);
 
   return (
     <form class="card stack" onSubmit={save} aria-labelledby="edit-heading">
@@ -249,81 +282,30 @@ function ContactForm({ loaded, onDone }: { loaded: Loaded; onDone: (changed: boo
           </button>
         </div>
       ) : (
-        <ErrorNote
-          error={error}
-          labels={{
-            name: tr.t("contact.name"),
-            title: tr.t("contact.jobTitle"),
-            emails: tr.t("contact.emails"),
-            phones: tr.t("contact.phones"),
-            languages: tr.t("contact.languages"),
-            time_zone: tr.t("contact.timeZone"),
-            working_hours: tr.t("contact.hours"),
-            notes: tr.t("contact.notes"),
-          }}
-        />
+        <ErrorNote error={error} labels={labels} />
       )}
-      <Field id="e-name" label={tr.t("contact.name")}>
-        <input
-          id="e-name"
-          required
-          maxLength={200}
-          value={name}
-          aria-invalid={invalid("name")}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </Field>
-      <Field id="e-title" label={tr.t("contact.jobTitle")}>
-        <input
-          id="e-title"
-          maxLength={200}
-          value={title}
-          onInput={(e) => setTitle(e.currentTarget.value)}
-        />
-      </Field>
-      <Field id="e-emails" label={tr.t("contact.emails")} hint={tr.t("contact.listHint")}>
-        <input
-          id="e-emails"
-          dir="ltr"
-          required
-          value={emails}
-          aria-describedby="e-emails-hint"
-          aria-invalid={invalid("emails")}
-          onInput={(e) => setEmails(e.currentTarget.value)}
-        />
-      </Field>
-      <Field id="e-phones" label={tr.t("contact.phones")} hint={tr.t("contact.phonesHint")}>
-        <input
-          id="e-phones"
-          dir="ltr"
-          value={phones}
-          aria-describedby="e-phones-hint"
-          aria-invalid={invalid("phones")}
-          onInput={(e) => setPhones(e.currentTarget.value)}
-        />
-      </Field>
-      <Field id="e-langs" label={tr.t("contact.languages")} hint={tr.t("contact.languagesHint")}>
-        <input
-          id="e-langs"
-          dir="ltr"
-          required
-          value={languages}
-          aria-describedby="e-langs-hint"
-          aria-invalid={invalid("languages")}
-          onInput={(e) => setLanguages(e.currentTarget.value)}
-        />
-      </Field>
-      <Field id="e-tz" label={tr.t("contact.timeZone")} hint="Europe/Paris">
-        <input
-          id="e-tz"
-          dir="ltr"
-          required
-          value={timeZone}
-          aria-describedby="e-tz-hint"
-          aria-invalid={invalid("time_zone")}
-          onInput={(e) => setTimeZone(e.currentTarget.value)}
-        />
-      </Field>
+      {TEXT_FIELDS.map((spec) => {
+        const id = `e-${spec.field}`;
+        return (
+          <Field
+            key={spec.field}
+            id={id}
+            label={tr.t(spec.label)}
+            hint={spec.hint && tr.t(spec.hint)}
+          >
+            <input
+              id={id}
+              dir={spec.ltr ? "ltr" : undefined}
+              required={spec.required}
+              maxLength={spec.list ? undefined : 200}
+              value={text[spec.field]}
+              aria-describedby={spec.hint ? `${id}-hint` : undefined}
+              aria-invalid={invalid(spec.field)}
+              onInput={(e) => setText({ ...text, [spec.field]: e.currentTarget.value })}
+            />
+          </Field>
+        );
+      })}
       <div class="field checkbox">
         <input
           id="e-247"

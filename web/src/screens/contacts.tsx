@@ -91,59 +91,37 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
             onInput={(e) => onText(e.currentTarget.value)}
           />
         </Field>
-        <Field id="f-state" label={tr.t("contacts.state")}>
-          <select
-            id="f-state"
-            value={filters.state}
-            onChange={(e) => setFilter("state", e.currentTarget.value)}
-          >
-            <option value="">{tr.t("common.any")}</option>
-            {states.map((s) => (
-              <option key={s.alpha2} value={s.alpha2}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="f-group" label={tr.t("contacts.group")}>
-          <select
-            id="f-group"
-            value={filters.group}
-            onChange={(e) => setFilter("group", e.currentTarget.value)}
-          >
-            <option value="">{tr.t("common.any")}</option>
-            {REGIONAL_GROUPS.map((g) => (
-              <option key={g} value={g}>
-                {tr.t(`group.${g}` as never)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="f-level" label={tr.t("contacts.level")}>
-          <select
-            id="f-level"
-            value={filters.level}
-            onChange={(e) => setFilter("level", e.currentTarget.value)}
-          >
-            <option value="">{tr.t("common.any")}</option>
-            <option value="policy">{tr.t("level.policy")}</option>
-            <option value="technical">{tr.t("level.technical")}</option>
-          </select>
-        </Field>
-        <Field id="f-language" label={tr.t("contacts.language")}>
-          <select
-            id="f-language"
-            value={filters.language}
-            onChange={(e) => setFilter("language", e.currentTarget.value)}
-          >
-            <option value="">{tr.t("common.any")}</option>
-            {FILTER_LANGUAGES.map((code) => (
-              <option key={code} value={code}>
-                {tr.languageName(code)}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <FilterSelect
+          name="state"
+          label={tr.t("contacts.state")}
+          value={filters.state}
+          onChange={setFilter}
+          options={states.map((s) => [s.alpha2, s.name])}
+        />
+        <FilterSelect
+          name="group"
+          label={tr.t("contacts.group")}
+          value={filters.group}
+          onChange={setFilter}
+          options={REGIONAL_GROUPS.map((g) => [g, tr.t(`group.${g}` as never)])}
+        />
+        <FilterSelect
+          name="level"
+          label={tr.t("contacts.level")}
+          value={filters.level}
+          onChange={setFilter}
+          options={[
+            ["policy", tr.t("level.policy")],
+            ["technical", tr.t("level.technical")],
+          ]}
+        />
+        <FilterSelect
+          name="language"
+          label={tr.t("contacts.language")}
+          value={filters.language}
+          onChange={setFilter}
+          options={FILTER_LANGUAGES.map((code) => [code, tr.languageName(code)])}
+        />
         <div class="field checkbox">
           <input
             id="f-247"
@@ -225,6 +203,36 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
         </p>
       )}
     </section>
+  );
+}
+
+/** A filter as a select whose first choice, "Any", removes it. */
+function FilterSelect({
+  name,
+  label,
+  value,
+  onChange,
+  options,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (name: string, value: string) => void;
+  options: [string, string][];
+}) {
+  const { tr } = useApp();
+  const id = `f-${name}`;
+  return (
+    <Field id={id} label={label}>
+      <select id={id} value={value} onChange={(e) => onChange(name, e.currentTarget.value)}>
+        <option value="">{tr.t("common.any")}</option>
+        {options.map(([code, text]) => (
+          <option key={code} value={code}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
 
