@@ -75,6 +75,12 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
     return http::Response::Text(200, metrics.RenderPrometheus(),
                                 "text/plain; version=0.0.4; charset=utf-8");
   });
+  router.Add("GET", std::string(kPageStylesheetPath), [](http::Request&) {
+    auto response =
+        http::Response::Text(200, std::string(PageStylesheet()), "text/css; charset=utf-8");
+    response.SetHeader("Cache-Control", "public, max-age=3600");
+    return response;
+  });
   AddStateRoutes(router, app);
   AddSecurityRoutes(router, app);
   AddDirectoryRoutes(router, app);
@@ -82,7 +88,15 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   AddAuditRoutes(router, app);
   AddNotifyRoutes(router, app);
   if (!app.config->server.static_dir.empty()) {
-    router.SetFallback(http::StaticFiles(app.config->server.static_dir));
+    // Paths the router does not know are the web UI's, except under /api/: a mistyped API path
+    // answers a problem, not the UI's page.
+    router.SetFallback(
+        [files = http::StaticFiles(app.config->server.static_dir)](http::Request& request) {
+          if (request.path.rfind("/api/", 0) == 0) {
+            return Fail(request, Error::NotFound("no such resource"));
+          }
+          return files(request);
+        });
   } else {
     // Without the web UI, the root says what this server is and where its API starts.
     router.Add("GET", "/", [](http::Request&) {

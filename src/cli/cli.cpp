@@ -67,7 +67,7 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
   std::cout << "operator: " << email << "\n";
   std::cout << "token: " << issued->token.secret << "\n";
   if (demo) {
-    auto seeded = SeedDemoData(*db, clock.Now());
+    auto seeded = SeedDemoData(*db, issued->account.id, email, clock.Now());
     if (!seeded.has_value()) {
       ReportError(seeded.error());
       return 1;

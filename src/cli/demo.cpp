@@ -51,9 +51,13 @@ directory::WorkingHours OfficeHours() {
 
 }  // namespace
 
-Result<std::string> SeedDemoData(store::Database& db, TimePoint now) {
+Result<std::string> SeedDemoData(store::Database& db, const std::string& operator_account_id,
+                                 const std::string& operator_email, TimePoint now) {
   const auto system = security::Principal::System();
+  RETURN_IF_ERROR(
+      security::SetPassword(db, system, operator_account_id, std::string(kDemoPassword), now));
   std::string out = "demo password for every account below: " + std::string(kDemoPassword) + "\n";
+  out += "  " + operator_email + " (operator)\n";
   for (const auto& s : kStates) {
     std::string domain = AsciiLower(s.alpha2) + ".demo.test";
     ASSIGN_OR_RETURN(auto ministry,

@@ -146,8 +146,22 @@ TEST_F(ServerTest, AddsSecurityHeadersToEveryResponse) {
     EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
     EXPECT_EQ(res["X-Frame-Options"], "DENY");
     EXPECT_EQ(res["Cache-Control"], "no-store");
+    std::string csp(res["Content-Security-Policy"]);
+    EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
   }
   EXPECT_EQ(client.Get("/cached")["Cache-Control"], "max-age=60");
+}
+
+TEST_F(ServerTest, KeepsAContentSecurityPolicyTheHandlerSet) {
+  router_.Add("GET", "/own-policy", [](Request&) {
+    return Response::Text(200, "x").SetHeader("Content-Security-Policy", "default-src 'none'");
+  });
+  Start();
+  Client client(port());
+  EXPECT_EQ(client.Get("/own-policy")["Content-Security-Policy"], "default-src 'none'");
 }
 
 TEST_F(ServerTest, RejectsABodyOverTheLimitWith413) {

@@ -129,18 +129,18 @@ class Response:
 class Node:
     """One liaison server with its database, SMTP sink and webhook receiver."""
 
-    def __init__(self, extra_config=""):
+    def __init__(self, extra_config="", init_args=()):
         if not BIN:
             raise RuntimeError("LIAISON_BIN is not set")
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="liaison-it-"))
         self.smtp = self.webhooks = self.process = self.log = None
         try:
-            self._set_up(extra_config)
+            self._set_up(extra_config, init_args)
         except BaseException:
             self.close()  # Stop the sinks started so far.
             raise
 
-    def _set_up(self, extra_config):
+    def _set_up(self, extra_config, init_args=()):
         self.smtp = Sink("smtp_sink.py", self.dir / "mail")
         self.webhooks = Sink("webhook_sink.py", self.dir / "webhooks")
         self.config = self.dir / "liaison.toml"
@@ -166,7 +166,8 @@ secret_key = "{os.urandom(32).hex()}"
 format = "json"
 """, extra_config))
         self.port = None
-        out = self.cli("init", "--config", str(self.config))
+        out = self.cli("init", "--config", str(self.config), *init_args)
+        self.init_output = out
         self.operator_token = re.search(r"^token: (\S+)$", out, re.M).group(1)
 
     def cli(self, *args, check=True, input_text=None):

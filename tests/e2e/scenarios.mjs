@@ -1,0 +1,540 @@
+// End-to-end scenarios of the web interface, one per CTest test (e2e.<scenario>). run_e2e.py
+// starts the real server (with the demo data set and an SMTP sink) and passes its address in
+// the environment; this file drives Debian's Chromium through playwright-core and checks what a
+// person sees. Every page runs under the server's real Content-Security-Policy, and any CSP
+// violation or uncaught error in the page fails the scenario.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const BASE = process.env.LIAISON_URL;
+const MAIL_DIR = process.env.LIAISON_MAIL_DIR;
+const PASSWORD = process.env.LIAISON_DEMO_PASSWORD;
+const OPERATOR_TOKEN = process.env.LIAISON_OPERATOR_TOKEN;
+const SHOTS = process.env.LIAISON_E2E_SCREENSHOTS;
+const TIMEOUT = 20_000;
+
+const OPERATOR = "operator@node.invalid";
+const FR_POLICY = "policy@mfa.fr.demo.test";
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+async function withBrowser(body) {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+  const problems = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  context.setDefaultTimeout(TIMEOUT);
+  context.on("page", (page) => watch(page, problems));
+  try {
+    const page = await context.newPage();
+    await body(page, context);
+    assert.deepEqual(problems, [], "the pages reported errors or CSP violations");
+  } finally {
+    await browser.close();
+  }
+}
+
+function watch(page, problems) {
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    const text = message.text();
+    // A 401 on /me before signing in, and 4xx the scenarios provoke on purpose, are expected;
+    // anything about the Content-Security-Policy is not.
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+}
+
+async function signIn(page, email, { language } = {}) {
+  await page.goto(`${BASE}/login`);
+  if (language) await chooseLanguage(page, language);
+  await page.locator("#login-email").fill(email);
+  await page.locator("#login-password").fill(PASSWORD);
+  await page.locator("form button[type=submit]").click();
+  await page.waitForURL(/\/contacts/);
+  await page.locator("main h1").waitFor();
+}
+
+async function chooseLanguage(page, language) {
+  await page.locator("header select").selectOption(language);
+  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
+}
+
+async function heading(page) {
+  return (await page.locator("main h1").first().textContent()).trim();
+}
+
+/** The text of every text part of an e-mail (multipart, base64 and quoted-printable decoded). */
+function mailText(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, " ");
+  const body = raw.slice(split).replace(/^\r?\n\r?\n/, "");
+  const header = (name) => (head.match(new RegExp(`^${name}:\\s*(.*)$`, "im")) || [])[1] || "";
+  const type = header("Content-Type");
+  const boundary = (type.match(/boundary="?([^";]+)"?/i) || [])[1];
+  if (/^multipart\//i.test(type) && boundary) {
+    return body
+      .split(`--${boundary}`)
+      .slice(1)
+      .map((part) => (part.startsWith("--") ? "" : mailText(part.replace(/^\r?\n/, ""))))
+      .join("\n");
+  }
+  if (type && !/^text\//i.test(type)) return "";
+  const encoding = header("Content-Transfer-Encoding").toLowerCase();
+  if (encoding === "base64")
+    return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (encoding === "quoted-printable") {
+    const bytes = body
+      .replace(/=\r?\n/g, "")
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}
+
+/** Waits for the e-mail to `address` in the SMTP sink's folder and returns its /ack/ link. */
+async function ackLinkFor(address) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const name of readdirSync(MAIL_DIR).filter((n) => /^\d+\.eml$/.test(n))) {
+      const raw = readFileSync(join(MAIL_DIR, name), "latin1");
+      const to = (raw.match(/^To:\s*(.*)$/im) || [])[1] || "";
+      if (!to.includes(address)) continue;
+      const link = mailText(raw).match(/https?:\/\/[^\s"<>]+(\/ack\/[A-Za-z0-9_~.%-]+)/);
+      assert.ok(link, `the e-mail to ${address} carries an acknowledgement link`);
+      // The node's public_url is a placeholder in tests: keep the link's path, use our origin.
+      return `${BASE}${link[1]}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no e-mail to ${address} arrived`);
+}
+
+async function api(method, path, { body, headers = {} } = {}) {
+  const response = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${OPERATOR_TOKEN}`,
+      ...(body ? { "Content-Type": "application/json" } : {}),
+      ...headers,
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    etag: response.headers.get("ETag"),
+    body: text ? JSON.parse(text) : null,
+  };
+}
+
+async function axeCheck(page, label) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const summary = bad.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.nodes
+        .map((n) => n.target.join(" "))
+        .slice(0, 3)
+        .join("; ")}`,
+  );
+  assert.deepEqual(summary, [], `axe-core found serious violations on ${label}`);
+  return result.passes.length;
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------
+
+const scenarios = {
+  // Sign in with a password, see who I am and my organisation, sign out.
+  async login() {
+    await withBrowser(async (page) => {
+      const root = await page.goto(`${BASE}/`);
+      const csp = root.headers()["content-security-policy"];
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'self'/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
+      await page.locator("#login-email").waitFor();
+      // A figure for the report, not a threshold: when the sign-in form could be used,
+      // counted from the start of navigation.
+      // How long until the sign-in form was on the page, counted from the start of navigation
+      // (the app marks it): a figure for the report, not a threshold.
+      const firstScreen = () =>
+        page.evaluate(() => {
+          const mark = performance.getEntriesByName("liaison:first-screen")[0];
+          const nav = performance.getEntriesByType("navigation")[0];
+          return { ready: Math.round(mark.startTime), html: Math.round(nav.responseEnd) };
+        });
+      const cold = await firstScreen();
+      await page.reload();
+      await page.locator("#login-email").waitFor();
+      const warm = await firstScreen();
+      console.log(
+        `first screen on the page after ${cold.ready} ms in a new browser ` +
+          `(index.html by ${cold.html} ms), ${warm.ready} ms on reload (index.html by ${warm.html} ms)`,
+      );
+      assert.equal(await heading(page), "Sign in");
+
+      // The keyboard: the first Tab reaches the skip link, which moves focus into the page.
+      await page.keyboard.press("Tab");
+      assert.equal(
+        await page.evaluate(() => document.activeElement.textContent),
+        "Skip to content",
+      );
+      const outline = await page.evaluate(
+        () => getComputedStyle(document.activeElement).outlineStyle,
+      );
+      assert.equal(outline, "solid", "focus is visible");
+      await page.keyboard.press("Enter");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+
+      await page.locator("#login-email").fill(OPERATOR);
+      await page.locator("#login-password").fill("not the password at all");
+      await page.locator("form button[type=submit]").click();
+      await page.getByRole("alert").waitFor();
+      assert.match(await page.getByRole("alert").textContent(), /sign in/i);
+
+      await page.locator("#login-password").fill(PASSWORD);
+      await page.locator("form button[type=submit]").click();
+      await page.waitForURL(/\/contacts/);
+      assert.equal(await heading(page), "Points of contact");
+      await page.getByRole("link", { name: "Node operator" }).click();
+      await page.waitForURL(/\/me$/);
+      const profile = await page.locator("main").textContent();
+      assert.match(profile, /Node secretariat/);
+      assert.match(profile, /Node operator/);
+      assert.match(profile, new RegExp(OPERATOR.replace(".", "\\.")));
+
+      // A reload keeps the session (cookie) and the screen.
+      await page.reload();
+      assert.equal(await heading(page), "My account");
+
+      // An API token issued here works for a program once, shown once, and can be revoked.
+      await page.getByLabel("Token name").fill("monitoring script");
+      await page.getByRole("button", { name: "Issue a token" }).click();
+      const secret = (await page.locator("code.secret").textContent()).trim();
+      const asProgram = () =>
+        fetch(`${BASE}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+      assert.equal((await asProgram()).status, 200);
+      await page.getByRole("button", { name: "Revoke the token “monitoring script”" }).click();
+      await page
+        .getByRole("cell", { name: "monitoring script", exact: true })
+        .waitFor({ state: "detached" });
+      assert.equal((await asProgram()).status, 401);
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(/\/login$/);
+      assert.equal(await heading(page), "Sign in");
+      // The session is gone on the server too.
+      await page.goto(`${BASE}/contacts`);
+      assert.equal(await heading(page), "Sign in");
+    });
+  },
+
+  // In French: find a contact by text, see the state's French name, open the contact card.
+  async directory_fr() {
+    await withBrowser(async (page) => {
+      await signIn(page, FR_POLICY, { language: "fr" });
+      assert.equal(await heading(page), "Points de contact");
+      await page.getByLabel("Rechercher").fill("ndiaye");
+      await page.waitForURL(/q=ndiaye/);
+      const rows = page.locator("main tbody tr");
+      await page.waitForFunction(() => document.querySelectorAll("main tbody tr").length === 1);
+      const row = await rows.first().textContent();
+      assert.match(row, /Moussa Demo-Ndiaye/);
+      assert.match(row, /Sénégal/, "the state's name comes from the server in French");
+      assert.match(row, /Technique/);
+
+      // Filters combine: French-speaking technical contacts of the African Group.
+      await page.getByLabel("Rechercher").fill("");
+      await page.getByLabel("Groupe régional").selectOption("african");
+      await page.getByLabel("Niveau").selectOption("technical");
+      await page.getByLabel("Langue", { exact: true }).selectOption("fr");
+      await page.waitForURL(/group=african/);
+      await page.waitForFunction(() => {
+        const names = [...document.querySelectorAll("main tbody tr td:first-child a")];
+        return names.length === 1 && names[0].textContent.includes("Moussa");
+      });
+
+      await page.getByRole("link", { name: "Moussa Demo-Ndiaye" }).click();
+      await page.waitForURL(/\/contacts\/ctc_/);
+      assert.equal(await heading(page), "Moussa Demo-Ndiaye");
+      const card = await page.locator("article").textContent();
+      assert.match(card, /Heure locale/);
+      assert.match(card, /Africa\/Dakar/);
+      assert.match(card, /heures de travail|24 h\/24/);
+      const utc = await page.locator("article time").first().getAttribute("title");
+      assert.match(utc, /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/, "times show UTC on hover");
+      // The export links carry the same filters as the list.
+      await page.goBack();
+      const href = await page.getByRole("link", { name: "CSV" }).getAttribute("href");
+      assert.match(href, /\/api\/v1\/contacts\/export\?.*group=african.*format=csv/);
+
+      // Cursor pagination: 30 demo contacts and 25 more make two pages of 50.
+      const kenya = (await api("GET", "/contacts?state=KE&level=policy")).body.items[0];
+      for (let i = 1; i <= 25; i++) {
+        const created = await api("POST", "/contacts", {
+          body: {
+            organization_id: kenya.organization_id,
+            level: "policy",
+            name: `Desk ${String(i).padStart(2, "0")} Demo-Wanjiru`,
+            emails: [`desk${i}@mfa.ke.demo.test`],
+            languages: ["en", "sw"],
+            time_zone: "Africa/Nairobi",
+          },
+        });
+        assert.equal(created.status, 201);
+      }
+      await page.goto(`${BASE}/contacts`);
+      await page.getByText("50 contacts affichés ; il y en a d’autres").waitFor();
+      assert.equal(await page.locator("main tbody tr").count(), 50);
+      await page.getByRole("button", { name: "Afficher plus" }).click();
+      await page.getByText("55 contacts", { exact: true }).waitFor();
+      assert.equal(await page.locator("main tbody tr").count(), 55);
+      assert.equal(await page.getByRole("button", { name: "Afficher plus" }).count(), 0);
+      const names = await page.locator("main tbody tr td:first-child a").allTextContents();
+      assert.equal(new Set(names).size, 55, "no contact twice across pages");
+    });
+  },
+
+  // Start a campaign in the browser, acknowledge through the e-mailed link, watch it arrive.
+  async campaign_ack() {
+    await withBrowser(async (page, context) => {
+      await signIn(page, OPERATOR);
+      await page.getByRole("link", { name: "Reachability checks" }).click();
+      await page.getByLabel("Chosen states").check();
+      await page.getByLabel("States", { exact: true }).selectOption("FR");
+      await page.getByLabel("Contacts", { exact: true }).selectOption("policy");
+      await page.getByRole("button", { name: "Start the check" }).click();
+      await page.waitForURL(/\/campaigns\/png_/);
+      const status = page.locator("#campaign-status");
+      assert.match(await status.textContent(), /0 of 1 contacts confirmed/);
+
+      const link = await ackLinkFor("cyber-desk@mfa.fr.demo.test");
+      const ack = await context.newPage();
+      const response = await ack.goto(link);
+      assert.match(response.headers()["content-security-policy"], /style-src 'self'/);
+      assert.equal(await ack.locator("html").getAttribute("lang"), "fr");
+      assert.equal(await ack.locator("h1").textContent(), "Vérification de joignabilité");
+      // The page is styled by the server's stylesheet, not inline styles.
+      const colour = await ack
+        .locator("button")
+        .evaluate((b) => getComputedStyle(b).backgroundColor);
+      assert.equal(colour, "rgb(11, 79, 138)");
+      await ack.screenshot({ path: join(SHOTS, "fr-ack.png"), fullPage: true });
+      await ack.getByRole("button").click();
+      await ack.getByRole("status").waitFor();
+      assert.match(await ack.getByRole("status").textContent(), /Merci/);
+      await ack.close();
+
+      // The open campaign page refreshes itself as answers arrive.
+      await page.waitForFunction(
+        () =>
+          /1 of 1 contacts confirmed/.test(document.querySelector("#campaign-status").textContent),
+        null,
+        { timeout: 30_000 },
+      );
+      const table = await page.locator("table").textContent();
+      assert.match(table, /France/);
+      assert.equal((await page.locator("figure svg rect").count()) > 0, true, "the chart is drawn");
+    });
+  },
+
+  // A state's policy account starts a check of its own state's contacts only.
+  async campaign_policy() {
+    await withBrowser(async (page) => {
+      await signIn(page, FR_POLICY);
+      await page.getByRole("link", { name: "Reachability checks" }).click();
+      await page.getByText("you can check your own state's contacts").waitFor();
+      assert.equal(await page.getByLabel("Chosen states").count(), 0, "no scope choice");
+      await page.getByLabel("Contacts", { exact: true }).selectOption("technical");
+      await page.getByRole("button", { name: "Start the check" }).click();
+      await page.waitForURL(/\/campaigns\/png_/);
+      const id = page.url().split("/").pop();
+      const campaign = await api("GET", `/pings/${id}`);
+      assert.deepEqual(campaign.body.states, ["FR"]);
+      assert.equal(campaign.body.level, "technical");
+      assert.match(
+        await page.locator("#campaign-status").textContent(),
+        /0 of 1 contacts confirmed/,
+      );
+      await page.getByRole("link", { name: "Reachability checks" }).first().click();
+      await page.locator("main tbody tr").first().waitFor();
+      assert.equal(await page.locator("main tbody tr").count(), 1);
+    });
+  },
+
+  // Someone else's change in between: the edit is refused with a clear 412 message.
+  async edit_conflict() {
+    await withBrowser(async (page) => {
+      await signIn(page, FR_POLICY);
+      await page.getByLabel("Search").fill("Camille");
+      await page.locator("main").getByRole("link", { name: "Camille Demo-Laurent" }).click();
+      await page.waitForURL(/\/contacts\/ctc_/);
+      const id = page.url().split("/").pop();
+      await page.getByRole("button", { name: "Edit this contact" }).click();
+      await page.getByLabel("Job title").fill("Head of the cyber desk");
+
+      const current = await api("GET", `/contacts/${id}`);
+      const other = await api("PATCH", `/contacts/${id}`, {
+        body: { notes: "Changed by the operator meanwhile." },
+        headers: { "If-Match": current.etag },
+      });
+      assert.equal(other.status, 200);
+
+      await page.getByRole("button", { name: "Save" }).click();
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /Someone else changed this record/);
+      await page.getByRole("button", { name: "Reload the latest version" }).click();
+      await page.getByText("Changed by the operator meanwhile.").waitFor();
+      const unchanged = await api("GET", `/contacts/${id}`);
+      assert.equal(unchanged.body.title, "Cyber diplomacy desk officer", "nothing was overwritten");
+
+      await page.getByRole("button", { name: "Edit this contact" }).click();
+      await page.getByLabel("Job title").fill("Head of the cyber desk");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByText("Your changes were saved.").waitFor();
+      const saved = await api("GET", `/contacts/${id}`);
+      assert.equal(saved.body.title, "Head of the cyber desk");
+      assert.equal(saved.body.notes, "Changed by the operator meanwhile.");
+
+      // A bad value: the server's problem names the field, the form names its label.
+      await page.getByRole("button", { name: "Edit this contact" }).click();
+      await page.getByLabel("E-mail addresses").fill("cyber-desk@mfa.fr.demo.test, not-an-address");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("alert").waitFor();
+      assert.match(await page.getByRole("alert").textContent(), /E-mail addresses\[1\]/);
+      assert.equal(await page.getByLabel("E-mail addresses").getAttribute("aria-invalid"), "true");
+      const untouched = await api("GET", `/contacts/${id}`);
+      assert.equal(untouched.body.version, saved.body.version, "nothing was saved");
+    });
+  },
+
+  // Arabic: right-to-left, mirrored layout, Arabic state names, remembered across reloads.
+  async rtl() {
+    await withBrowser(async (page) => {
+      // Each of the six messages files loads (a separate script, under the CSP) and is used.
+      await page.goto(`${BASE}/login`);
+      for (const language of ["zh", "ru", "es", "fr", "en", "ar"]) {
+        const messages = JSON.parse(
+          readFileSync(new URL(`../../web/src/messages/${language}.json`, import.meta.url), "utf8"),
+        );
+        await chooseLanguage(page, language);
+        await page.waitForFunction(
+          (title) => document.querySelector("main h1")?.textContent === title,
+          messages["login.title"],
+        );
+        const dir = await page.locator("html").getAttribute("dir");
+        assert.equal(dir, language === "ar" ? "rtl" : "ltr", language);
+      }
+      await signIn(page, OPERATOR, { language: "ar" });
+      assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
+      assert.equal(await heading(page), "جهات الاتصال");
+      const brand = await page.locator("header .brand").boundingBox();
+      const signOut = await page.locator("header .link-button").boundingBox();
+      assert.ok(
+        brand.x > signOut.x,
+        "the brand sits at the right edge and the end controls at the left",
+      );
+      const cell = await page
+        .locator("main th")
+        .first()
+        .evaluate((th) => getComputedStyle(th).textAlign);
+      assert.equal(cell, "start");
+      await page.getByLabel("الدولة").selectOption("FR");
+      await page.waitForFunction(() =>
+        document.querySelector("main tbody")?.textContent.includes("فرنسا"),
+      );
+      await page.reload();
+      await page.locator("main h1").waitFor();
+      assert.equal(
+        await page.locator("html").getAttribute("dir"),
+        "rtl",
+        "the choice is remembered",
+      );
+      assert.equal(await page.locator("html").getAttribute("lang"), "ar");
+    });
+  },
+
+  // The main screens in English and Arabic: an axe-core check (no serious or critical
+  // violation) and a full-page screenshot of each.
+  async screens() {
+    await withBrowser(async (page) => {
+      // A campaign with an answer, so that its report and chart have something to show.
+      const deadline = new Date(Date.now() + 7 * 86_400_000).toISOString();
+      const campaign = await api("POST", "/pings", {
+        body: { scope: "states", states: ["FR", "KE", "SN"], level: "both", deadline },
+      });
+      assert.equal(campaign.status, 201);
+      const link = await ackLinkFor("cyber-desk@mfa.fr.demo.test");
+      const form = await fetch(link, { method: "POST" });
+      assert.equal(form.status, 200);
+      const contact = (await api("GET", "/contacts?q=Ndiaye")).body.items[0];
+
+      let checked = 0;
+      for (const language of ["en", "ar"]) {
+        await page.goto(`${BASE}/login`);
+        await chooseLanguage(page, language);
+        await page.locator("#login-email").waitFor();
+        checked += await axeCheck(page, `login (${language})`);
+        await page.screenshot({ path: join(SHOTS, `${language}-login.png`), fullPage: true });
+        await page.locator("#login-email").fill(OPERATOR);
+        await page.locator("#login-password").fill(PASSWORD);
+        await page.locator("form button[type=submit]").click();
+        await page.waitForURL(/\/contacts/);
+        const screens = [
+          ["contacts", "/contacts", "main tbody tr"],
+          ["states", "/states", ".state-tile"],
+          ["contact", `/contacts/${contact.id}`, "article"],
+          ["campaigns", "/campaigns", "main tbody tr"],
+          ["campaign", `/campaigns/${campaign.body.id}`, "figure svg"],
+          ["audit", "/audit", "main tbody tr"],
+          ["profile", "/me", "main dl"],
+        ];
+        for (const [name, path, ready] of screens) {
+          await page.goto(`${BASE}${path}`);
+          await page.locator(ready).first().waitFor();
+          checked += await axeCheck(page, `${name} (${language})`);
+          await page.screenshot({ path: join(SHOTS, `${language}-${name}.png`), fullPage: true });
+          if (name === "audit" && language === "en") {
+            // Operators verify the hash chain from the audit screen.
+            await page.getByRole("button", { name: "Verify the audit log" }).click();
+            await page.getByText(/The audit log is intact: [\d,]+ entries checked/).waitFor();
+          }
+        }
+        await page
+          .getByRole("button", { name: language === "en" ? "Sign out" : "تسجيل الخروج" })
+          .click();
+        await page.waitForURL(/\/login$/);
+      }
+      console.log(`axe-core: ${checked} rule checks passed; screenshots in ${SHOTS}`);
+    });
+  },
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(", ")}`);
+  process.exit(2);
+}
+try {
+  await scenarios[name]();
+  console.log(`${name}: 1 passed, 0 failed`);
+} catch (error) {
+  console.error(error);
+  console.log(`${name}: 0 passed, 1 failed`);
+  process.exit(1);
+}

@@ -1,0 +1,269 @@
+// The only way the interface talks to the server: the public HTTP API under /api/v1, with the
+// session cookie and the X-CSRF-Token header on every change. Errors come back as ApiError
+// carrying the server's problem+json (code, reason, field) so screens can say what went wrong.
+
+const CSRF_KEY = "liaison.csrf";
+
+export interface Problem {
+  status: number;
+  code: string;
+  reason?: string;
+  detail?: string;
+  field?: string;
+  title?: string;
+}
+
+export class ApiError extends Error {
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title || problem.code);
+    this.problem = problem;
+  }
+  get status(): number {
+    return this.problem.status;
+  }
+}
+
+export function csrfToken(): string | null {
+  return localStorage.getItem(CSRF_KEY);
+}
+
+export function setCsrfToken(token: string | null): void {
+  if (token) localStorage.setItem(CSRF_KEY, token);
+  else localStorage.removeItem(CSRF_KEY);
+}
+
+export interface Reply<T> {
+  body: T;
+  etag: string | null;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+/** A path with the query parameters that are set (empty strings and nulls are left out). */
+export function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === "") continue;
+    params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Listeners told when the server says the session is gone (401), so the app shows the login. */
+const unauthenticatedListeners = new Set<() => void>();
+export function onUnauthenticated(listener: () => void): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; ifMatch?: string | null; quiet401?: boolean } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && method !== "HEAD") {
+    const csrf = csrfToken();
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+  }
+  if (options.ifMatch) headers["If-Match"] = options.ifMatch;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiError({ status: 0, code: "network", detail: "network" });
+  }
+  const etag = response.headers.get("ETag");
+  if (response.status === 204) return { body: undefined as T, etag };
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const problem = (parsed && typeof parsed === "object" ? parsed : {}) as Partial<Problem>;
+    const error = new ApiError({
+      status: response.status,
+      code: problem.code || "unknown",
+      reason: problem.reason,
+      detail: problem.detail,
+      field: problem.field,
+      title: problem.title,
+    });
+    if (response.status === 401 && !options.quiet401) {
+      unauthenticatedListeners.forEach((listener) => listener());
+    }
+    throw error;
+  }
+  return { body: parsed as T, etag };
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query) => request<T>("GET", withQuery(path, query)),
+  post: <T>(path: string, body: unknown) => request<T>("POST", path, { body }),
+  patch: <T>(path: string, body: unknown, ifMatch: string) =>
+    request<T>("PATCH", path, { body, ifMatch }),
+  del: (path: string, ifMatch?: string) => request<void>("DELETE", path, { ifMatch }),
+};
+
+// ---- the API's records, as the interface uses them (see docs/openapi.yaml) -------------------
+
+export type Level = "policy" | "technical";
+export type RegionalGroup =
+  | "african"
+  | "asia_pacific"
+  | "eastern_european"
+  | "latin_american_caribbean"
+  | "western_european_and_others"
+  | "none";
+export const REGIONAL_GROUPS: RegionalGroup[] = [
+  "african",
+  "asia_pacific",
+  "eastern_european",
+  "latin_american_caribbean",
+  "western_european_and_others",
+];
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface Account {
+  id: string;
+  organization_id: string;
+  email: string;
+  display_name: string;
+  roles: string[];
+  language?: string;
+  time_zone?: string;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  category: "state" | "non_state" | "secretariat";
+  kind: string;
+  state: string | null;
+  website: string | null;
+  version: number;
+}
+
+export interface Me {
+  account: Account;
+  organization: Organization;
+  via?: string;
+}
+
+export interface SessionCreated {
+  csrf_token: string;
+  expires_at: string;
+  account: Account;
+}
+
+export interface State {
+  alpha2: string;
+  alpha3: string;
+  name: string;
+  names: Record<string, string>;
+  un_status: "member" | "observer";
+  regional_group: RegionalGroup;
+  participating: boolean;
+}
+
+export type WorkingHours = Partial<Record<Weekday, string[]>>;
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+export const WEEKDAYS: Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+export interface Contact {
+  id: string;
+  organization_id: string;
+  organization_name?: string;
+  state: string | null;
+  level: Level;
+  name: string;
+  title?: string;
+  emails: string[];
+  phones?: string[];
+  languages: string[];
+  time_zone: string;
+  working_hours?: WorkingHours;
+  available_24_7?: boolean;
+  openpgp_fingerprint?: string | null;
+  preferred_channels?: string[];
+  notes?: string;
+  stale: boolean;
+  in_working_hours_now: boolean;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CampaignLevel = "policy" | "technical" | "both";
+export interface Campaign {
+  id: string;
+  organization_id: string;
+  owner_state?: string | null;
+  created_by: string;
+  scope: "all" | "group" | "states";
+  group?: RegionalGroup | null;
+  states: string[];
+  level: CampaignLevel;
+  deadline: string;
+  created_at: string;
+  closed_at?: string | null;
+  targets: number;
+  acknowledged: number;
+  emails_queued: number;
+  sent?: number;
+  closed?: boolean;
+}
+
+export interface ReportRow {
+  state: string;
+  level: Level | null;
+  targets: number;
+  reached_24h: number;
+  reached_by_deadline: number;
+  not_reached: number;
+  median_hours: number | null;
+  mean_hours: number | null;
+  median_working_hours: number | null;
+  mean_working_hours: number | null;
+}
+
+export interface CampaignReport {
+  campaign: Campaign;
+  rows: ReportRow[];
+  total: ReportRow;
+  generated_at: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  account_id: string;
+  organization_id?: string;
+  action: string;
+  record_type: string;
+  record_id: string;
+  hash: string;
+}
+
+export interface AuditVerifyReport {
+  ok: boolean;
+  entries_checked: number;
+  first_bad_seq?: number;
+  problem?: string;
+  detail?: string;
+}
