@@ -8,8 +8,10 @@
 #include "audit/audit_log.hpp"
 #include "cli/common.hpp"
 #include "cli/demo.hpp"
+#include "cli/keys.hpp"
 #include "cli/ping.hpp"
 #include "cli/serve.hpp"
+#include "security/signing.hpp"
 #include "security/tokens.hpp"
 #include "store/migrations.hpp"
 
@@ -57,6 +59,12 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
     ReportError(applied.error());
     return 1;
   }
+  // The node's signing key exists from the start, so the first receipts have it.
+  auto signer = security::Signer::LoadOrCreate(*db, config->security.secret_key, clock);
+  if (!signer.has_value()) {
+    ReportError(signer.error());
+    return 1;
+  }
   auto issued = security::BootstrapOperator(*db, "Node secretariat", email, "Node operator",
                                             clock.Now());
   if (!issued.has_value()) {
@@ -65,6 +73,7 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
   }
   std::cout << "operator: " << email << "\n";
   std::cout << "token: " << issued->token.secret << "\n";
+  std::cout << "signing key: " << signer->key_id() << "\n";
   if (demo) {
     auto seeded = SeedDemoData(*db, clock.Now());
     if (!seeded.has_value()) {
@@ -128,6 +137,8 @@ int Main(int argc, char** argv) {
 
   PingCommands ping;
   AddPingCommands(app, ping);
+  KeysCommands keys;
+  AddKeysCommands(app, keys);
 
   try {
     app.parse(argc, argv);
@@ -138,6 +149,7 @@ int Main(int argc, char** argv) {
   if (*init_cmd) return Init(config_path, operator_email, demo);
   if (*migrate_cmd) return Migrate(config_path, status_only);
   if (*verify_cmd) return AuditVerify(config_path);
+  if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
   return RunPingCommands(ping);
 }
 
