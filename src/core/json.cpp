@@ -7,6 +7,8 @@
 #include <cmath>
 #include <system_error>
 
+#include "core/text.hpp"
+
 namespace liaison::json {
 namespace {
 
@@ -126,42 +128,7 @@ std::optional<std::u16string> Utf16(std::string_view s) {
 
 Status AppendString(std::string_view s, std::string& out) {
   if (!Utf16(s)) return NotCanonicalizable("a string is not valid UTF-8");
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[(c >> 4) & 0xF]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
+  out.append("\"").append(JsonEscape(s)).append("\"");
   return OkStatus();
 }
 
