@@ -73,14 +73,14 @@ int Sign(store::Database& db, const Config& config, const KeysCommands& k) {
     ReportError(signer.error());
     return 1;
   }
-  auto payload = json::CanonicalJson(boost::json::object{{"kind", "operator_statement"},
-                                                         {"signed_at", FormatRfc3339(clock.Now())},
-                                                         {"statement", std::move(*statement)}});
-  if (!payload.has_value()) {
-    ReportError(Error::InvalidArgument(payload.error().message, "--payload-file"));
+  auto jws = signer->SignJson(boost::json::object{{"kind", "operator_statement"},
+                                                  {"signed_at", FormatRfc3339(clock.Now())},
+                                                  {"statement", std::move(*statement)}});
+  if (!jws.has_value()) {
+    ReportError(Error::InvalidArgument(jws.error().message, "--payload-file"));
     return 1;
   }
-  std::cout << signer->SignCompact(*payload) << "\n";
+  std::cout << *jws << "\n";
   return 0;
 }
 

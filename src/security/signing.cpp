@@ -203,16 +203,23 @@ Result<Signer> Signer::LoadOrCreate(store::Database& db, std::string_view secret
       }));
   if (!current) {
     // Write transactions are serialised, so a key another process created meanwhile is found
-    // here instead of being replaced.
-    ASSIGN_OR_RETURN(
-        current,
-        store::InTransaction(
-            db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Result<Opened> {
-              ASSIGN_OR_RETURN(Opened existing, OpenCurrentKey(tx, sealing_key));
-              if (existing) return existing;
-              RETURN_IF_ERROR(InsertNewKey(tx, sealing_key, Principal::System(), clock.Now()));
-              return OpenCurrentKey(tx, sealing_key);
-            }));
+    // here instead of being replaced; were two inserts to race anyway, the unique index on the
+    // current key refuses the second, which then loads the first.
+    auto created = store::InTransaction(
+        db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Result<Opened> {
+          ASSIGN_OR_RETURN(Opened existing, OpenCurrentKey(tx, sealing_key));
+          if (existing) return existing;
+          RETURN_IF_ERROR(InsertNewKey(tx, sealing_key, Principal::System(), clock.Now()));
+          return OpenCurrentKey(tx, sealing_key);
+        });
+    if (!created.has_value() && created.error().code == ErrorCode::kAlreadyExists) {
+      created = store::InTransaction(db, store::TxMode::kRead,
+                                     [&](store::Transaction& tx) -> Result<Opened> {
+                                       return OpenCurrentKey(tx, sealing_key);
+                                     });
+    }
+    if (!created.has_value()) return std::move(created).error();
+    current = *std::move(created);
   }
   sodium_memzero(sealing_key.data(), sealing_key.size());
   LIAISON_CHECK(current.has_value());
@@ -221,6 +228,11 @@ Result<Signer> Signer::LoadOrCreate(store::Database& db, std::string_view secret
 
 std::string Signer::SignCompact(std::string_view payload) const {
   return SignWithEncodedHeader(secret_key_, header_b64_, payload);
+}
+
+Result<std::string> Signer::SignJson(const boost::json::value& statement) const {
+  ASSIGN_OR_RETURN(std::string payload, json::CanonicalJson(statement));
+  return SignCompact(payload);
 }
 
 Result<std::vector<SigningKey>> ListSigningKeys(store::Database& db) {

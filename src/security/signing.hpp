@@ -6,6 +6,8 @@
 // docs/security.md ("Receipts and the node's signing key") describes the format.
 #pragma once
 
+#include <boost/json/value.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +57,11 @@ class Signer {
   // base64url(signature), the protected header being the canonical JSON
   // {"alg":"EdDSA","kid":key_id(),"typ":"liaison-receipt+json"}.
   std::string SignCompact(std::string_view payload) const;
+
+  // SignCompact() over the canonical JSON (RFC 8785) of `statement`: how receipts are made, so
+  // that a verifier can recompute the signed bytes from the JSON. invalid_argument (reason
+  // "not_canonicalizable") as json::CanonicalJson.
+  Result<std::string> SignJson(const boost::json::value& statement) const;
 
   // The current key's id: its RFC 7638 thumbprint.
   const std::string& key_id() const { return kid_; }

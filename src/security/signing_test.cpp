@@ -4,6 +4,8 @@
 #include <sodium.h>
 
 #include <array>
+#include <limits>
+#include <thread>
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
@@ -81,6 +83,31 @@ TEST_F(SigningTest, CreatesOneKeyOnFirstUseAndLoadsItAfterwards) {
   ASSERT_TRUE(public_key.has_value());
   EXPECT_EQ(JwkThumbprint(*public_key), first.key_id());
   EXPECT_EQ(AuditCount("signing_key.create"), 1);
+}
+
+TEST_F(SigningTest, ConcurrentFirstLoadsMakeExactlyOneKey) {
+  std::vector<std::string> kids(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto signer = Signer::LoadOrCreate(*db_, secret_, clock_);
+      kids[i] = signer.has_value() ? signer->key_id() : "error: " + signer.error().message;
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(Keys().size(), 1u);
+  for (const auto& kid : kids) EXPECT_EQ(kid, Keys()[0].kid);
+  EXPECT_EQ(AuditCount("signing_key.create"), 1);
+}
+
+TEST_F(SigningTest, SignJsonSignsTheCanonicalForm) {
+  Signer signer = Load();
+  auto jws = signer.SignJson(boost::json::object{{"b", 1}, {"a", "x"}});
+  ASSERT_TRUE(jws.has_value());
+  EXPECT_EQ(VerifyCompact(*db_, *jws).value_or(""), R"({"a":"x","b":1})");
+  EXPECT_EQ(
+      signer.SignJson(boost::json::value(std::numeric_limits<double>::infinity())).error().reason,
+      "not_canonicalizable");
 }
 
 TEST_F(SigningTest, SignsACompactJwsThatVerifies) {
