@@ -15,6 +15,7 @@
 #include "http/message.hpp"
 #include "security/login_throttle.hpp"
 #include "security/principal.hpp"
+#include "security/signing.hpp"
 #include "store/database.hpp"
 
 namespace liaison::api {
@@ -25,6 +26,7 @@ struct AppContext {
   const Clock* clock = nullptr;
   const Config* config = nullptr;
   security::LoginThrottle* throttle = nullptr;
+  const security::Signer* signer = nullptr;  // Signs receipts with the node's current key.
 };
 
 // The name of the browser session cookie and of the CSRF header that must accompany every

@@ -1,7 +1,9 @@
-// /api/v1/session, /me, /accounts, /tokens and /organizations.
+// /api/v1/session, /me, /accounts, /tokens and /organizations, and the node's public signing keys
+// at /.well-known/liaison-keys.json.
 #include "api/app.hpp"
 #include "api/render.hpp"
 #include "security/sessions.hpp"
+#include "security/signing.hpp"
 #include "security/tokens.hpp"
 
 namespace liaison::api {
@@ -246,9 +248,19 @@ Result<http::Response> ListOrganizations(const AppContext& app, http::Request& r
   return Json(200, {{"items", std::move(items)}, {"next", next}});
 }
 
+// Public: anyone verifying a receipt needs the keys. They change only on rotation, and a
+// retired key stays in the set, so a few minutes of caching never breaks a verification.
+Result<http::Response> PublicKeys(const AppContext& app, http::Request&) {
+  ASSIGN_OR_RETURN(std::string set, security::PublicKeySet(*app.db));
+  auto response = http::Response::Text(200, std::move(set), "application/jwk-set+json");
+  response.SetHeader("Cache-Control", "public, max-age=300");
+  return response;
+}
+
 }  // namespace
 
 void AddSecurityRoutes(http::Router& router, const AppContext& app) {
+  router.Add("GET", "/.well-known/liaison-keys.json", Bind(app, PublicKeys));
   router.Add("POST", "/api/v1/session", Bind(app, Login));
   router.Add("DELETE", "/api/v1/session", Bind(app, Logout));
   router.Add("GET", "/api/v1/me", Bind(app, Me));

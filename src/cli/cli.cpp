@@ -9,8 +9,10 @@
 #include "audit/audit_log.hpp"
 #include "cli/common.hpp"
 #include "cli/demo.hpp"
+#include "cli/keys.hpp"
 #include "cli/ping.hpp"
 #include "cli/serve.hpp"
+#include "security/signing.hpp"
 #include "security/tokens.hpp"
 #include "store/migrations.hpp"
 
@@ -58,6 +60,12 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
     ReportError(applied.error());
     return 1;
   }
+  // The node's signing key exists from the start, so the first receipts have it.
+  auto signer = security::Signer::LoadOrCreate(*db, config->security.secret_key, clock);
+  if (!signer.has_value()) {
+    ReportError(signer.error());
+    return 1;
+  }
   auto issued =
       security::BootstrapOperator(*db, "Node secretariat", email, "Node operator", clock.Now());
   if (!issued.has_value()) {
@@ -66,6 +74,7 @@ int Init(const std::string& config_path, const std::string& email, bool demo) {
   }
   std::cout << "operator: " << email << "\n";
   std::cout << "token: " << issued->token.secret << "\n";
+  std::cout << "signing key: " << signer->key_id() << "\n";
   if (demo) {
     auto seeded = SeedDemoData(*db, issued->account.id, email, clock.Now());
     if (!seeded.has_value()) {
@@ -177,6 +186,8 @@ int Main(int argc, char** argv) {
 
   PingCommands ping;
   AddPingCommands(app, ping);
+  KeysCommands keys;
+  AddKeysCommands(app, keys);
 
   try {
     app.parse(argc, argv);
@@ -188,6 +199,7 @@ int Main(int argc, char** argv) {
   if (*migrate_cmd) return Migrate(config_path, status_only);
   if (*verify_cmd) return AuditVerify(config_path, expected_head);
   if (*head_cmd) return AuditHead(config_path);
+  if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
   return RunPingCommands(ping);
 }
 

@@ -22,6 +22,7 @@
 #include "notify/dispatcher.hpp"
 #include "notify/outbox.hpp"
 #include "security/login_throttle.hpp"
+#include "security/signing.hpp"
 
 namespace liaison::cli {
 namespace {
@@ -94,10 +95,18 @@ int Serve(const ServeOptions& options) {
   if (!db) return 1;
 
   SystemClock clock;
+  // Receipts need the node's signing key: without it (no security.secret_key, or one that does
+  // not open the stored key) the server does not start.
+  auto signer = security::Signer::LoadOrCreate(*db, config->security.secret_key, clock);
+  if (!signer.has_value()) {
+    ReportError(signer.error());
+    return 1;
+  }
+  LogInfo("signing receipts with key " + signer->key_id());
   security::LoginThrottle throttle(security::LoginThrottle::Options{
       .max_failures = config->security.login_max_failures,
       .window = std::chrono::seconds(config->security.login_window_seconds)});
-  api::AppContext app{db.get(), &clock, &*config, &throttle};
+  api::AppContext app{db.get(), &clock, &*config, &throttle, &*signer};
   http::Metrics metrics;
   api::AddGaugeSources(app, metrics);
   http::Router router = api::BuildRouter(app, metrics);

@@ -47,10 +47,31 @@ std::string RandomToken(std::size_t bytes) {
   EnsureSodium();
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());
-  std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
-                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return Base64UrlEncode(raw);
+}
+
+std::string Base64UrlEncode(std::string_view data) {
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), kVariant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                    data.size(), kVariant);
   out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string out(text.size() * 3 / 4 + 1, '\0');
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &length, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  out.resize(length);
+  // Two texts must not decode to the same bytes, or a signed value could be re-spelt.
+  if (Base64UrlEncode(out) != text) return std::nullopt;
   return out;
 }
 

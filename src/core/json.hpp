@@ -23,6 +23,15 @@ Result<boost::json::value> Parse(std::string_view text, boost::json::storage_ptr
 // Serialises `v` compactly.
 std::string Serialize(const boost::json::value& v);
 
+// RFC 8785 (JCS) canonical serialisation of `value`: object members sorted by their names' UTF-16
+// code units, no whitespace, strings escaped as JCS prescribes (only '"', '\\' and control
+// characters; everything else as UTF-8), numbers as ECMAScript's Number.prototype.toString
+// (shortest round-trip form: 4.5, 1e+30, 0.002). Returns invalid_argument (reason
+// "not_canonicalizable") for what JCS cannot represent: NaN or an infinity, an integer beyond
+// ±2^53 (it would not survive the IEEE-754 double every JCS implementation reads numbers as),
+// and a string or name that is not valid UTF-8. Thread-safe.
+Result<std::string> CanonicalJson(const boost::json::value& value);
+
 // Reads the members of one JSON object, each at most once, remembering which were read so that
 // RejectUnknown() can refuse the rest. `path` prefixes field names in errors ("contact.emails").
 class ObjectReader {

@@ -2,7 +2,7 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
-#include <cstdio>
+#include "core/text.hpp"
 
 namespace liaison {
 
@@ -41,39 +41,6 @@ void LogInfoFields(std::string_view object_json) {
     object_json = object_json.substr(1, object_json.size() - 2);
   }
   spdlog::info("{}", object_json);
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (ch < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(ch));
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace liaison

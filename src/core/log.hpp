@@ -26,7 +26,4 @@ void LogError(std::string_view text);
 // fields of the log line, beside ts and level. Only for json format.
 void LogInfoFields(std::string_view object_json);
 
-// Escapes `s` for inclusion inside a JSON string literal.
-std::string JsonEscape(std::string_view s);
-
 }  // namespace liaison

@@ -12,4 +12,9 @@ std::string AsciiLower(std::string_view s);
 // `s` without leading and trailing spaces, tabs, carriage returns and newlines.
 std::string Trim(std::string_view s);
 
+// Escapes `s` for inclusion inside a JSON string literal: '"', '\\' and control characters only,
+// with the short forms \b \t \n \f \r and \u00xx (lowercase) for the rest, as RFC 8785 (JCS)
+// prescribes; every other byte is copied.
+std::string JsonEscape(std::string_view s);
+
 }  // namespace liaison

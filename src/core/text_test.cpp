@@ -16,5 +16,12 @@ TEST(Trim, RemovesSurroundingWhitespaceOnly) {
   EXPECT_EQ(Trim(" \t\n"), "");
 }
 
+TEST(JsonEscape, EscapesQuotesBackslashesAndControlCharactersOnly) {
+  EXPECT_EQ(JsonEscape("a\"b\\c/"), "a\\\"b\\\\c/");
+  EXPECT_EQ(JsonEscape("\b\t\n\f\r"), "\\b\\t\\n\\f\\r");
+  EXPECT_EQ(JsonEscape(std::string("\x00\x1f\x7f", 3)), "\\u0000\\u001f\x7f");
+  EXPECT_EQ(JsonEscape("é€"), "é€");
+}
+
 }  // namespace
 }  // namespace liaison

@@ -12,10 +12,11 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/secret_box.hpp"
 #include "notify/email_message.hpp"
 #include "notify/openpgp.hpp"
-#include "notify/secret_box.hpp"
 #include "notify/transport.hpp"
+#include "notify/webhook_signature.hpp"
 
 namespace liaison::notify {
 namespace {

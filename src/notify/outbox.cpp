@@ -4,8 +4,8 @@
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/secret_box.hpp"
 #include "notify/email_message.hpp"
-#include "notify/secret_box.hpp"
 #include "notify/templates.hpp"
 
 namespace liaison::notify {

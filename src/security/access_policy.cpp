@@ -92,6 +92,7 @@ Decision Decide(const Principal& principal, Action action, const Resource& resou
       return AllowIf(op || (same_org && (policy || p.HasRole(Role::kTechnical))),
                      Decision::kForbidden);
     case Action::kOutboxRead:
+    case Action::kSigningKeyRotate:
       return AllowIf(op, Decision::kForbidden);
   }
   return Decision::kForbidden;

@@ -31,6 +31,7 @@ enum class Action {
   kTokenRevoke,
   kWebhookManage,       // An organisation's webhooks.
   kOutboxRead,          // Delivery state of notifications (failed ones, for operators).
+  kSigningKeyRotate,    // Replace the node's receipt-signing key.
 };
 
 // Who a record is visible to.

@@ -191,6 +191,11 @@ const std::vector<Row> kTable = {
     {Action::kOutboxRead, kTech, "FFFFF"}, {Action::kOutboxRead, kLaw, "FFFFF"},
     {Action::kOutboxRead, kAna, "FFFFF"},  {Action::kOutboxRead, kObs, "FFFFF"},
     {Action::kOutboxRead, kAnon, "UUUUU"},
+
+    {Action::kSigningKeyRotate, kOp, "AAAAA"},   {Action::kSigningKeyRotate, kPol, "FFFFF"},
+    {Action::kSigningKeyRotate, kTech, "FFFFF"}, {Action::kSigningKeyRotate, kLaw, "FFFFF"},
+    {Action::kSigningKeyRotate, kAna, "FFFFF"},  {Action::kSigningKeyRotate, kObs, "FFFFF"},
+    {Action::kSigningKeyRotate, kAnon, "UUUUU"},
 };
 // clang-format on
 
@@ -201,7 +206,7 @@ constexpr Action kAllActions[] = {
     Action::kCampaignCreate,     Action::kCampaignRead,     Action::kAuditRead,
     Action::kAuditVerify,        Action::kAccountCreate,    Action::kAccountRead,
     Action::kTokenCreate,        Action::kTokenRead,        Action::kTokenRevoke,
-    Action::kWebhookManage,      Action::kOutboxRead,
+    Action::kWebhookManage,      Action::kOutboxRead,       Action::kSigningKeyRotate,
 };
 
 char Letter(Decision d) {
@@ -245,7 +250,7 @@ TEST(AccessPolicy, DecidesEveryActionRoleAndRelationAsTheTableSays) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 20 * 7 * 5);
+  EXPECT_EQ(checked, 21 * 7 * 5);
 }
 
 TEST(AccessPolicy, SystemPrincipalIsAllowedEverything) {

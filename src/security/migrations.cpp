@@ -63,6 +63,19 @@ std::vector<store::Migration> Migrations() {
         " revoked_at INTEGER,"
         " remote TEXT NOT NULL)",
         "CREATE INDEX sessions_account ON sessions (account_id)"}},
+      {"security",
+       5,
+       "create signing_keys",
+       {"CREATE TABLE signing_keys ("
+        " kid TEXT PRIMARY KEY,"
+        " public_key TEXT NOT NULL,"
+        " sealed_seed TEXT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " created_at INTEGER NOT NULL,"
+        " retired_at INTEGER)",
+        // At most one current key, even when two processes create the first one at once.
+        "CREATE UNIQUE INDEX signing_keys_current ON signing_keys (status) "
+        "WHERE status = 'current'"}},
   };
 }
 

@@ -1,4 +1,5 @@
-// The security module's schema: organisations, accounts, API tokens and browser sessions.
+// The security module's schema: organisations, accounts, API tokens, browser sessions and the
+// node's signing keys.
 #pragma once
 
 #include <vector>

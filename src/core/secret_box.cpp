@@ -1,12 +1,10 @@
-#include "notify/secret_box.hpp"
+#include "core/secret_box.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include "core/ids.hpp"
 
-namespace liaison::notify {
+namespace liaison {
 
 Result<std::string> ParseNodeKey(std::string_view key_hex) {
   std::string key(crypto_secretbox_KEYBYTES, '\0');
@@ -35,6 +33,18 @@ std::string SealSecret(std::string_view key, std::string_view plaintext) {
   return ToHex(out);
 }
 
+std::string DeriveKey(std::string_view key, std::string_view context, std::uint64_t subkey_id) {
+  LIAISON_CHECK(key.size() == crypto_kdf_KEYBYTES);
+  LIAISON_CHECK(context.size() == crypto_kdf_CONTEXTBYTES);
+  LIAISON_CHECK(sodium_init() >= 0);
+  std::string subkey(crypto_secretbox_KEYBYTES, '\0');
+  char ctx[crypto_kdf_CONTEXTBYTES];
+  context.copy(ctx, sizeof ctx);
+  crypto_kdf_derive_from_key(reinterpret_cast<unsigned char*>(subkey.data()), subkey.size(),
+                             subkey_id, ctx, reinterpret_cast<const unsigned char*>(key.data()));
+  return subkey;
+}
+
 Result<std::string> OpenSecret(std::string_view key, std::string_view sealed_hex) {
   LIAISON_CHECK(key.size() == crypto_secretbox_KEYBYTES);
   std::string sealed(sealed_hex.size() / 2, '\0');
@@ -56,17 +66,4 @@ Result<std::string> OpenSecret(std::string_view key, std::string_view sealed_hex
   return plaintext;
 }
 
-std::string SignWebhook(std::string_view secret, std::string_view timestamp,
-                        std::string_view body) {
-  std::string message;
-  message.reserve(timestamp.size() + 1 + body.size());
-  message.append(timestamp).append(".").append(body);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
-       &digest_length);
-  return "sha256=" + ToHex(std::string_view(reinterpret_cast<const char*>(digest), digest_length));
-}
-
-}  // namespace liaison::notify
+}  // namespace liaison
