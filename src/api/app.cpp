@@ -5,6 +5,7 @@
 #include "directory/migrations.hpp"
 #include "http/static_files.hpp"
 #include "notify/outbox.hpp"
+#include "requests/migrations.hpp"
 #include "security/migrations.hpp"
 
 namespace liaison::api {
@@ -22,6 +23,7 @@ std::vector<store::Migration> AllMigrations() {
   Append(all, security::Migrations());
   Append(all, notify::Migrations());
   Append(all, directory::Migrations());
+  Append(all, requests::Migrations());
   return all;
 }
 
@@ -81,6 +83,7 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   AddCampaignRoutes(router, app);
   AddAuditRoutes(router, app);
   AddNotifyRoutes(router, app);
+  AddRequestRoutes(router, app);
   if (!app.config->server.static_dir.empty()) {
     router.SetFallback(http::StaticFiles(app.config->server.static_dir));
   } else {

@@ -54,7 +54,9 @@ Result<std::vector<directory::Channel>> ParseChannels(json::ObjectReader& reader
 
 Result<directory::ContactLevel> ParseLevel(const std::string& text) {
   auto level = directory::ParseContactLevel(text);
-  if (!level) return Error::InvalidArgument("must be policy or technical", "level", "invalid_level");
+  if (!level)
+    return Error::InvalidArgument("must be policy, technical or law_enforcement", "level",
+                                  "invalid_level");
   return *level;
 }
 

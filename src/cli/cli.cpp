@@ -9,6 +9,7 @@
 #include "cli/common.hpp"
 #include "cli/demo.hpp"
 #include "cli/ping.hpp"
+#include "cli/request.hpp"
 #include "cli/serve.hpp"
 #include "security/tokens.hpp"
 #include "store/migrations.hpp"
@@ -128,6 +129,8 @@ int Main(int argc, char** argv) {
 
   PingCommands ping;
   AddPingCommands(app, ping);
+  RequestCommands request;
+  AddRequestCommands(app, request);
 
   try {
     app.parse(argc, argv);
@@ -138,6 +141,7 @@ int Main(int argc, char** argv) {
   if (*init_cmd) return Init(config_path, operator_email, demo);
   if (*migrate_cmd) return Migrate(config_path, status_only);
   if (*verify_cmd) return AuditVerify(config_path);
+  if (!request.command.empty()) return RunRequestCommands(request);
   return RunPingCommands(ping);
 }
 

@@ -2,6 +2,7 @@
 // of every module asks it. Pure functions; thread-safe.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ enum class Action {
   kTokenRevoke,
   kWebhookManage,       // An organisation's webhooks.
   kOutboxRead,          // Delivery state of notifications (failed ones, for operators).
+  // A cooperation request, as a draft or submitted.
+  kRequestCreate,
+  // A request's content, timeline details and messages.
+  kRequestRead,
+  // That a request exists: its type, urgency, states, status and timing.
+  kRequestMetadataRead,
+  // The requester's transitions: edit a draft, submit, withdraw, close.
+  kRequestAct,
+  // The requested state's transitions: acknowledge, start, answer, decline, redirect.
+  kRequestRespond,
+  // Aggregated responsiveness figures per state.
+  kRequestStatsRead,
 };
 
 // Who a record is visible to.
@@ -49,6 +62,9 @@ struct Resource {
   std::string owner_state;                 // State of the owner organisation, if any.
   std::vector<std::string> party_states;   // For kParties: states that may see it.
   std::string subject_account_id;          // For accounts and tokens: whose they are.
+  // For requests: the roles that fit the record; when not empty, accounts of the parties hold at
+  // least one of them to be in its audience.
+  std::set<Role> fitting_roles;
 };
 
 enum class Decision {
