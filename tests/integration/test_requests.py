@@ -2,7 +2,9 @@
 read back from the real SMTP sink, acknowledgement, answer and close, the timeline matching the
 audit log; the Budapest Convention Art. 29 fields of a preservation request; who may see what
 (third states, the operator, anonymous callers); a bad-input table against every write endpoint
-with the database unchanged; and concurrent transitions of which exactly one wins.
+with the database unchanged; concurrent transitions of which exactly one wins; messages and
+attachments; the responsiveness statistics; and the `liaison request` CLI. Escalation is in
+test_requests_escalation.py, SIGKILL durability in test_requests_durability.py.
 
 Readings of docs/api.md and docs/user-guide.md:
 - A request is routed to the requested state's contacts of the type's level; each address of each
@@ -335,6 +337,35 @@ class RequestsTest(NodeTestCase):
         kinds = [e["kind"] for e in node.get(f"/api/v1/requests/{rid}/timeline",
                                              token=node.operator_token).json()["items"]]
         self.assertEqual(kinds[-3:], ["attachment", "message", "message"])
+
+    def test_responsiveness_statistics_are_aggregated(self):
+        node = self.node
+        r = node.post("/api/v1/requests", mitigation(), token=self.fr)
+        rid = r.json()["id"]
+        self.assertEqual(self.transition(rid, "acknowledge", 1, self.de).status, 200)
+        answered = self.transition(rid, "answer", 2, self.de,
+                                   {"outcome": "no_malicious_activity_found", "note": "clean"})
+        self.assertEqual(answered.status, 200, answered)
+        stats = node.get("/api/v1/stats/responsiveness", token=self.it)
+        self.assertEqual(stats.status, 200, stats)
+        rows = {row["state"]: row for row in stats.json()["states"]}
+        de = rows["DE"]
+        self.assertGreaterEqual(de["requests"], 1)
+        self.assertGreaterEqual(de["answered"], 1)
+        self.assertGreaterEqual(de["answered_within_deadline"], 1)
+        self.assertIsNotNone(de["median_hours_to_acknowledge"])
+        self.assertLessEqual(de["median_hours_to_answer"], de["p90_hours_to_answer"])
+        self.assertGreater(de["share_answered_within_deadline"], 0)
+        self.assertNotIn("DDoS", stats.body)
+        self.assertNotIn(rid, stats.body)
+        self.assertProblem(node.get("/api/v1/stats/responsiveness"), 401)
+        self.assertProblem(node.get("/api/v1/stats/responsiveness?from=yesterday",
+                                    token=self.it), 400, field="from")
+        self.assertProblem(node.get("/api/v1/stats/responsiveness?from=2026-02-01T00:00:00Z"
+                                    "&to=2026-01-01T00:00:00Z", token=self.it), 400, field="to")
+        empty = node.get("/api/v1/stats/responsiveness?from=2020-01-01T00:00:00Z"
+                         "&to=2020-02-01T00:00:00Z", token=self.it)
+        self.assertEqual(empty.json()["states"], [])
 
     def test_cli_new_list_show_ack_answer_close(self):
         node = self.node
