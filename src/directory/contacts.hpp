@@ -1,7 +1,6 @@
 // Points of contact: the people and desks of a state's organisations that other states reach, at
-// policy, technical or law-enforcement level. Each contact belongs to one organisation (owned by
-// security/) and takes its state from it. Functions are thread-safe; each runs in its own
-// transaction.
+// policy, technical or law-enforcement level. Each contact belongs to one organisation (owned by security/) and
+// takes its state from it. Functions are thread-safe; each runs in its own transaction.
 #pragma once
 
 #include <array>

@@ -32,18 +32,12 @@ enum class Action {
   kTokenRevoke,
   kWebhookManage,       // An organisation's webhooks.
   kOutboxRead,          // Delivery state of notifications (failed ones, for operators).
-  // A cooperation request, as a draft or submitted.
-  kRequestCreate,
-  // A request's content, timeline details and messages.
-  kRequestRead,
-  // That a request exists: its type, urgency, states, status and timing.
-  kRequestMetadataRead,
-  // The requester's transitions: edit a draft, submit, withdraw, close.
-  kRequestAct,
-  // The requested state's transitions: acknowledge, start, answer, decline, redirect.
-  kRequestRespond,
-  // Aggregated responsiveness figures per state.
-  kRequestStatsRead,
+  kRequestCreate,       // A cooperation request, as a draft or submitted.
+  kRequestRead,         // A request's content, timeline details and messages.
+  kRequestMetadataRead, // That a request exists: its type, urgency, states, status and timing.
+  kRequestAct,          // The requester's transitions: edit a draft, submit, withdraw, close.
+  kRequestRespond,      // The requested state's: acknowledge, start, answer, decline, redirect.
+  kRequestStatsRead,    // Aggregated responsiveness figures per state.
 };
 
 // Who a record is visible to.
