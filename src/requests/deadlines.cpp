@@ -215,10 +215,24 @@ Result<std::vector<std::string>> Ids(store::Database& db, const std::string& sql
 Result<DeadlineSummary> RunDeadlines(store::Database& db, const RequestSettings& settings,
                                      TimePoint now) {
   DeadlineSummary summary;
-  ASSIGN_OR_RETURN(auto waiting, Ids(db,
-                                     "SELECT id FROM requests WHERE status = 'submitted' AND "
-                                     "escalation_step < ? ORDER BY submitted_at, id",
-                                     {kLastStep}));
+  // Working hours never run faster than the clock: a request whose next step is not due on the
+  // clock is not due at all, and needs no write transaction.
+  std::vector<std::string> waiting;
+  {
+    auto tx = db.Begin(TxMode::kRead);
+    if (!tx.has_value()) return std::move(tx).error();
+    ASSIGN_OR_RETURN(store::Rows rows,
+                     (*tx)->Query("SELECT id, urgency, submitted_at, escalation_step FROM requests "
+                                  "WHERE status = 'submitted' AND escalation_step < ? "
+                                  "ORDER BY submitted_at, id",
+                                  {kLastStep}));
+    for (const auto& row : rows) {
+      const Urgency urgency = ParseUrgency(row.Text(1)).value_or(Urgency::kRoutine);
+      const TimePoint next_on_the_clock =
+          FromUnixMillis(row.Int(2)) + settings.AcknowledgeWithin(urgency) * (row.Int(3) + 1);
+      if (next_on_the_clock <= now) waiting.push_back(row.Text(0));
+    }
+  }
   for (const auto& id : waiting) {
     ASSIGN_OR_RETURN(auto taken, EscalateDue(db, id, settings, now));
     summary.escalation_steps += taken.first;
