@@ -12,9 +12,10 @@ ALLOWED = {
     "security": {"core", "store", "audit"},
     "notify": {"core", "store", "audit"},
     "directory": {"core", "store", "audit", "security", "notify"},
+    "requests": {"core", "store", "audit", "security", "notify", "directory"},
     "http": {"core"},
-    "api": {"core", "store", "audit", "security", "notify", "directory", "http"},
-    "cli": {"core", "store", "audit", "security", "notify", "directory", "http", "api"},
+    "api": {"core", "store", "audit", "security", "notify", "directory", "requests", "http"},
+    "cli": {"core", "store", "audit", "security", "notify", "directory", "requests", "http", "api"},
 }
 
 def main() -> int:

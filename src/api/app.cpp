@@ -5,6 +5,7 @@
 #include "directory/migrations.hpp"
 #include "http/static_files.hpp"
 #include "notify/outbox.hpp"
+#include "requests/migrations.hpp"
 #include "security/migrations.hpp"
 
 namespace liaison::api {
@@ -22,6 +23,7 @@ std::vector<store::Migration> AllMigrations() {
   Append(all, security::Migrations());
   Append(all, notify::Migrations());
   Append(all, directory::Migrations());
+  Append(all, requests::Migrations());
   return all;
 }
 
@@ -87,6 +89,7 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   AddCampaignRoutes(router, app);
   AddAuditRoutes(router, app);
   AddNotifyRoutes(router, app);
+  AddRequestRoutes(router, app);
   if (!app.config->server.static_dir.empty()) {
     // Paths the router does not know are the web UI's, except under /api/: a mistyped API path
     // answers a problem, not the UI's page.

@@ -28,5 +28,6 @@ void AddDirectoryRoutes(http::Router& router, const AppContext& app);
 void AddCampaignRoutes(http::Router& router, const AppContext& app);
 void AddAuditRoutes(http::Router& router, const AppContext& app);
 void AddNotifyRoutes(http::Router& router, const AppContext& app);
+void AddRequestRoutes(http::Router& router, const AppContext& app);
 
 }  // namespace liaison::api

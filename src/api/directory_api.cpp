@@ -23,7 +23,8 @@ Result<directory::ContactFilter> ParseFilter(const http::Request& request) {
   }
   if (auto level = request.Query("level")) {
     filter.level = directory::ParseContactLevel(*level);
-    if (!filter.level) return Error::InvalidArgument("must be policy or technical", "level");
+    if (!filter.level)
+      return Error::InvalidArgument("must be policy, technical or law_enforcement", "level");
   }
   if (auto language = request.Query("language")) {
     auto tag = directory::NormalizeLanguageTag(*language);

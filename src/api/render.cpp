@@ -58,7 +58,8 @@ Result<std::vector<directory::Channel>> ParseChannels(json::ObjectReader& reader
 Result<directory::ContactLevel> ParseLevel(const std::string& text) {
   auto level = directory::ParseContactLevel(text);
   if (!level)
-    return Error::InvalidArgument("must be policy or technical", "level", "invalid_level");
+    return Error::InvalidArgument("must be policy, technical or law_enforcement", "level",
+                                  "invalid_level");
   return *level;
 }
 

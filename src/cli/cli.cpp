@@ -11,6 +11,7 @@
 #include "cli/demo.hpp"
 #include "cli/keys.hpp"
 #include "cli/ping.hpp"
+#include "cli/request.hpp"
 #include "cli/serve.hpp"
 #include "security/signing.hpp"
 #include "security/tokens.hpp"
@@ -188,6 +189,8 @@ int Main(int argc, char** argv) {
   AddPingCommands(app, ping);
   KeysCommands keys;
   AddKeysCommands(app, keys);
+  RequestCommands request;
+  AddRequestCommands(app, request);
 
   try {
     app.parse(argc, argv);
@@ -200,6 +203,7 @@ int Main(int argc, char** argv) {
   if (*verify_cmd) return AuditVerify(config_path, expected_head);
   if (*head_cmd) return AuditHead(config_path);
   if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
+  if (!request.command.empty()) return RunRequestCommands(request);
   return RunPingCommands(ping);
 }
 

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -21,17 +23,38 @@
 #include "http/server.hpp"
 #include "notify/dispatcher.hpp"
 #include "notify/outbox.hpp"
+#include "requests/deadlines.hpp"
 #include "security/login_throttle.hpp"
 #include "security/signing.hpp"
 
 namespace liaison::cli {
 namespace {
 
-// Runs scheduled work (closing campaigns past their deadline) every `period` until stopped.
+// For integration tests only, enabled by [server] test_clock = true: the system time moved on by
+// the number of seconds written in the file named by LIAISON_TEST_CLOCK_FILE (0 when the file is
+// absent or empty), re-read on every reading so that a test can advance the server's time.
+class TestClock final : public Clock {
+ public:
+  explicit TestClock(std::string path) : path_(std::move(path)) {}
+  TimePoint Now() const override {
+    long long offset_seconds = 0;
+    std::ifstream in(path_);
+    if (in) in >> offset_seconds;
+    return system_.Now() + std::chrono::seconds(offset_seconds);
+  }
+
+ private:
+  std::string path_;
+  SystemClock system_;
+};
+
+// Runs scheduled work (closing campaigns and handling request deadlines) every `period` until
+// stopped.
 class Scheduler {
  public:
-  Scheduler(store::Database& db, const Clock& clock, std::chrono::seconds period)
-      : db_(db), clock_(clock), period_(period) {}
+  Scheduler(store::Database& db, const Clock& clock, std::chrono::seconds period,
+            requests::RequestSettings settings)
+      : db_(db), clock_(clock), period_(period), settings_(std::move(settings)) {}
   void Start() {
     thread_ = std::thread([this] { Loop(); });
   }
@@ -51,6 +74,8 @@ class Scheduler {
       lock.unlock();
       auto closed = directory::CloseDueCampaigns(db_, clock_.Now());
       if (!closed.has_value()) LogWarn("scheduler: " + closed.error().message);
+      auto deadlines = requests::RunDeadlines(db_, settings_, clock_.Now());
+      if (!deadlines.has_value()) LogWarn("scheduler: " + deadlines.error().message);
       lock.lock();
       wake_.wait_for(lock, period_, [this] { return stopping_; });
     }
@@ -58,6 +83,7 @@ class Scheduler {
   store::Database& db_;
   const Clock& clock_;
   std::chrono::seconds period_;
+  requests::RequestSettings settings_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -94,7 +120,19 @@ int Serve(const ServeOptions& options) {
   auto db = OpenDatabase(*config, /*require_migrated=*/true);
   if (!db) return 1;
 
-  SystemClock clock;
+  SystemClock system_clock;
+  std::unique_ptr<TestClock> test_clock;
+  if (config->server.test_clock) {
+    const char* file = std::getenv("LIAISON_TEST_CLOCK_FILE");
+    if (file == nullptr || *file == '\0') {
+      std::cerr << "liaison: server.test_clock is on but LIAISON_TEST_CLOCK_FILE is not set\n";
+      return 1;
+    }
+    LogWarn(std::string("server.test_clock is on: time is offset by the seconds in ") + file +
+            " (never in production)");
+    test_clock = std::make_unique<TestClock>(file);
+  }
+  const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
   // Receipts need the node's signing key: without it (no security.secret_key, or one that does
   // not open the stored key) the server does not start.
   auto signer = security::Signer::LoadOrCreate(*db, config->security.secret_key, clock);
@@ -125,7 +163,8 @@ int Serve(const ServeOptions& options) {
                                                           config->security.secret_key,
                                                           NewId("srv")});
   dispatcher.Start();
-  Scheduler scheduler(*db, clock, std::chrono::seconds(config->server.scheduler_interval_seconds));
+  Scheduler scheduler(*db, clock, std::chrono::seconds(config->server.scheduler_interval_seconds),
+                      requests::SettingsFrom(*config));
   scheduler.Start();
 
   std::atomic<bool> stopped = false;

@@ -25,6 +25,9 @@ struct ServerConfig {
   std::string public_url = "http://127.0.0.1:8080";  // Used in links sent by e-mail.
   std::string static_dir;                            // The built web UI; empty serves none.
   int scheduler_interval_seconds = 30;  // How often scheduled work (campaign deadlines) runs.
+  // Integration tests only: offset the server's clock by the seconds in the file named by the
+  // environment variable LIAISON_TEST_CLOCK_FILE. Never on in production.
+  bool test_clock = false;
 };
 
 struct DatabaseConfig {
@@ -58,6 +61,17 @@ struct SecurityConfig {
   bool secure_cookies = false;  // Set the Secure flag; on whenever TLS or a proxy terminates it.
 };
 
+// Cooperation requests: acknowledgement and answer deadlines per urgency, and attachment limits.
+struct RequestsConfig {
+  int acknowledge_critical_minutes = 120;
+  int acknowledge_urgent_minutes = 24 * 60;
+  int acknowledge_routine_minutes = 72 * 60;
+  int answer_critical_minutes = 24 * 60;
+  int answer_urgent_minutes = 72 * 60;
+  int answer_routine_minutes = 14 * 24 * 60;
+  std::int64_t attachment_max_bytes = 10 << 20;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace | debug | info | warn | error
   std::string format = "json";  // json | text
@@ -69,6 +83,7 @@ struct Config {
   MailConfig mail;
   NotifyConfig notify;
   SecurityConfig security;
+  RequestsConfig requests;
   LogConfig log;
 };
 

@@ -45,6 +45,23 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   }
 }
 
+TEST(Config, ReadsRequestDeadlinesFromTomlAndEnvironment) {
+  auto defaults = LoadConfig("", {});
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->requests.acknowledge_critical_minutes, 120);
+  EXPECT_EQ(defaults->requests.acknowledge_urgent_minutes, 24 * 60);
+  EXPECT_EQ(defaults->requests.acknowledge_routine_minutes, 72 * 60);
+  std::string path = WriteTemp("[requests]\nacknowledge_critical_minutes = 30\n");
+  auto config = LoadConfig(path, {{"LIAISON_REQUESTS_ANSWER_URGENT_MINUTES", "600"}});
+  std::remove(path.c_str());
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->requests.acknowledge_critical_minutes, 30);
+  EXPECT_EQ(config->requests.answer_urgent_minutes, 600);
+  auto zero = LoadConfig("", {{"LIAISON_REQUESTS_ACKNOWLEDGE_ROUTINE_MINUTES", "0"}});
+  ASSERT_FALSE(zero.has_value());
+  EXPECT_EQ(zero.error().field, "LIAISON_REQUESTS_ACKNOWLEDGE_ROUTINE_MINUTES");
+}
+
 TEST(Config, RejectsBadEnvironmentValues) {
   auto config = LoadConfig("", {{"LIAISON_SERVER_PORT", "eighty"}});
   ASSERT_FALSE(config.has_value());

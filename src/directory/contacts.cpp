@@ -420,12 +420,22 @@ Result<PointOfContact> LoadForWrite(Transaction& tx, const security::Principal& 
 }  // namespace
 
 std::string_view ContactLevelName(ContactLevel level) {
-  return level == ContactLevel::kPolicy ? "policy" : "technical";
+  switch (level) {
+    case ContactLevel::kPolicy:
+      return "policy";
+    case ContactLevel::kTechnical:
+      return "technical";
+    case ContactLevel::kLawEnforcement:
+      return "law_enforcement";
+  }
+  return "technical";
 }
 
 std::optional<ContactLevel> ParseContactLevel(std::string_view name) {
-  if (name == "policy") return ContactLevel::kPolicy;
-  if (name == "technical") return ContactLevel::kTechnical;
+  for (auto level :
+       {ContactLevel::kPolicy, ContactLevel::kTechnical, ContactLevel::kLawEnforcement}) {
+    if (ContactLevelName(level) == name) return level;
+  }
   return std::nullopt;
 }
 
@@ -719,6 +729,31 @@ Status DeleteContact(store::Database& db, const security::Principal& actor, cons
     return RecordChange(tx, actor, "contact.delete", "contact.deleted", current,
                         CanonicalContactJson(current), "", now);
   });
+}
+
+std::string PreferredUnLanguage(const PointOfContact& contact) {
+  return internal::FirstUnLanguage(contact);
+}
+
+Result<std::vector<PointOfContact>> ContactsOfState(store::Transaction& tx,
+                                                    const std::string& state, ContactLevel level) {
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   tx.Query(std::string("SELECT ") + internal::kContactColumns +
+                                " FROM contacts WHERE state = ? AND level = ? ORDER BY id",
+                            {state, std::string(ContactLevelName(level))}));
+  std::vector<PointOfContact> contacts;
+  std::map<std::string, std::string> names;
+  for (const auto& row : rows) {
+    PointOfContact contact = internal::ContactFromRow(row);
+    auto it = names.find(contact.organization_id);
+    if (it == names.end()) {
+      ASSIGN_OR_RETURN(auto org, security::FindOrganization(tx, contact.organization_id));
+      it = names.emplace(contact.organization_id, org ? org->name : std::string()).first;
+    }
+    contact.organization_name = it->second;
+    contacts.push_back(std::move(contact));
+  }
+  return contacts;
 }
 
 Result<ContactPage> ListContacts(store::Database& db, const security::Principal& actor,

@@ -1,5 +1,5 @@
 // Points of contact: the people and desks of a state's organisations that other states reach, at
-// policy or technical level. Each contact belongs to one organisation (owned by security/) and
+// policy, technical or law-enforcement level. Each contact belongs to one organisation (owned by security/) and
 // takes its state from it. Functions are thread-safe; each runs in its own transaction.
 #pragma once
 
@@ -19,12 +19,14 @@
 
 namespace liaison::directory {
 
-enum class ContactLevel { kPolicy, kTechnical };
+// The level of a point of contact. law_enforcement contacts receive criminal-cooperation
+// requests; the level is stored as text, so adding it needed no schema change.
+enum class ContactLevel { kPolicy, kTechnical, kLawEnforcement };
 
 // How a contact prefers to be reached.
 enum class Channel { kEmail, kPhone, kLiaison };
 
-// "policy", "technical".
+// "policy", "technical", "law_enforcement".
 std::string_view ContactLevelName(ContactLevel level);
 // Parses a ContactLevelName(); nullopt when unknown.
 std::optional<ContactLevel> ParseContactLevel(std::string_view name);
@@ -124,6 +126,10 @@ std::optional<std::string> NormalizeLanguageTag(std::string_view tag);
 // domain of at least two LDH labels (at most 253 octets in all).
 bool IsValidEmailAddress(std::string_view address);
 
+// The contact's first language whose primary subtag is a UN official language ("fr" for
+// "fr-CA"): the language to write to it in. "en" when none is.
+std::string PreferredUnLanguage(const PointOfContact& contact);
+
 // True when `phone` is "+" followed by 8 to 15 digits.
 bool IsValidE164(std::string_view phone);
 
@@ -177,6 +183,12 @@ struct ContactPage {
   std::vector<PointOfContact> contacts;
   std::string next_cursor;  // Empty on the last page.
 };
+
+// The contacts of state `state` at `level`, ordered by id, with their organisations' names,
+// read inside `tx` without a policy check: for modules that route work to a state's contacts
+// (requests). Empty when the state has none.
+Result<std::vector<PointOfContact>> ContactsOfState(store::Transaction& tx,
+                                                    const std::string& state, ContactLevel level);
 
 // Lists the contacts `actor` may read that match `filter`. Records the actor may not read are
 // left out, never reported.

@@ -480,5 +480,33 @@ TEST_F(ContactListTest, StateQueriesUseTheStateIndex) {
   EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << details;
 }
 
+TEST_F(ContactsTest, ContactsOfStateReturnsOneLevelOfOneStateWithOrganisationNames) {
+  auto fr_police = MakeOrg("OFAC", "FR", OrgKind::kLawEnforcement);
+  auto fr_cert = MakeOrg("CERT-FR", "FR");
+  auto de_police = MakeOrg("BKA", "DE", OrgKind::kLawEnforcement);
+  ContactInput officer = ValidInput(fr_police, "Liaison officer");
+  officer.level = ContactLevel::kLawEnforcement;
+  PointOfContact created = MakeContact(officer);
+  EXPECT_EQ(created.level, ContactLevel::kLawEnforcement);
+  MakeContact(ValidInput(fr_cert, "Duty officer"));
+  ContactInput german = ValidInput(de_police, "Verbindungsbeamter");
+  german.level = ContactLevel::kLawEnforcement;
+  MakeContact(german);
+
+  auto tx = db_->Begin(store::TxMode::kRead);
+  ASSERT_TRUE(tx.has_value());
+  auto found = ContactsOfState(**tx, "FR", ContactLevel::kLawEnforcement);
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, created.id);
+  EXPECT_EQ((*found)[0].organization_name, "OFAC");
+  auto none = ContactsOfState(**tx, "FR", ContactLevel::kPolicy);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(ParseContactLevel("law_enforcement"), ContactLevel::kLawEnforcement);
+  EXPECT_EQ(ContactLevelName(ContactLevel::kLawEnforcement), "law_enforcement");
+  EXPECT_FALSE(ParseContactLevel("police").has_value());
+}
+
 }  // namespace
 }  // namespace liaison::directory

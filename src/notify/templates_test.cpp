@@ -19,9 +19,17 @@ std::map<std::string, std::string> PingParams() {
 
 TEST(Templates, EveryTemplateExistsInTheSixLanguagesWithTheSamePlaceholders) {
   std::vector<std::string> names = TemplateNames();
-  EXPECT_EQ(names, (std::vector<std::string>{"ping.request", "ping.stale", "test.message"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ping.request", "ping.stale", "request.escalated",
+                                              "request.new", "request.new_restricted",
+                                              "request.update", "test.message"}));
   std::map<std::string, std::string> params = PingParams();
   params["name"] = "Ana";
+  // The cooperation-request templates' parameters.
+  for (const char* name :
+       {"recipient_name", "request_id", "type", "urgency", "requesting_state", "requested_state",
+        "link", "tlp", "acknowledge_by", "subject", "description", "status", "submitted_at"}) {
+    params[name] = std::string("value of ") + name;
+  }
   for (const std::string& name : names) {
     auto english = RenderTemplate(name, "en", params);
     ASSERT_TRUE(english.has_value()) << name << ": " << english.error().message;

@@ -38,6 +38,32 @@ bool InAudience(const Principal& p, const Resource& r) {
   return false;
 }
 
+bool HoldsFittingRole(const Principal& p, const Resource& r) {
+  if (r.fitting_roles.empty()) return true;
+  for (Role role : r.fitting_roles) {
+    if (p.HasRole(role)) return true;
+  }
+  return false;
+}
+
+// A request's parties: accounts with a fitting role of the requesting organisation, or of a state
+// organisation of the requested state (party_states; empty while the request is a draft).
+bool RequestParty(const Principal& p, const Resource& r) {
+  return HoldsFittingRole(p, r) && (SameOrganization(p, r) || InPartyState(p, r));
+}
+
+bool IsRequestAction(Action action) {
+  switch (action) {
+    case Action::kRequestRead:
+    case Action::kRequestMetadataRead:
+    case Action::kRequestAct:
+    case Action::kRequestRespond:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Decision AllowIf(bool allowed, Decision otherwise) {
   return allowed ? Decision::kAllow : otherwise;
 }
@@ -49,6 +75,9 @@ Decision Decide(const Principal& principal, Action action, const Resource& resou
   const Resource& r = resource;
   if (p.is_system()) return Decision::kAllow;
   if (p.anonymous()) {
+    // A request addressed by id answers 404 whoever asks without being a party, so that its
+    // existence does not leak.
+    if (IsRequestAction(action)) return Decision::kHidden;
     return AllowIf(action == Action::kStateRead && r.audience == Audience::kPublic,
                    Decision::kUnauthenticated);
   }
@@ -94,6 +123,22 @@ Decision Decide(const Principal& principal, Action action, const Resource& resou
     case Action::kOutboxRead:
     case Action::kSigningKeyRotate:
       return AllowIf(op, Decision::kForbidden);
+    case Action::kRequestCreate:
+      return AllowIf(
+          OfStateOrganization(p) && same_org && p.state == r.owner_state && HoldsFittingRole(p, r),
+          Decision::kForbidden);
+    case Action::kRequestRead:
+      return AllowIf(RequestParty(p, r), Decision::kHidden);
+    case Action::kRequestMetadataRead:
+      return AllowIf(op || RequestParty(p, r), Decision::kHidden);
+    case Action::kRequestAct:
+      if (!RequestParty(p, r)) return Decision::kHidden;
+      return AllowIf(same_org, Decision::kForbidden);
+    case Action::kRequestRespond:
+      if (!RequestParty(p, r)) return Decision::kHidden;
+      return AllowIf(!same_org && InPartyState(p, r), Decision::kForbidden);
+    case Action::kRequestStatsRead:
+      return Decision::kAllow;
   }
   return Decision::kForbidden;
 }

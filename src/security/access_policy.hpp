@@ -2,6 +2,7 @@
 // of every module asks it. Pure functions; thread-safe.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ enum class Action {
   kWebhookManage,       // An organisation's webhooks.
   kOutboxRead,          // Delivery state of notifications (failed ones, for operators).
   kSigningKeyRotate,    // Replace the node's receipt-signing key.
+  kRequestCreate,       // A cooperation request, as a draft or submitted.
+  kRequestRead,         // A request's content, timeline details and messages.
+  kRequestMetadataRead, // That a request exists: its type, urgency, states, status and timing.
+  kRequestAct,          // The requester's transitions: edit a draft, submit, withdraw, close.
+  kRequestRespond,      // The requested state's: acknowledge, start, answer, decline, redirect.
+  kRequestStatsRead,    // Aggregated responsiveness figures per state.
 };
 
 // Who a record is visible to.
@@ -50,6 +57,9 @@ struct Resource {
   std::string owner_state;                 // State of the owner organisation, if any.
   std::vector<std::string> party_states;   // For kParties: states that may see it.
   std::string subject_account_id;          // For accounts and tokens: whose they are.
+  // For requests: the roles that fit the record; when not empty, accounts of the parties hold at
+  // least one of them to be in its audience.
+  std::set<Role> fitting_roles;
 };
 
 enum class Decision {

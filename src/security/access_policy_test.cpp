@@ -40,6 +40,11 @@ Audience AudienceOf(Action action) {
     case Action::kStateRead:
       return Audience::kPublic;
     case Action::kCampaignRead:
+    case Action::kRequestCreate:
+    case Action::kRequestRead:
+    case Action::kRequestMetadataRead:
+    case Action::kRequestAct:
+    case Action::kRequestRespond:
       return Audience::kParties;
     case Action::kAuditRead:
     case Action::kAccountRead:
@@ -74,6 +79,13 @@ Resource RecordFor(Action action, Relation relation) {
       // E.g. a reachability campaign the secretariat runs across France and Germany.
       r = {r.audience, "org_secretariat", "", {"FR", "DE"}, "acc_secretariat"};
       break;
+  }
+  if (AudienceOf(action) == Audience::kParties && action != Action::kCampaignRead) {
+    // A technical request sent by the owner organisation to the party state: self and same org
+    // send to DE; a French CERT sends to DE; a German ministry sends to France (the caller's
+    // state answers); the secretariat column stands for a request between two other states.
+    r.fitting_roles = {Role::kPolicy, Role::kTechnical};
+    r.party_states = {relation == Relation::kOtherState ? "FR" : "DE"};
   }
   return r;
 }
@@ -196,17 +208,49 @@ const std::vector<Row> kTable = {
     {Action::kSigningKeyRotate, kTech, "FFFFF"}, {Action::kSigningKeyRotate, kLaw, "FFFFF"},
     {Action::kSigningKeyRotate, kAna, "FFFFF"},  {Action::kSigningKeyRotate, kObs, "FFFFF"},
     {Action::kSigningKeyRotate, kAnon, "UUUUU"},
+    // Requests: fitting roles policy and technical (a technical request); see RecordFor.
+    {Action::kRequestCreate, kOp, "FFFFF"},   {Action::kRequestCreate, kPol, "AAFFF"},
+    {Action::kRequestCreate, kTech, "AAFFF"}, {Action::kRequestCreate, kLaw, "FFFFF"},
+    {Action::kRequestCreate, kAna, "FFFFF"},  {Action::kRequestCreate, kObs, "FFFFF"},
+    {Action::kRequestCreate, kAnon, "UUUUU"},
+
+    {Action::kRequestRead, kOp, "HHHHH"},   {Action::kRequestRead, kPol, "AAHAH"},
+    {Action::kRequestRead, kTech, "AAHAH"}, {Action::kRequestRead, kLaw, "HHHHH"},
+    {Action::kRequestRead, kAna, "HHHHH"},  {Action::kRequestRead, kObs, "HHHHH"},
+    {Action::kRequestRead, kAnon, "HHHHH"},
+
+    {Action::kRequestMetadataRead, kOp, "AAAAA"},   {Action::kRequestMetadataRead, kPol, "AAHAH"},
+    {Action::kRequestMetadataRead, kTech, "AAHAH"}, {Action::kRequestMetadataRead, kLaw, "HHHHH"},
+    {Action::kRequestMetadataRead, kAna, "HHHHH"},  {Action::kRequestMetadataRead, kObs, "HHHHH"},
+    {Action::kRequestMetadataRead, kAnon, "HHHHH"},
+
+    {Action::kRequestAct, kOp, "HHHHH"},   {Action::kRequestAct, kPol, "AAHFH"},
+    {Action::kRequestAct, kTech, "AAHFH"}, {Action::kRequestAct, kLaw, "HHHHH"},
+    {Action::kRequestAct, kAna, "HHHHH"},  {Action::kRequestAct, kObs, "HHHHH"},
+    {Action::kRequestAct, kAnon, "HHHHH"},
+
+    {Action::kRequestRespond, kOp, "HHHHH"},   {Action::kRequestRespond, kPol, "FFHAH"},
+    {Action::kRequestRespond, kTech, "FFHAH"}, {Action::kRequestRespond, kLaw, "HHHHH"},
+    {Action::kRequestRespond, kAna, "HHHHH"},  {Action::kRequestRespond, kObs, "HHHHH"},
+    {Action::kRequestRespond, kAnon, "HHHHH"},
+
+    {Action::kRequestStatsRead, kOp, "AAAAA"},   {Action::kRequestStatsRead, kPol, "AAAAA"},
+    {Action::kRequestStatsRead, kTech, "AAAAA"}, {Action::kRequestStatsRead, kLaw, "AAAAA"},
+    {Action::kRequestStatsRead, kAna, "AAAAA"},  {Action::kRequestStatsRead, kObs, "AAAAA"},
+    {Action::kRequestStatsRead, kAnon, "UUUUU"},
 };
 // clang-format on
 
 constexpr Action kAllActions[] = {
-    Action::kStateRead,          Action::kOrganizationRead, Action::kOrganizationCreate,
-    Action::kOrganizationUpdate, Action::kContactRead,      Action::kContactCreate,
-    Action::kContactUpdate,      Action::kContactDelete,    Action::kContactExport,
-    Action::kCampaignCreate,     Action::kCampaignRead,     Action::kAuditRead,
-    Action::kAuditVerify,        Action::kAccountCreate,    Action::kAccountRead,
-    Action::kTokenCreate,        Action::kTokenRead,        Action::kTokenRevoke,
-    Action::kWebhookManage,      Action::kOutboxRead,       Action::kSigningKeyRotate,
+    Action::kStateRead,          Action::kOrganizationRead,    Action::kOrganizationCreate,
+    Action::kOrganizationUpdate, Action::kContactRead,         Action::kContactCreate,
+    Action::kContactUpdate,      Action::kContactDelete,       Action::kContactExport,
+    Action::kCampaignCreate,     Action::kCampaignRead,        Action::kAuditRead,
+    Action::kAuditVerify,        Action::kAccountCreate,       Action::kAccountRead,
+    Action::kTokenCreate,        Action::kTokenRead,           Action::kTokenRevoke,
+    Action::kWebhookManage,      Action::kOutboxRead,          Action::kRequestCreate,
+    Action::kRequestRead,        Action::kRequestMetadataRead, Action::kRequestAct,
+    Action::kRequestRespond,     Action::kRequestStatsRead,    Action::kSigningKeyRotate,
 };
 
 char Letter(Decision d) {
@@ -250,7 +294,7 @@ TEST(AccessPolicy, DecidesEveryActionRoleAndRelationAsTheTableSays) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 21 * 7 * 5);
+  EXPECT_EQ(checked, 27 * 7 * 5);
 }
 
 TEST(AccessPolicy, SystemPrincipalIsAllowedEverything) {
@@ -311,6 +355,24 @@ TEST(AccessPolicy, AuthorizeMapsDecisionsToErrorCodes) {
             ErrorCode::kUnauthenticated);
   EXPECT_TRUE(Allows(Caller(Role::kOperator), Action::kOutboxRead, r));
   EXPECT_FALSE(Allows(Caller(Role::kAnalyst), Action::kOutboxRead, r));
+}
+
+TEST(AccessPolicy, RequestsNeedAFittingRoleOnEitherSide) {
+  // A criminal-cooperation request from a German police organisation to France.
+  Resource r{Audience::kParties, "org_de_police", "DE", {"FR"}, ""};
+  r.fitting_roles = {Role::kPolicy, Role::kLawEnforcement};
+  EXPECT_EQ(Decide(Caller(Role::kLawEnforcement), Action::kRequestRespond, r), Decision::kAllow);
+  EXPECT_EQ(Decide(Caller(Role::kTechnical), Action::kRequestRead, r), Decision::kHidden);
+  // A draft has no party state yet: only its own organisation sees it.
+  r.party_states.clear();
+  EXPECT_EQ(Decide(Caller(Role::kLawEnforcement), Action::kRequestRead, r), Decision::kHidden);
+  EXPECT_EQ(Decide(Caller(Role::kOperator), Action::kRequestMetadataRead, r), Decision::kAllow);
+  // Non-state organisations never act for a state.
+  Principal csirt = Caller(Role::kPolicy);
+  csirt.org_category = OrgCategory::kNonState;
+  csirt.organization_id = "org_csirt";
+  Resource own{Audience::kParties, "org_csirt", "", {"FR"}, ""};
+  EXPECT_EQ(Decide(csirt, Action::kRequestCreate, own), Decision::kForbidden);
 }
 
 TEST(Principal, NamesRoundTrip) {

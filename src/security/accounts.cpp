@@ -155,6 +155,20 @@ Result<std::optional<Account>> FindAccount(store::Transaction& tx, const std::st
   return std::optional<Account>(FromRow(rows[0]));
 }
 
+Result<std::vector<Account>> FindAccountsWithRole(store::Transaction& tx, Role role) {
+  // Roles are stored as comma-separated names; the LIKE narrows, the parsed set decides.
+  ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT " + std::string(kColumns) +
+                                           " FROM accounts WHERE disabled = 0 AND roles LIKE ? "
+                                           "ORDER BY id",
+                                       {"%" + std::string(RoleName(role)) + "%"}));
+  std::vector<Account> accounts;
+  for (const auto& row : rows) {
+    Account account = FromRow(row);
+    if (account.roles.count(role)) accounts.push_back(std::move(account));
+  }
+  return accounts;
+}
+
 Result<std::optional<Principal>> LoadPrincipal(store::Transaction& tx, const std::string& id) {
   ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT a.organization_id, a.roles, a.disabled, o.category, "
                                        "o.state FROM accounts a JOIN organizations o ON "

@@ -81,6 +81,10 @@ Resource AccountResource(const Account& account);
 // The account `id` inside `tx`, without a policy check; nullopt when there is none.
 Result<std::optional<Account>> FindAccount(store::Transaction& tx, const std::string& id);
 
+// The enabled accounts holding `role`, ordered by id, inside `tx` without a policy check: for
+// modules that must reach e.g. the node's operators (request escalation).
+Result<std::vector<Account>> FindAccountsWithRole(store::Transaction& tx, Role role);
+
 // The principal for account `id` (its organisation's category and state and its roles) inside
 // `tx`; nullopt when the account does not exist or is disabled. `credential_id` and
 // `via_session` are left for the caller.

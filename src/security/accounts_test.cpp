@@ -57,6 +57,20 @@ TEST_F(AccountsTest, CreatesWithAnArgon2idHashAndAudits) {
   EXPECT_EQ(entries.back().account_id, fr_policy_.account_id);
 }
 
+TEST_F(AccountsTest, FindsEnabledAccountsHoldingARole) {
+  MakeAccount(secretariat_, "op2@un.example", {Role::kOperator, Role::kObserver});
+  MakeAccount(fr_, "tech@fr.example", {Role::kTechnical});
+  auto tx = *db_->Begin(store::TxMode::kRead);
+  auto operators = FindAccountsWithRole(*tx, Role::kOperator);
+  ASSERT_TRUE(operators.has_value()) << operators.error().message;
+  std::set<std::string> emails;
+  for (const auto& a : *operators) emails.insert(a.email);
+  EXPECT_EQ(emails, (std::set<std::string>{"op@un.example", "op2@un.example"}));
+  auto law = FindAccountsWithRole(*tx, Role::kLawEnforcement);
+  ASSERT_TRUE(law.has_value());
+  EXPECT_TRUE(law->empty());
+}
+
 TEST_F(AccountsTest, EmailIsUniqueWhateverItsCase) {
   ASSERT_TRUE(CreateAccount(*db_, op_, Input(fr_, "camille@fr.example"), now_).has_value());
   auto again = CreateAccount(*db_, op_, Input(de_, "CAMILLE@FR.EXAMPLE"), now_);

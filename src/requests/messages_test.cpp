@@ -1,0 +1,150 @@
+#include "requests/messages.hpp"
+
+#include <gtest/gtest.h>
+
+#include "requests/requests_test_support.hpp"
+
+namespace liaison::requests {
+namespace {
+
+using security::Role;
+
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string("\0\0\0\rIHDR", 8);
+const std::string kPdf = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n";
+
+class MessagesTest : public testing::RequestsTest {
+ protected:
+  void SetUp() override {
+    RequestsTest::SetUp();
+    auto fr_cert = MakeOrg("CERT-FR", "FR");
+    auto de_cert = MakeOrg("CERT-Bund", "DE");
+    auto it_cert = MakeOrg("CSIRT Italia", "IT");
+    auto secretariat =
+        MakeOrg("Secretariat", "", security::OrgKind::kOther, security::OrgCategory::kSecretariat);
+    fr_ = MakeAccount(fr_cert, "analyst@cert.example.fr", {Role::kTechnical});
+    de_ = MakeAccount(de_cert, "lage@cert-bund.example.de", {Role::kTechnical});
+    it_ = MakeAccount(it_cert, "soc@csirt.example.it", {Role::kTechnical});
+    operator_ = MakeAccount(secretariat, "op@node.example", {Role::kOperator});
+    MakeContact(ValidInput(de_cert, "Lagezentrum"));
+    RequestDraft d = Mitigation("DE");
+    d.content.tlp = Tlp::kAmber;
+    request_ = Create(fr_, d);
+  }
+
+  AttachmentInput Png() { return {"netflow.png", "image/png", kPng, std::nullopt}; }
+
+  security::Principal fr_, de_, it_, operator_;
+  CooperationRequest request_;
+};
+
+TEST_F(MessagesTest, BothPartiesConverseAndOthersCannotSeeIt) {
+  auto question =
+      PostMessage(*db_, de_, request_.id, {"Which ports?", std::nullopt, "", {}}, Now());
+  ASSERT_TRUE(question.has_value()) << question.error().message;
+  EXPECT_EQ(question->tlp, Tlp::kAmber);  // The request's label by default.
+  EXPECT_EQ(question->author_state, "DE");
+  clock_.Advance(std::chrono::minutes(1));
+  auto answer =
+      PostMessage(*db_, fr_, request_.id, {"UDP 123 and 53", Tlp::kRed, question->id, {}}, Now());
+  ASSERT_TRUE(answer.has_value()) << answer.error().message;
+  auto thread = ListMessages(*db_, fr_, request_.id);
+  ASSERT_TRUE(thread.has_value());
+  ASSERT_EQ(thread->size(), 2u);
+  EXPECT_EQ((*thread)[1].in_reply_to, question->id);
+  EXPECT_EQ((*thread)[1].tlp, Tlp::kRed);
+
+  for (const auto* outsider : {&it_, &operator_}) {
+    EXPECT_EQ(ListMessages(*db_, *outsider, request_.id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(PostMessage(*db_, *outsider, request_.id, {"hello", std::nullopt, "", {}}, Now())
+                  .error()
+                  .code,
+              ErrorCode::kNotFound);
+  }
+  auto timeline = GetTimeline(*db_, fr_, request_.id);
+  EXPECT_EQ(timeline->back().kind, "message");
+  EXPECT_EQ(timeline->back().info.find("UDP"), std::string::npos);
+  EXPECT_EQ(AuditEntries().back().action, "request.message");
+}
+
+TEST_F(MessagesTest, LabelsMayBeStricterNeverLooser) {
+  auto looser = PostMessage(*db_, de_, request_.id, {"fyi", Tlp::kGreen, "", {}}, Now());
+  ASSERT_FALSE(looser.has_value());
+  EXPECT_EQ(looser.error().field, "tlp");
+  EXPECT_EQ(looser.error().reason, "less_restrictive_than_request");
+  AttachmentInput a = Png();
+  a.tlp = Tlp::kClear;
+  EXPECT_EQ(AddAttachment(*db_, fr_, request_.id, a, 1 << 20, Now()).error().field, "tlp");
+  EXPECT_EQ(PostMessage(*db_, de_, request_.id, {"  ", std::nullopt, "", {}}, Now()).error().field,
+            "body");
+  EXPECT_EQ(
+      PostMessage(*db_, de_, request_.id, {"re", std::nullopt, "msg_nope", {}}, Now()).error().code,
+      ErrorCode::kNotFound);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM request_messages")[0].Int(0), 0);
+}
+
+TEST_F(MessagesTest, AttachmentsAreContentAddressedLimitedAndSniffed) {
+  auto first = AddAttachment(*db_, fr_, request_.id, Png(), 1 << 20, Now());
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(first->size, 16);
+  EXPECT_EQ(first->sha256.size(), 64u);
+  AttachmentInput again = Png();
+  again.filename = "same-bytes.png";
+  auto second = AddAttachment(*db_, de_, request_.id, again, 1 << 20, Now());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->sha256, first->sha256);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM request_blobs")[0].Int(0), 1);
+  auto got = GetAttachment(*db_, de_, request_.id, first->id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->second, kPng);
+  EXPECT_EQ(got->first.media_type, "image/png");
+  EXPECT_EQ(ListAttachments(*db_, fr_, request_.id)->size(), 2u);
+  EXPECT_EQ(GetAttachment(*db_, it_, request_.id, first->id).error().code, ErrorCode::kNotFound);
+  auto with_file =
+      PostMessage(*db_, fr_, request_.id, {"See the graph", std::nullopt, "", {first->id}}, Now());
+  ASSERT_TRUE(with_file.has_value());
+  EXPECT_EQ(with_file->attachment_ids, std::vector<std::string>{first->id});
+
+  AttachmentInput big = Png();
+  big.content += std::string(100, 'x');
+  auto too_large = AddAttachment(*db_, fr_, request_.id, big, 64, Now());
+  ASSERT_FALSE(too_large.has_value());
+  EXPECT_EQ(too_large.error().code, ErrorCode::kResourceExhausted);
+  AttachmentInput path = Png();
+  path.filename = "../../etc/passwd";
+  EXPECT_EQ(AddAttachment(*db_, fr_, request_.id, path, 1 << 20, Now()).error().field, "filename");
+  AttachmentInput lie = Png();
+  lie.media_type = "application/pdf";
+  EXPECT_EQ(AddAttachment(*db_, fr_, request_.id, lie, 1 << 20, Now()).error().reason,
+            "media_type_mismatch");
+}
+
+TEST(MediaTypes, MagicNumbersAndTextAreChecked) {
+  EXPECT_TRUE(CheckMediaType("image/png", kPng).has_value());
+  EXPECT_TRUE(CheckMediaType("application/pdf", kPdf).has_value());
+  EXPECT_TRUE(CheckMediaType("image/jpeg", std::string("\xFF\xD8\xFF\xE0", 4)).has_value());
+  EXPECT_TRUE(CheckMediaType("image/gif", "GIF89a....").has_value());
+  EXPECT_TRUE(CheckMediaType("application/zip", std::string("PK\x03\x04", 4)).has_value());
+  EXPECT_TRUE(CheckMediaType("text/plain; charset=utf-8", "Grüße, 198.51.100.7\n").has_value());
+  EXPECT_TRUE(CheckMediaType("text/csv", "ip,first_seen\n198.51.100.7,2026-01-05\n").has_value());
+  EXPECT_TRUE(CheckMediaType("application/json", "{\"ip\":\"198.51.100.7\"}").has_value());
+  struct Case {
+    std::string type, content, reason;
+  } cases[] = {
+      {"image/png", kPdf, "media_type_mismatch"},
+      {"application/pdf", "MZ\x90\x00", "media_type_mismatch"},
+      {"text/plain", std::string("ab\0cd", 5), "media_type_mismatch"},
+      {"text/plain", "\xC3\x28", "media_type_mismatch"},
+      {"text/csv", "\xED\xA0\x80", "media_type_mismatch"},
+      {"application/json", "{not json", "media_type_mismatch"},
+      {"application/x-msdownload", "MZ", "unsupported_media_type"},
+      {"text/html", "<html>", "unsupported_media_type"},
+  };
+  for (const auto& c : cases) {
+    auto got = CheckMediaType(c.type, c.content);
+    ASSERT_FALSE(got.has_value()) << c.type;
+    EXPECT_EQ(got.error().reason, c.reason) << c.type;
+  }
+}
+
+}  // namespace
+}  // namespace liaison::requests
