@@ -4,6 +4,7 @@
 #include "api/app.hpp"
 #include "core/countries.hpp"
 #include "requests/messages.hpp"
+#include "requests/receipts.hpp"
 #include "requests/requests.hpp"
 #include "requests/stats.hpp"
 
@@ -11,6 +12,13 @@ namespace liaison::api {
 namespace {
 
 namespace rq = requests;
+
+// The node's request settings, with its receipt signer.
+rq::RequestSettings Settings(const AppContext& app) {
+  rq::RequestSettings settings = rq::SettingsFrom(*app.config);
+  settings.signer = app.signer;
+  return settings;
+}
 
 // The envelope members of a request body; the rest is the content (request_template.hpp).
 struct Envelope {
@@ -83,7 +91,7 @@ Result<http::Response> Create(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto r, rq::CreateRequest(*app.db, principal, envelope.draft,
                                              envelope.submit ? rq::Submission::kSubmitNow
                                                              : rq::Submission::kSaveAsDraft,
-                                             rq::SettingsFrom(*app.config), app.clock->Now()));
+                                             Settings(app), app.clock->Now()));
   auto response = RequestResponse(201, r);
   response.SetHeader("Location", "/api/v1/requests/" + r.id);
   return response;
@@ -167,10 +175,24 @@ Result<http::Response> Transition(const AppContext& app, http::Request& request)
   if (!transition) return Error::NotFound("no such transition");
   ASSIGN_OR_RETURN(auto version, RequireIfMatch(request));
   ASSIGN_OR_RETURN(auto input, ParseTransitionBody(request, *transition));
-  ASSIGN_OR_RETURN(
-      auto r, rq::ApplyTransition(*app.db, principal, request.path_params["id"], input, version,
-                                  rq::SettingsFrom(*app.config), app.clock->Now()));
+  ASSIGN_OR_RETURN(auto r, rq::ApplyTransition(*app.db, principal, request.path_params["id"], input,
+                                               version, Settings(app), app.clock->Now()));
   return RequestResponse(200, r);
+}
+
+// The receipts of a request: for its parties only (each carries the content).
+Result<http::Response> Receipts(const AppContext& app, http::Request& request) {
+  ASSIGN_OR_RETURN(auto principal, Authenticate(app, request));
+  ASSIGN_OR_RETURN(auto receipts, rq::GetReceipts(*app.db, principal, request.path_params["id"]));
+  boost::json::array items;
+  for (const auto& r : receipts) {
+    items.push_back({{"seq", r.seq},
+                     {"event", r.event},
+                     {"at", TimeJson(r.at)},
+                     {"key_id", r.key_id},
+                     {"jws", r.jws}});
+  }
+  return Json(200, {{"items", std::move(items)}, {"keys", "/.well-known/liaison-keys.json"}});
 }
 
 Result<http::Response> Timeline(const AppContext& app, http::Request& request) {
@@ -342,6 +364,7 @@ void AddRequestRoutes(http::Router& router, const AppContext& app) {
   router.Add("GET", "/api/v1/requests/{id}", Bind(app, Get));
   router.Add("PATCH", "/api/v1/requests/{id}", Bind(app, Patch));
   router.Add("GET", "/api/v1/requests/{id}/timeline", Bind(app, Timeline));
+  router.Add("GET", "/api/v1/requests/{id}/receipts", Bind(app, Receipts));
   router.Add("POST", "/api/v1/requests/{id}/{transition}", Bind(app, Transition));
   router.Add("GET", "/api/v1/stats/responsiveness", Bind(app, Responsiveness));
   router.Add("POST", "/api/v1/requests/{id}/messages", Bind(app, PostMessage));

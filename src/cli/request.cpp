@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "requests/requests.hpp"
 #include "security/accounts.hpp"
+#include "security/signing.hpp"
 
 namespace liaison::cli {
 namespace {
@@ -56,7 +57,7 @@ int Fail(const Error& error) {
   return 1;
 }
 
-int New(store::Database& db, const Config& config, const security::Principal& actor,
+int New(store::Database& db, const rq::RequestSettings& settings, const security::Principal& actor,
         const RequestCommands& c) {
   auto text = ReadInput(c.file);
   if (!text.has_value()) return Fail(text.error());
@@ -71,7 +72,7 @@ int New(store::Database& db, const Config& config, const security::Principal& ac
   SystemClock clock;
   auto r = rq::CreateRequest(db, actor, *draft,
                              c.draft ? rq::Submission::kSaveAsDraft : rq::Submission::kSubmitNow,
-                             rq::SettingsFrom(config), clock.Now());
+                             settings, clock.Now());
   if (!r.has_value()) return Fail(r.error());
   Print(*r);
   if (r->routing && r->routing->fell_back_to_policy) {
@@ -123,7 +124,7 @@ int Show(store::Database& db, const security::Principal& actor, const RequestCom
   return 0;
 }
 
-int Move(store::Database& db, const Config& config, const security::Principal& actor,
+int Move(store::Database& db, const rq::RequestSettings& settings, const security::Principal& actor,
          const RequestCommands& c, rq::Transition transition) {
   auto current = rq::GetRequest(db, actor, c.request_id);
   if (!current.has_value()) return Fail(current.error());
@@ -136,8 +137,8 @@ int Move(store::Database& db, const Config& config, const security::Principal& a
     if (!input.outcome) return Fail(Error::InvalidArgument("unknown outcome", "--outcome"));
   }
   SystemClock clock;
-  auto r = rq::ApplyTransition(db, actor, c.request_id, input, current->version,
-                               rq::SettingsFrom(config), clock.Now());
+  auto r =
+      rq::ApplyTransition(db, actor, c.request_id, input, current->version, settings, clock.Now());
   if (!r.has_value()) return Fail(r.error());
   Print(*r);
   return 0;
@@ -191,12 +192,21 @@ int RunRequestCommands(const RequestCommands& c) {
   if (!db) return 1;
   auto actor = Actor(*db, c.as_account);
   if (!actor) return 1;
-  if (c.command == "new") return New(*db, *config, *actor, c);
+  // Submissions, acknowledgements and answers get receipts signed by the node's key.
+  SystemClock clock;
+  auto signer = security::Signer::LoadOrCreate(*db, config->security.secret_key, clock);
+  if (!signer.has_value()) {
+    ReportError(signer.error());
+    return 1;
+  }
+  rq::RequestSettings settings = rq::SettingsFrom(*config);
+  settings.signer = &*signer;
+  if (c.command == "new") return New(*db, settings, *actor, c);
   if (c.command == "list") return List(*db, *actor, c);
   if (c.command == "show") return Show(*db, *actor, c);
-  if (c.command == "ack") return Move(*db, *config, *actor, c, rq::Transition::kAcknowledge);
-  if (c.command == "answer") return Move(*db, *config, *actor, c, rq::Transition::kAnswer);
-  if (c.command == "close") return Move(*db, *config, *actor, c, rq::Transition::kClose);
+  if (c.command == "ack") return Move(*db, settings, *actor, c, rq::Transition::kAcknowledge);
+  if (c.command == "answer") return Move(*db, settings, *actor, c, rq::Transition::kAnswer);
+  if (c.command == "close") return Move(*db, settings, *actor, c, rq::Transition::kClose);
   return 2;
 }
 

@@ -100,6 +100,20 @@ std::vector<store::Migration> Migrations() {
            "size BIGINT NOT NULL, "
            "content BLOB NOT NULL)",
        }},
+      {"requests",
+       3,
+       "create request receipts",
+       {
+           // jws: compact JWS by the node's signing key over the statement of receipts.hpp.
+           "CREATE TABLE request_receipts ("
+           "request_id TEXT NOT NULL, "
+           "seq INTEGER NOT NULL, "
+           "event TEXT NOT NULL, "
+           "at BIGINT NOT NULL, "
+           "key_id TEXT NOT NULL, "
+           "jws TEXT NOT NULL, "
+           "PRIMARY KEY (request_id, seq))",
+       }},
   };
 }
 

@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "notify/outbox.hpp"
+#include "requests/receipts.hpp"
 #include "requests/request_records.hpp"
 #include "requests/vocabulary.hpp"
 #include "security/accounts.hpp"
@@ -331,6 +332,14 @@ std::string TransitionDetail(const TransitionInput& in) {
   return detail.empty() ? std::string() : json::Serialize(detail);
 }
 
+// A receipt for `event` of `r` when the settings carry the node's signer.
+Status MaybeIssueReceipt(Transaction& tx, const CooperationRequest& r, std::string_view event,
+                         const security::Principal& actor, const RequestSettings& settings,
+                         TimePoint now) {
+  if (settings.signer == nullptr) return OkStatus();
+  return IssueReceipt(tx, *settings.signer, r, event, actor, settings.public_url, now);
+}
+
 // Creates and submits the copy of `original` addressed to `state`.
 Result<CooperationRequest> CreateRedirectCopy(Transaction& tx, const security::Principal& actor,
                                               const CooperationRequest& original,
@@ -360,6 +369,7 @@ Result<CooperationRequest> CreateRedirectCopy(Transaction& tx, const security::P
                                            json::Serialize(SubmittedInfo(copy)), "", now));
   RETURN_IF_ERROR(internal::AuditChange(tx, actor, "request.create", nullptr, copy, now));
   RETURN_IF_ERROR(internal::AnnounceToParties(tx, copy, "request.submitted", now));
+  RETURN_IF_ERROR(MaybeIssueReceipt(tx, copy, "submitted", actor, settings, now));
   return copy;
 }
 
@@ -554,6 +564,7 @@ Result<CooperationRequest> CreateRequest(store::Database& db, const security::Pr
         RETURN_IF_ERROR(internal::AuditChange(tx, actor, "request.create", nullptr, r, now));
         if (submission == Submission::kSubmitNow) {
           RETURN_IF_ERROR(internal::AnnounceToParties(tx, r, "request.submitted", now));
+          RETURN_IF_ERROR(MaybeIssueReceipt(tx, r, "submitted", actor, settings, now));
         }
         return r;
       });
@@ -686,6 +697,12 @@ Result<CooperationRequest> ApplyTransition(store::Database& db, const security::
         }
         RETURN_IF_ERROR(internal::AnnounceToParties(
             tx, r, "request." + std::string(RequestStatusName(rule.to)), now));
+        if (input.transition == Transition::kSubmit ||
+            input.transition == Transition::kAcknowledge ||
+            input.transition == Transition::kAnswer) {
+          RETURN_IF_ERROR(
+              MaybeIssueReceipt(tx, r, RequestStatusName(rule.to), actor, settings, now));
+        }
         return r;
       });
 }

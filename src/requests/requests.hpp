@@ -24,6 +24,10 @@
 #include "security/principal.hpp"
 #include "store/database.hpp"
 
+namespace liaison::security {
+class Signer;
+}
+
 namespace liaison::requests {
 
 enum class RequestStatus {
@@ -94,6 +98,9 @@ struct RequestSettings {
   std::chrono::minutes answer_urgent{72 * 60};
   std::chrono::minutes answer_routine{14 * 24 * 60};
   std::string public_url = "http://127.0.0.1:8080";
+  // Signs the receipts of submissions, acknowledgements and answers (receipts.hpp). `liaison
+  // serve` and the CLI always set it; without it (some unit tests) no receipt is issued.
+  const security::Signer* signer = nullptr;
 
   std::chrono::minutes AcknowledgeWithin(Urgency urgency) const;
   std::chrono::minutes AnswerWithin(Urgency urgency) const;

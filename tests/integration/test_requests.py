@@ -13,12 +13,15 @@ Readings of docs/api.md and docs/user-guide.md:
 - The operator reads a request's metadata (content null); everyone else outside the parties gets
   404, also for the timeline, and lists leave the request out.
 """
+import base64
 import email.utils
 import json
+import shutil
+import subprocess
 import threading
 import unittest
 
-from harness import NodeTestCase, contact_body, list_all, wait_for
+from harness import SOURCE, NodeTestCase, contact_body, list_all, wait_for
 from request_bodies import mitigation, preservation
 
 
@@ -136,6 +139,70 @@ class RequestsTest(NodeTestCase):
         for entry, event in zip(audit[1:], timeline[2:]):
             self.assertEqual(entry["at"], event["at"])
             self.assertEqual(entry["account_id"], event["actor_account_id"])
+
+    def jose_verify(self, jwks, jws, name):
+        """Verifies `jws` with the jose npm package (tests/support/jose_verify.mjs), an
+        implementation independent of liaison; returns the CompletedProcess."""
+        node_js = shutil.which("node")
+        self.assertIsNotNone(node_js, "Node.js is missing: run scripts/deps test")
+        support = SOURCE / "tests" / "support"
+        jwks_file = self.node.dir / f"{name}.jwks.json"
+        jws_file = self.node.dir / f"{name}.jws"
+        jwks_file.write_text(json.dumps(jwks))
+        jws_file.write_text(jws)
+        return subprocess.run([node_js, str(support / "jose_verify.mjs"), str(jwks_file),
+                               str(jws_file)], capture_output=True, timeout=120, cwd=support)
+
+    def test_receipts_verify_independently_and_fail_when_a_byte_changes(self):
+        node = self.node
+        r = node.post("/api/v1/requests", mitigation(), token=self.fr)
+        self.assertEqual(r.status, 201, r)
+        rid = r.json()["id"]
+        self.assertEqual(self.transition(rid, "acknowledge", 1, self.de).status, 200)
+        self.assertEqual(self.transition(rid, "start", 2, self.de).status, 200)
+        self.assertEqual(self.transition(rid, "answer", 3, self.de, {
+            "outcome": "partially_mitigated", "note": "Two of three hosts cleaned"}).status, 200)
+
+        r = node.get(f"/api/v1/requests/{rid}/receipts", token=self.fr)
+        self.assertEqual(r.status, 200, r)
+        receipts = r.json()["items"]
+        self.assertEqual([x["event"] for x in receipts], ["submitted", "acknowledged", "answered"])
+        # The other party reads the same receipts; the operator, a third state and anonymous
+        # callers do not learn they exist.
+        self.assertEqual(node.get(f"/api/v1/requests/{rid}/receipts", token=self.de).json(),
+                         r.json())
+        for token in (node.operator_token, self.it, None):
+            self.assertEqual(node.get(f"/api/v1/requests/{rid}/receipts", token=token).status,
+                             404)
+
+        jwks = node.get("/.well-known/liaison-keys.json").json()
+        for receipt, version in zip(receipts, (1, 2, 4)):
+            verified = self.jose_verify(jwks, receipt["jws"], receipt["event"])
+            self.assertEqual(verified.returncode, 0, verified.stderr.decode())
+            statement = json.loads(verified.stdout)
+            self.assertEqual(statement["kind"], "request_receipt")
+            self.assertEqual(statement["event"], receipt["event"])
+            self.assertEqual(statement["request_id"], rid)
+            self.assertEqual(statement["version"], version)
+            self.assertEqual(statement["at"], receipt["at"])
+            self.assertEqual(statement["request"]["id"], rid)
+        submitted = json.loads(self.jose_verify(jwks, receipts[0]["jws"], "s").stdout)
+        self.assertEqual(submitted["by"]["account_id"], self.account_ids["analyst@cert.fr.test"])
+        self.assertEqual(submitted["request"]["content"]["indicators"][1]["value"],
+                         "c2.example.net")
+        answered = json.loads(self.jose_verify(jwks, receipts[2]["jws"], "a").stdout)
+        self.assertEqual(answered["by"]["account_id"], self.account_ids["lage@cert-bund.de.test"])
+        self.assertEqual(answered["request"]["resolution"]["outcome"], "partially_mitigated")
+
+        # One changed byte of the signed statement, and the receipt no longer verifies.
+        header, payload, signature = receipts[2]["jws"].split(".")
+        raw = bytearray(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        at = raw.find(b"partially_mitigated")
+        raw[at] = ord("P")
+        forged_payload = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+        forged = self.jose_verify(jwks, f"{header}.{forged_payload}.{signature}", "forged")
+        self.assertNotEqual(forged.returncode, 0)
+        self.assertIn("signature", forged.stderr.decode().lower())
 
     def wait_mails(self, request_id, count):
         return wait_for(lambda: (m := self.mails_about(request_id)) and len(m) >= count and m,
