@@ -88,7 +88,7 @@ class AuditTamperTest(unittest.TestCase):
         self.assertRegex(out, rf"\b({self.target}|{following})\b")
 
     def test_truncation_is_reported_against_a_kept_head(self):
-        head = self.node.cli("audit", "head", "--config", str(self.node.config)).stdout.strip()
+        head = self.node.cli("audit", "head", "--config", str(self.node.config)).strip()
         self.assertRegex(head, r"^\d+:[0-9a-f]{64}$")
         self.assertEqual(int(head.split(":")[0]), self.seqs[-1])
         kept = ["audit", "verify", "--config", str(self.node.config), "--expected-head", head]
