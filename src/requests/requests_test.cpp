@@ -396,9 +396,9 @@ TEST_F(RequestLifecycleTest, DraftsStayWithTheirOrganisationUntilSubmitted) {
 }
 
 TEST_F(RequestLifecycleTest, EveryTransitionIsAnnouncedToBothPartiesWebhooks) {
-  auto fr_hook = notify::RegisterWebhook(*db_, kSecretKey, fr_cert_.id,
+  auto fr_hook = notify::RegisterWebhook(*db_, kSecretKey, {"system", ""}, fr_cert_.id,
                                          "https://tickets.cert.example.fr/hook", {}, Now());
-  auto de_hook = notify::RegisterWebhook(*db_, kSecretKey, de_cert_.id,
+  auto de_hook = notify::RegisterWebhook(*db_, kSecretKey, {"system", ""}, de_cert_.id,
                                          "https://tickets.cert-bund.example.de/hook", {}, Now());
   ASSERT_TRUE(fr_hook.has_value() && de_hook.has_value());
   CooperationRequest r = Create(fr_tech_, Mitigation("DE"));
