@@ -31,6 +31,8 @@ enum class Action {
   kTokenRevoke,
   kWebhookManage,       // An organisation's webhooks.
   kOutboxRead,          // Delivery state of notifications (failed ones, for operators).
+  kJurisdictionLookup,  // IP, prefix, AS and domain look-ups (community: every account).
+  kJurisdictionReport,  // Attribute a feed of observations by state (not observers).
 };
 
 // Who a record is visible to.

@@ -191,6 +191,16 @@ const std::vector<Row> kTable = {
     {Action::kOutboxRead, kTech, "FFFFF"}, {Action::kOutboxRead, kLaw, "FFFFF"},
     {Action::kOutboxRead, kAna, "FFFFF"},  {Action::kOutboxRead, kObs, "FFFFF"},
     {Action::kOutboxRead, kAnon, "UUUUU"},
+
+    {Action::kJurisdictionLookup, kOp, "AAAAA"},   {Action::kJurisdictionLookup, kPol, "AAAAA"},
+    {Action::kJurisdictionLookup, kTech, "AAAAA"}, {Action::kJurisdictionLookup, kLaw, "AAAAA"},
+    {Action::kJurisdictionLookup, kAna, "AAAAA"},  {Action::kJurisdictionLookup, kObs, "AAAAA"},
+    {Action::kJurisdictionLookup, kAnon, "UUUUU"},
+
+    {Action::kJurisdictionReport, kOp, "AAAAA"},   {Action::kJurisdictionReport, kPol, "AAAAA"},
+    {Action::kJurisdictionReport, kTech, "AAAAA"}, {Action::kJurisdictionReport, kLaw, "AAAAA"},
+    {Action::kJurisdictionReport, kAna, "AAAAA"},  {Action::kJurisdictionReport, kObs, "FFFFF"},
+    {Action::kJurisdictionReport, kAnon, "UUUUU"},
 };
 // clang-format on
 
@@ -201,7 +211,8 @@ constexpr Action kAllActions[] = {
     Action::kCampaignCreate,     Action::kCampaignRead,     Action::kAuditRead,
     Action::kAuditVerify,        Action::kAccountCreate,    Action::kAccountRead,
     Action::kTokenCreate,        Action::kTokenRead,        Action::kTokenRevoke,
-    Action::kWebhookManage,      Action::kOutboxRead,
+    Action::kWebhookManage,      Action::kOutboxRead,       Action::kJurisdictionLookup,
+    Action::kJurisdictionReport,
 };
 
 char Letter(Decision d) {
@@ -245,7 +256,7 @@ TEST(AccessPolicy, DecidesEveryActionRoleAndRelationAsTheTableSays) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 20 * 7 * 5);
+  EXPECT_EQ(checked, 22 * 7 * 5);
 }
 
 TEST(AccessPolicy, SystemPrincipalIsAllowedEverything) {
