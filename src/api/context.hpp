@@ -17,6 +17,10 @@
 #include "security/principal.hpp"
 #include "store/database.hpp"
 
+namespace liaison::jurisdiction {
+class JurisdictionService;
+}  // namespace liaison::jurisdiction
+
 namespace liaison::api {
 
 // Shared, long-lived objects. Thread-safe as each member is.
@@ -25,6 +29,7 @@ struct AppContext {
   const Clock* clock = nullptr;
   const Config* config = nullptr;
   security::LoginThrottle* throttle = nullptr;
+  jurisdiction::JurisdictionService* jurisdiction = nullptr;  // The IP data set in use.
 };
 
 // The name of the browser session cookie and of the CSRF header that must accompany every

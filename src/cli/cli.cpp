@@ -8,6 +8,7 @@
 #include "audit/audit_log.hpp"
 #include "cli/common.hpp"
 #include "cli/demo.hpp"
+#include "cli/jurisdiction.hpp"
 #include "cli/ping.hpp"
 #include "cli/serve.hpp"
 #include "security/tokens.hpp"
@@ -129,6 +130,9 @@ int Main(int argc, char** argv) {
   PingCommands ping;
   AddPingCommands(app, ping);
 
+  JurisdictionCommands jurisdiction;
+  AddJurisdictionCommands(app, jurisdiction);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -138,6 +142,7 @@ int Main(int argc, char** argv) {
   if (*init_cmd) return Init(config_path, operator_email, demo);
   if (*migrate_cmd) return Migrate(config_path, status_only);
   if (*verify_cmd) return AuditVerify(config_path);
+  if (int code = RunJurisdictionCommands(jurisdiction); code >= 0) return code;
   return RunPingCommands(ping);
 }
 

@@ -64,13 +64,21 @@ struct Columns {
   std::string address_name, category_name;
 };
 
+// Lets the category counts be looked up by string_view, without building a string per row.
+struct TransparentHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using CategoryCounts =
+    std::unordered_map<std::string, std::int64_t, TransparentHash, std::equal_to<>>;
+
 // A chunk's worth of work, merged by the calling thread.
 struct PartialGroup {
   std::int64_t observations = 0;
   std::vector<std::uint32_t> v4;
   std::vector<Uint128> v6;
   std::unordered_set<std::uint32_t> as_numbers;
-  std::unordered_map<std::string, std::int64_t> categories;
+  CategoryCounts categories;
   std::unordered_set<int> country_slots;
 };
 
@@ -229,7 +237,7 @@ class Attributor {
     }
     if (as_number != 0) g.as_numbers.insert(as_number);
     if (slot >= 0) g.country_slots.insert(slot);
-    auto it = g.categories.find(std::string(category));
+    auto it = g.categories.find(category);
     if (it == g.categories.end()) {
       g.categories.emplace(std::string(category), 1);
     } else {
@@ -382,6 +390,21 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
     columns.category_name.clear();
   }
   return columns;
+}
+
+template <typename T>
+void Unite(std::vector<T>& into, const std::vector<T>& more) {
+  std::vector<T> out;
+  out.reserve(into.size() + more.size());
+  std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(out));
+  into = std::move(out);
+}
+
+void SortGroups(std::vector<GroupSummary>& groups) {
+  std::sort(groups.begin(), groups.end(), [](const GroupSummary& a, const GroupSummary& b) {
+    if (a.observations != b.observations) return a.observations > b.observations;
+    return a.group < b.group;
+  });
 }
 
 }  // namespace
@@ -541,7 +564,9 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
     std::sort(g.v6.begin(), g.v6.end());
     g.v6.erase(std::unique(g.v6.begin(), g.v6.end()), g.v6.end());
     out.distinct_addresses = static_cast<std::int64_t>(g.v4.size() + g.v6.size());
-    out.distinct_as_numbers = static_cast<std::int64_t>(g.as_numbers.size());
+    out.as_numbers.assign(g.as_numbers.begin(), g.as_numbers.end());
+    std::sort(out.as_numbers.begin(), out.as_numbers.end());
+    out.distinct_as_numbers = static_cast<std::int64_t>(out.as_numbers.size());
     for (int slot : g.country_slots) out.countries.push_back(groups.countries[slot]);
     std::sort(out.countries.begin(), out.countries.end());
     out.categories.insert(g.categories.begin(), g.categories.end());
@@ -549,15 +574,40 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
     out.addresses_v6 = std::move(g.v6);
     summary.groups.push_back(std::move(out));
   }
-  std::sort(summary.groups.begin(), summary.groups.end(),
-            [](const GroupSummary& a, const GroupSummary& b) {
-              if (a.observations != b.observations) return a.observations > b.observations;
-              return a.group < b.group;
-            });
+  SortGroups(summary.groups);
   if (summary.lines == 0 && summary.malformed == 0) {
     return Error::InvalidArgument("the feed has no records", "feed", "empty_feed");
   }
   return summary;
+}
+
+void MergeSummaries(AttributionSummary& into, AttributionSummary more,
+                    std::size_t max_errors_kept) {
+  into.lines += more.lines;
+  into.observations += more.observations;
+  into.malformed += more.malformed;
+  for (auto& e : more.errors) {
+    if (into.errors.size() < max_errors_kept) into.errors.push_back(std::move(e));
+  }
+  if (into.data_version.empty()) into.data_version = more.data_version;
+  for (auto& g : more.groups) {
+    auto it = std::find_if(into.groups.begin(), into.groups.end(),
+                           [&](const GroupSummary& x) { return x.group == g.group; });
+    if (it == into.groups.end()) {
+      into.groups.push_back(std::move(g));
+      continue;
+    }
+    it->observations += g.observations;
+    for (const auto& [category, count] : g.categories) it->categories[category] += count;
+    Unite(it->countries, g.countries);
+    Unite(it->as_numbers, g.as_numbers);
+    Unite(it->addresses_v4, g.addresses_v4);
+    Unite(it->addresses_v6, g.addresses_v6);
+    it->distinct_as_numbers = static_cast<std::int64_t>(it->as_numbers.size());
+    it->distinct_addresses =
+        static_cast<std::int64_t>(it->addresses_v4.size() + it->addresses_v6.size());
+  }
+  SortGroups(into.groups);
 }
 
 }  // namespace liaison::jurisdiction

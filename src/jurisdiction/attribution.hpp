@@ -69,6 +69,7 @@ struct GroupSummary {
   std::int64_t distinct_addresses = 0;
   std::int64_t distinct_as_numbers = 0;
   std::map<std::string, std::int64_t> categories;  // Empty category counted as "".
+  std::vector<std::uint32_t> as_numbers;    // Distinct, ascending.
   std::vector<std::uint32_t> addresses_v4;  // Distinct, ascending; for STIX output.
   std::vector<Uint128> addresses_v6;
 };
@@ -93,5 +94,10 @@ using ProgressCallback = std::function<void(std::uint64_t consumed, std::uint64_
 Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex& index,
                                      const AttributionOptions& options, const RowSink& sink = {},
                                      const ProgressCallback& progress = {});
+
+// Adds `more` (the summary of another feed) into `into`: counts add up, distinct addresses and
+// AS numbers are united, errors are kept up to `max_errors_kept`.
+void MergeSummaries(AttributionSummary& into, AttributionSummary more,
+                    std::size_t max_errors_kept = 100);
 
 }  // namespace liaison::jurisdiction

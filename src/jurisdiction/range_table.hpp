@@ -1,13 +1,19 @@
 // RangeTable: a read-only map from disjoint address ranges to a 32-bit value, built once from
 // possibly nested or overlapping source ranges and then searched without locks. Layout: the
 // address space is cut into segments (every address belongs to exactly one; gaps carry value 0),
-// kept as a sorted array of segment starts beside an array of values; a direct-indexed first
-// level on the top `kTopBits` bits narrows each look-up to the few segments that start in that
-// block, and a branch-free binary search finishes it. Immutable after Build; thread-safe.
+// kept as a sorted array of segment starts beside an array of values. Two searches, chosen per
+// table by measurement (bench/README.md):
+// - kTopBits > 0: a direct-indexed first level on the top kTopBits bits narrows each look-up to
+//   the segments that start in that block, and a branch-free binary search finishes it;
+// - kTopBits == 0: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
+//   for IPv4): each level is one small count of keys <= the address, a node per cache line or
+//   two, then a step back over the few segments that share those 64 bits.
+// Immutable after Build; thread-safe.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "jurisdiction/ip_address.hpp"
@@ -34,7 +40,10 @@ template <typename Key, int kTopBits>
 class RangeTable {
  public:
   static constexpr int kKeyBits = sizeof(Key) * 8;
-  static constexpr int kShift = kKeyBits - kTopBits;
+  static constexpr int kShift = kKeyBits - (kTopBits > 0 ? kTopBits : 1);
+  // The part of a key the B+-tree compares: all of an IPv4 key, the top 64 bits of an IPv6 one.
+  using SearchKey = std::conditional_t<(sizeof(Key) > 8), std::uint64_t, Key>;
+  static constexpr int kFanout = 16;
 
   RangeTable() { Build({}); }
 
@@ -71,12 +80,53 @@ class RangeTable {
   // Number of segments (including gaps) and the bytes the arrays take.
   std::size_t segments() const { return starts_.size(); }
   std::size_t MemoryBytes() const {
-    return starts_.capacity() * sizeof(Key) + values_.capacity() * sizeof(std::uint32_t) +
-           buckets_.capacity() * sizeof(std::uint32_t);
+    std::size_t bytes = starts_.capacity() * sizeof(Key) +
+                        values_.capacity() * sizeof(std::uint32_t) +
+                        buckets_.capacity() * sizeof(std::uint32_t);
+    for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
+    return bytes;
   }
 
  private:
+  static SearchKey SearchKeyOf(Key key) {
+    if constexpr (sizeof(Key) > 8) {
+      return static_cast<SearchKey>(key >> 64);
+    } else {
+      return key;
+    }
+  }
+  // The number of keys in [first, first + n) that are <= key; n <= kFanout. Branch-free.
+  static std::size_t CountNotAbove(const SearchKey* first, std::size_t n, SearchKey key) {
+    std::size_t count = 0;
+    if (n == kFanout) {
+      for (int i = 0; i < kFanout; ++i) count += first[i] <= key;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) count += first[i] <= key;
+    }
+    return count;
+  }
   std::size_t Locate(Key key) const {
+    if constexpr (kTopBits == 0) {
+      return LocateInTree(key);
+    } else {
+      return LocateInBlock(key);
+    }
+  }
+  std::size_t LocateInTree(Key key) const {
+    const SearchKey k = SearchKeyOf(key);
+    // levels_[0] holds a search key per segment; levels_[j + 1] every kFanout-th of levels_[j].
+    std::size_t index = 0;
+    for (std::size_t j = levels_.size(); j-- > 0;) {
+      const auto& level = levels_[j];
+      std::size_t base = index * kFanout;
+      std::size_t n = std::min<std::size_t>(kFanout, level.size() - base);
+      index = base + CountNotAbove(level.data() + base, n, k) - 1;
+    }
+    // Segments that share the top 64 bits are told apart by the full key.
+    while (starts_[index] > key) --index;
+    return index;
+  }
+  std::size_t LocateInBlock(Key key) const {
     std::size_t block = static_cast<std::size_t>(key >> kShift);
     std::size_t base = buckets_[block];
     std::size_t n = buckets_[block + 1] - base + 1;
@@ -94,8 +144,10 @@ class RangeTable {
   }
   std::vector<Key> starts_;
   std::vector<std::uint32_t> values_;
-  // buckets_[b]: index of the last segment starting at or before b << kShift.
+  // buckets_[b]: index of the last segment starting at or before b << kShift (kTopBits > 0).
   std::vector<std::uint32_t> buckets_;
+  // The B+-tree's levels, bottom first (kTopBits == 0).
+  std::vector<std::vector<SearchKey>> levels_;
 };
 
 template <typename Key, int kTopBits>
@@ -157,6 +209,21 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
   starts_.shrink_to_fit();
   values_.shrink_to_fit();
 
+  levels_.clear();
+  buckets_.clear();
+  if constexpr (kTopBits == 0) {
+    std::vector<SearchKey> level;
+    level.reserve(starts_.size());
+    for (Key start : starts_) level.push_back(SearchKeyOf(start));
+    levels_.push_back(std::move(level));
+    while (levels_.back().size() > kFanout) {
+      const auto& below = levels_.back();
+      std::vector<SearchKey> above;
+      for (std::size_t i = 0; i < below.size(); i += kFanout) above.push_back(below[i]);
+      levels_.push_back(std::move(above));
+    }
+    return;
+  }
   std::size_t blocks = std::size_t{1} << kTopBits;
   buckets_.assign(blocks + 1, 0);
   std::size_t i = 0;
