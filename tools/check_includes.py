@@ -12,9 +12,10 @@ ALLOWED = {
     "security": {"core", "store", "audit"},
     "notify": {"core", "store", "audit"},
     "directory": {"core", "store", "audit", "security", "notify"},
+    "jurisdiction": {"core"},
     "http": {"core"},
-    "api": {"core", "store", "audit", "security", "notify", "directory", "http"},
-    "cli": {"core", "store", "audit", "security", "notify", "directory", "http", "api"},
+    "api": {"core", "store", "audit", "security", "notify", "directory", "jurisdiction", "http"},
+    "cli": {"core", "store", "audit", "security", "notify", "directory", "jurisdiction", "http", "api"},
 }
 
 def main() -> int:

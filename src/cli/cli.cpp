@@ -9,6 +9,7 @@
 #include "audit/audit_log.hpp"
 #include "cli/common.hpp"
 #include "cli/demo.hpp"
+#include "cli/jurisdiction.hpp"
 #include "cli/keys.hpp"
 #include "cli/ping.hpp"
 #include "cli/serve.hpp"
@@ -189,6 +190,9 @@ int Main(int argc, char** argv) {
   KeysCommands keys;
   AddKeysCommands(app, keys);
 
+  JurisdictionCommands jurisdiction;
+  AddJurisdictionCommands(app, jurisdiction);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -200,6 +204,7 @@ int Main(int argc, char** argv) {
   if (*verify_cmd) return AuditVerify(config_path, expected_head);
   if (*head_cmd) return AuditHead(config_path);
   if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
+  if (int code = RunJurisdictionCommands(jurisdiction); code >= 0) return code;
   return RunPingCommands(ping);
 }
 

@@ -61,6 +61,9 @@ std::vector<Key> Keys(Config& c) {
       {"security", "secure_cookies", &c.security.secure_cookies},
       {"log", "level", &c.log.level},
       {"log", "format", &c.log.format},
+      {"jurisdiction", "data_dir", &c.jurisdiction.data_dir},
+      {"jurisdiction", "bulk_body_limit_bytes", &c.jurisdiction.bulk_body_limit_bytes, 1024,
+       1LL << 34},
   };
 }
 

@@ -32,6 +32,8 @@ enum class Action {
   kWebhookManage,       // An organisation's webhooks.
   kOutboxRead,          // Delivery state of notifications (failed ones, for operators).
   kSigningKeyRotate,    // Replace the node's receipt-signing key.
+  kJurisdictionLookup,  // IP, prefix, AS and domain look-ups (community: every account).
+  kJurisdictionReport,  // Attribute a feed of observations by state (not observers).
 };
 
 // Who a record is visible to.

@@ -196,6 +196,16 @@ const std::vector<Row> kTable = {
     {Action::kSigningKeyRotate, kTech, "FFFFF"}, {Action::kSigningKeyRotate, kLaw, "FFFFF"},
     {Action::kSigningKeyRotate, kAna, "FFFFF"},  {Action::kSigningKeyRotate, kObs, "FFFFF"},
     {Action::kSigningKeyRotate, kAnon, "UUUUU"},
+
+    {Action::kJurisdictionLookup, kOp, "AAAAA"},   {Action::kJurisdictionLookup, kPol, "AAAAA"},
+    {Action::kJurisdictionLookup, kTech, "AAAAA"}, {Action::kJurisdictionLookup, kLaw, "AAAAA"},
+    {Action::kJurisdictionLookup, kAna, "AAAAA"},  {Action::kJurisdictionLookup, kObs, "AAAAA"},
+    {Action::kJurisdictionLookup, kAnon, "UUUUU"},
+
+    {Action::kJurisdictionReport, kOp, "AAAAA"},   {Action::kJurisdictionReport, kPol, "AAAAA"},
+    {Action::kJurisdictionReport, kTech, "AAAAA"}, {Action::kJurisdictionReport, kLaw, "AAAAA"},
+    {Action::kJurisdictionReport, kAna, "AAAAA"},  {Action::kJurisdictionReport, kObs, "FFFFF"},
+    {Action::kJurisdictionReport, kAnon, "UUUUU"},
 };
 // clang-format on
 
@@ -207,6 +217,7 @@ constexpr Action kAllActions[] = {
     Action::kAuditVerify,        Action::kAccountCreate,    Action::kAccountRead,
     Action::kTokenCreate,        Action::kTokenRead,        Action::kTokenRevoke,
     Action::kWebhookManage,      Action::kOutboxRead,       Action::kSigningKeyRotate,
+    Action::kJurisdictionLookup, Action::kJurisdictionReport,
 };
 
 char Letter(Decision d) {
@@ -250,7 +261,7 @@ TEST(AccessPolicy, DecidesEveryActionRoleAndRelationAsTheTableSays) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 21 * 7 * 5);
+  EXPECT_EQ(checked, 23 * 7 * 5);
 }
 
 TEST(AccessPolicy, SystemPrincipalIsAllowedEverything) {
