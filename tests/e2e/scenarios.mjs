@@ -551,7 +551,7 @@ const scenarios = {
       await page.locator("#batch-summary").waitFor();
       assert.match(
         await page.locator("#batch-summary").textContent(),
-        /5 items looked up, 1 could not be \(data version e2e-1\)/,
+        /Items looked up: 5, of which failed: 1 \(data version e2e-1\)/,
       );
       const batch = await page
         .locator("#batch-results tbody tr")
@@ -573,6 +573,7 @@ const scenarios = {
       assert.match(batch[3][4], /France/);
       assert.match(batch[4][3], /Taiwan/);
       assert.match(batch[4][4], /No responsible state named/);
+      await axeCheck(page, "batch results (en)");
 
       // A feed, gzip-compressed: the per-state table and the malformed line.
       await page.getByRole("link", { name: "Attribute an observation feed" }).click();
@@ -598,7 +599,7 @@ const scenarios = {
       await page.locator("#feed-summary").waitFor();
       assert.match(
         await page.locator("#feed-summary").textContent(),
-        /9 lines read, 7 observations attributed, 1 malformed lines; 2 states concerned/,
+        /Lines read: 8; observations attributed: 7; malformed lines: 1; states concerned: 2\./,
       );
       const row = async (group) =>
         page
@@ -618,6 +619,8 @@ const scenarios = {
       assert.match(await page.locator("#feed-errors").textContent(), /Line 7:/);
       // No draft is pretended: the page says none was made and nothing was sent.
       await page.getByText("No draft requests were made").waitFor();
+      await axeCheck(page, "feed report (en)");
+      await page.screenshot({ path: join(SHOTS, "en-feeds-report.png"), fullPage: true });
 
       // Arabic: the same screen right to left, addresses still left to right, numbers by Intl.
       await chooseLanguage(page, "ar");

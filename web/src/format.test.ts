@@ -10,7 +10,7 @@ import {
   splitList,
   utcText,
 } from "./format";
-import { fill } from "./i18n";
+import { fill, Translator } from "./i18n";
 import { matchPath } from "./router";
 
 describe("flagEmoji", () => {
@@ -115,5 +115,16 @@ describe("feedFormat", () => {
     expect(feedFormat("botnet.ndjson.gz")).toBe("ndjson");
     expect(feedFormat("events.jsonl")).toBe("ndjson");
     expect(feedFormat("feed.txt")).toBeNull();
+  });
+});
+
+describe("Translator.bigText", () => {
+  it("groups counts beyond 2^53 exactly, as the server sends them (decimal strings)", () => {
+    const tr = new Translator("en", {});
+    expect(tr.bigText("65536")).toBe("65,536");
+    expect(tr.bigText("340282366920938463463374607431768211456")).toBe(
+      "340,282,366,920,938,463,463,374,607,431,768,211,456",
+    );
+    expect(tr.bigText("not a number")).toBe("not a number");
   });
 });

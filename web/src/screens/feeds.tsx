@@ -39,7 +39,8 @@ export function FeedsScreen() {
     if (column.trim()) query.set("column", column.trim());
     if (categoryColumn.trim()) query.set("category_column", categoryColumn.trim());
     if (strict) query.set("strict", "true");
-    const path = `/jurisdiction/reports${query.size ? `?${query}` : ""}`;
+    const search = query.toString();
+    const path = `/jurisdiction/reports${search ? `?${search}` : ""}`;
     try {
       const reply = await api.upload<FeedReport>(path, file, MEDIA_TYPES[chosen]);
       setReport(reply.body);

@@ -28,6 +28,14 @@ import { navigate } from "../router";
 
 /** The most items one batch may hold (the server's limit). */
 const MAX_BATCH_ITEMS = 100_000;
+/** What the look-up field takes, shown as examples. */
+const EXAMPLES = ["192.0.2.1", "2001:db8::/32", "AS64500", "ministere.example.fr"];
+
+/** Left-to-right text isolated inside a message (U+2066 … U+2069), so that an address keeps
+ * its order in a right-to-left sentence. */
+function isolated(text: string): string {
+  return `\u2066${text}\u2069`;
+}
 
 export function JurisdictionScreen({ query }: { query: URLSearchParams }) {
   const { tr } = useApp();
@@ -63,7 +71,7 @@ export function JurisdictionScreen({ query }: { query: URLSearchParams }) {
         <Field
           id="lookup-q"
           label={tr.t("jurisdiction.query")}
-          hint={tr.t("jurisdiction.queryHint")}
+          hint={tr.t("jurisdiction.queryHint", { examples: tr.listText(EXAMPLES.map(isolated)) })}
         >
           <input
             id="lookup-q"
@@ -516,7 +524,11 @@ function BatchForm({ states }: { states: State[] }) {
     <>
       <form class="card stack" onSubmit={submit} aria-labelledby="batch-heading">
         <h2 id="batch-heading">{tr.t("batch.title")}</h2>
-        <Field id="batch-items" label={tr.t("batch.items")} hint={tr.t("batch.itemsHint")}>
+        <Field
+          id="batch-items"
+          label={tr.t("batch.items")}
+          hint={tr.t("batch.itemsHint", { max: tr.numberText(MAX_BATCH_ITEMS) })}
+        >
           <textarea
             id="batch-items"
             rows={6}
