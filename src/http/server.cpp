@@ -223,8 +223,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const ServerOptions& o = core_.options();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::int64_t>(o.header_limit_bytes, std::numeric_limits<std::uint32_t>::max())));
+    // The path is not known before the header is read, and Beast checks a Content-Length
+    // against the limit as soon as it reads it: start with the largest limit and apply the
+    // path's own in OnHeader.
     body_limit_ = o.body_limit_bytes;
-    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    std::int64_t largest = o.body_limit_bytes;
+    for (const auto& [path, limit] : o.body_limit_overrides) largest = std::max(largest, limit);
+    parser_->body_limit(static_cast<std::uint64_t>(largest));
     // The first request must come within the request timeout; later ones within the idle one.
     Lowest().expires_after(
         Seconds(served_ == 0 ? o.request_timeout_seconds : o.idle_timeout_seconds));
@@ -242,10 +247,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     std::string_view target(msg.target().data(), msg.target().size());
     target = target.substr(0, target.find('?'));
     for (const auto& [path, limit] : core_.options().body_limit_overrides) {
-      if (target == path) {
-        body_limit_ = limit;
-        parser_->body_limit(static_cast<std::uint64_t>(limit));
-      }
+      if (target == path) body_limit_ = limit;
+    }
+    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    if (auto length = parser_->content_length();
+        length && *length > static_cast<std::uint64_t>(body_limit_)) {
+      return OnReadError(bhttp::error::body_limit);
     }
     auto expect = msg.find(bhttp::field::expect);
     if (expect != msg.end() && IEquals(expect->value(), "100-continue") && !parser_->is_done()) {

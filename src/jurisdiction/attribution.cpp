@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/text.hpp"
 #include "jurisdiction/csv.hpp"
@@ -77,9 +77,9 @@ struct PartialGroup {
   std::int64_t observations = 0;
   std::vector<std::uint32_t> v4;
   std::vector<Uint128> v6;
-  std::unordered_set<std::uint32_t> as_numbers;
+  std::vector<std::uint32_t> as_numbers;  // Sorted and made distinct at the end.
   CategoryCounts categories;
-  std::unordered_set<int> country_slots;
+  std::bitset<26 * 26> country_slots;
 };
 
 struct ChunkResult {
@@ -235,8 +235,10 @@ class Attributor {
     } else {
       g.v6.push_back(address->value);
     }
-    if (as_number != 0) g.as_numbers.insert(as_number);
-    if (slot >= 0) g.country_slots.insert(slot);
+    if (as_number != 0 && (g.as_numbers.empty() || g.as_numbers.back() != as_number)) {
+      g.as_numbers.push_back(as_number);
+    }
+    if (slot >= 0) g.country_slots.set(slot);
     auto it = g.categories.find(category);
     if (it == g.categories.end()) {
       g.categories.emplace(std::string(category), 1);
@@ -393,6 +395,12 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
 }
 
 template <typename T>
+void SortUnique(std::vector<T>& values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+}
+
+template <typename T>
 void Unite(std::vector<T>& into, const std::vector<T>& more) {
   std::vector<T> out;
   out.reserve(into.size() + more.size());
@@ -533,14 +541,13 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
       g.observations += partial.observations;
       g.v4.insert(g.v4.end(), partial.v4.begin(), partial.v4.end());
       g.v6.insert(g.v6.end(), partial.v6.begin(), partial.v6.end());
-      g.as_numbers.insert(partial.as_numbers.begin(), partial.as_numbers.end());
-      g.country_slots.insert(partial.country_slots.begin(), partial.country_slots.end());
+      g.as_numbers.insert(g.as_numbers.end(), partial.as_numbers.begin(),
+                          partial.as_numbers.end());
+      g.country_slots |= partial.country_slots;
       for (auto& [category, count] : partial.categories) g.categories[category] += count;
       // Keep the address lists short as we go: sort and drop duplicates when they grow.
-      if (g.v4.size() > (1u << 22)) {
-        std::sort(g.v4.begin(), g.v4.end());
-        g.v4.erase(std::unique(g.v4.begin(), g.v4.end()), g.v4.end());
-      }
+      if (g.v4.size() > (1u << 22)) SortUnique(g.v4);
+      if (g.as_numbers.size() > (1u << 20)) SortUnique(g.as_numbers);
     }
     if (progress) progress(chunker.consumed(), source.total());
   }
@@ -559,15 +566,15 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
     out.group = groups.names[group];
     out.state = groups.states[group];
     out.observations = g.observations;
-    std::sort(g.v4.begin(), g.v4.end());
-    g.v4.erase(std::unique(g.v4.begin(), g.v4.end()), g.v4.end());
-    std::sort(g.v6.begin(), g.v6.end());
-    g.v6.erase(std::unique(g.v6.begin(), g.v6.end()), g.v6.end());
+    SortUnique(g.v4);
+    SortUnique(g.v6);
+    SortUnique(g.as_numbers);
     out.distinct_addresses = static_cast<std::int64_t>(g.v4.size() + g.v6.size());
-    out.as_numbers.assign(g.as_numbers.begin(), g.as_numbers.end());
-    std::sort(out.as_numbers.begin(), out.as_numbers.end());
+    out.as_numbers = std::move(g.as_numbers);
     out.distinct_as_numbers = static_cast<std::int64_t>(out.as_numbers.size());
-    for (int slot : g.country_slots) out.countries.push_back(groups.countries[slot]);
+    for (int slot = 0; slot < 26 * 26; ++slot) {
+      if (g.country_slots.test(slot)) out.countries.push_back(groups.countries[slot]);
+    }
     std::sort(out.countries.begin(), out.countries.end());
     out.categories.insert(g.categories.begin(), g.categories.end());
     out.addresses_v4 = std::move(g.v4);

@@ -82,7 +82,8 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
       pending.push_back({record.fields.size(), offset, record.storage.size() - offset});
       record.fields.emplace_back();
       if (pos_ < size && data[pos_] != ',' && data[pos_] != '\n' && data[pos_] != '\r') {
-        std::int64_t at = line_;
+        // Reported at the line the record starts on, where a stray quote usually is.
+        std::int64_t at = record.line;
         SkipRestOfLine();
         return Malformed(at, "a character follows the closing quote of a field");
       }

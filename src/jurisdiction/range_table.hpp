@@ -122,8 +122,11 @@ class RangeTable {
       std::size_t n = std::min<std::size_t>(kFanout, level.size() - base);
       index = base + CountNotAbove(level.data() + base, n, k) - 1;
     }
-    // Segments that share the top 64 bits are told apart by the full key.
-    while (starts_[index] > key) --index;
+    // Segments that share the top 64 bits are told apart by the full key; when the top bits
+    // differ (most look-ups) the full starts need not be read at all.
+    if (levels_[0][index] == k) {
+      while (starts_[index] > key) --index;
+    }
     return index;
   }
   std::size_t LocateInBlock(Key key) const {
