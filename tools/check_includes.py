@@ -13,9 +13,12 @@ ALLOWED = {
     "notify": {"core", "store", "audit"},
     "directory": {"core", "store", "audit", "security", "notify"},
     "requests": {"core", "store", "audit", "security", "notify", "directory"},
+    "jurisdiction": {"core"},
     "http": {"core"},
-    "api": {"core", "store", "audit", "security", "notify", "directory", "requests", "http"},
-    "cli": {"core", "store", "audit", "security", "notify", "directory", "requests", "http", "api"},
+    "api": {"core", "store", "audit", "security", "notify", "directory", "requests", "jurisdiction",
+            "http"},
+    "cli": {"core", "store", "audit", "security", "notify", "directory", "requests", "jurisdiction",
+            "http", "api"},
 }
 
 def main() -> int:

@@ -4,6 +4,7 @@
 #include "audit/audit_log.hpp"
 #include "directory/migrations.hpp"
 #include "http/static_files.hpp"
+#include "jurisdiction/data_service.hpp"
 #include "notify/outbox.hpp"
 #include "requests/migrations.hpp"
 #include "security/migrations.hpp"
@@ -13,6 +14,25 @@ namespace {
 
 void Append(std::vector<store::Migration>& all, std::vector<store::Migration> more) {
   for (auto& m : more) all.push_back(std::move(m));
+}
+
+// The IP data set in use (or null), for /readyz. Its absence does not make the node unready:
+// everything but the jurisdiction look-ups works without it.
+boost::json::value JurisdictionDataJson(const AppContext& app) {
+  if (app.jurisdiction == nullptr) return nullptr;
+  auto index = app.jurisdiction->Current();
+  std::string error = app.jurisdiction->last_error();
+  boost::json::object out;
+  if (index) {
+    const auto& stats = index->stats();
+    out = {{"version", stats.version},
+           {"loaded_at", TimeJson(stats.loaded_at)},
+           {"load_seconds", stats.load_seconds}};
+  } else {
+    out = {{"version", nullptr}, {"loaded_at", nullptr}};
+  }
+  out["last_error"] = error.empty() ? boost::json::value(nullptr) : boost::json::value(error);
+  return out;
 }
 
 }  // namespace
@@ -29,7 +49,7 @@ std::vector<store::Migration> AllMigrations() {
 
 void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
   store::Database* db = app.db;
-  metrics.AddGaugeSource([db] {
+  metrics.AddGaugeSource([db, service = app.jurisdiction] {
     std::vector<http::Gauge> gauges;
     auto stats = db->Stats();
     std::vector<std::pair<std::string, std::string>> kind = {{"backend", std::string(db->Kind())}};
@@ -53,6 +73,25 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
       gauges.push_back({"liaison_outbox_notifications", help, {{"status", "failed"}},
                         static_cast<double>(outbox->failed)});
     }
+    if (service != nullptr) {
+      if (auto index = service->Current()) {
+        const auto& stats = index->stats();
+        gauges.push_back({"liaison_jurisdiction_data_info",
+                          "The IP data set in use (value 1), by version", {{"version", stats.version}},
+                          1.0});
+        gauges.push_back({"liaison_jurisdiction_data_loaded_timestamp_seconds",
+                          "When the IP data set in use was loaded (Unix time)", {},
+                          static_cast<double>(ToUnixMillis(stats.loaded_at)) / 1000.0});
+        gauges.push_back({"liaison_jurisdiction_data_load_seconds",
+                          "How long loading the IP data set took", {}, stats.load_seconds});
+        gauges.push_back({"liaison_jurisdiction_index_bytes",
+                          "Memory held by the IP range index", {},
+                          static_cast<double>(stats.memory_bytes)});
+      }
+      gauges.push_back({"liaison_jurisdiction_data_reload_failing",
+                        "1 when the last reload of the IP data set failed", {},
+                        service->last_error().empty() ? 0.0 : 1.0});
+    }
     return gauges;
   });
 }
@@ -71,7 +110,9 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
     if (!pending.has_value() || !pending->empty()) {
       return Fail(request, Error::Unavailable("database migrations are pending"));
     }
-    return Json(200, {{"status", "ready"}, {"database", std::string(app.db->Kind())}});
+    return Json(200, {{"status", "ready"},
+                      {"database", std::string(app.db->Kind())},
+                      {"jurisdiction_data", JurisdictionDataJson(app)}});
   });
   router.Add("GET", "/metrics", [&metrics](http::Request&) {
     return http::Response::Text(200, metrics.RenderPrometheus(),
@@ -90,6 +131,7 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   AddAuditRoutes(router, app);
   AddNotifyRoutes(router, app);
   AddRequestRoutes(router, app);
+  AddJurisdictionRoutes(router, app);
   if (!app.config->server.static_dir.empty()) {
     // Paths the router does not know are the web UI's, except under /api/: a mistyped API path
     // answers a problem, not the UI's page.

@@ -18,7 +18,7 @@ std::vector<store::Migration> AllMigrations();
 // web UI's static files. `app` and `metrics` must outlive the router.
 http::Router BuildRouter(const AppContext& app, http::Metrics& metrics);
 
-// Registers the database and outbox gauges for /metrics.
+// Registers the database, outbox and jurisdiction data gauges for /metrics.
 void AddGaugeSources(const AppContext& app, http::Metrics& metrics);
 
 // Route registration, one function per module file.
@@ -29,5 +29,6 @@ void AddCampaignRoutes(http::Router& router, const AppContext& app);
 void AddAuditRoutes(http::Router& router, const AppContext& app);
 void AddNotifyRoutes(http::Router& router, const AppContext& app);
 void AddRequestRoutes(http::Router& router, const AppContext& app);
+void AddJurisdictionRoutes(http::Router& router, const AppContext& app);
 
 }  // namespace liaison::api

@@ -18,6 +18,10 @@
 #include "security/signing.hpp"
 #include "store/database.hpp"
 
+namespace liaison::jurisdiction {
+class JurisdictionService;
+}  // namespace liaison::jurisdiction
+
 namespace liaison::api {
 
 // Shared, long-lived objects. Thread-safe as each member is.
@@ -27,6 +31,7 @@ struct AppContext {
   const Config* config = nullptr;
   security::LoginThrottle* throttle = nullptr;
   const security::Signer* signer = nullptr;  // Signs receipts with the node's current key.
+  jurisdiction::JurisdictionService* jurisdiction = nullptr;  // The IP data set in use.
 };
 
 // The name of the browser session cookie and of the CSRF header that must accompany every

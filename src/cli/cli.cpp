@@ -9,6 +9,7 @@
 #include "audit/audit_log.hpp"
 #include "cli/common.hpp"
 #include "cli/demo.hpp"
+#include "cli/jurisdiction.hpp"
 #include "cli/keys.hpp"
 #include "cli/ping.hpp"
 #include "cli/request.hpp"
@@ -192,6 +193,9 @@ int Main(int argc, char** argv) {
   RequestCommands request;
   AddRequestCommands(app, request);
 
+  JurisdictionCommands jurisdiction;
+  AddJurisdictionCommands(app, jurisdiction);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -204,6 +208,7 @@ int Main(int argc, char** argv) {
   if (*head_cmd) return AuditHead(config_path);
   if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
   if (!request.command.empty()) return RunRequestCommands(request);
+  if (int code = RunJurisdictionCommands(jurisdiction); code >= 0) return code;
   return RunPingCommands(ping);
 }
 

@@ -21,6 +21,7 @@
 #include "directory/campaigns.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
+#include "jurisdiction/data_service.hpp"
 #include "notify/dispatcher.hpp"
 #include "notify/outbox.hpp"
 #include "requests/deadlines.hpp"
@@ -48,13 +49,30 @@ class TestClock final : public Clock {
   SystemClock system_;
 };
 
-// Runs scheduled work (closing campaigns and handling request deadlines) every `period` until
-// stopped.
+// Loads the IP data set the manifest names when it changed, and logs the outcome.
+void ReloadJurisdictionData(jurisdiction::JurisdictionService& service) {
+  auto reloaded = service.ReloadIfChanged();
+  if (!reloaded.has_value()) {
+    LogError("jurisdiction data not loaded (the previous set stays in use): " +
+             reloaded.error().message);
+  } else if (*reloaded) {
+    const auto& stats = service.Current()->stats();
+    LogInfo("jurisdiction data " + stats.version + " loaded from " + stats.directory + " in " +
+            std::to_string(stats.load_seconds) + " s");
+  }
+}
+
+// Runs scheduled work (closing campaigns past their deadline, handling request deadlines,
+// picking up a new IP data set) every `period` until stopped.
 class Scheduler {
  public:
   Scheduler(store::Database& db, const Clock& clock, std::chrono::seconds period,
-            requests::RequestSettings settings)
-      : db_(db), clock_(clock), period_(period), settings_(std::move(settings)) {}
+            requests::RequestSettings settings, jurisdiction::JurisdictionService& jurisdiction)
+      : db_(db),
+        clock_(clock),
+        period_(period),
+        settings_(std::move(settings)),
+        jurisdiction_(jurisdiction) {}
   void Start() {
     thread_ = std::thread([this] { Loop(); });
   }
@@ -76,6 +94,7 @@ class Scheduler {
       if (!closed.has_value()) LogWarn("scheduler: " + closed.error().message);
       auto deadlines = requests::RunDeadlines(db_, settings_, clock_.Now());
       if (!deadlines.has_value()) LogWarn("scheduler: " + deadlines.error().message);
+      ReloadJurisdictionData(jurisdiction_);
       lock.lock();
       wake_.wait_for(lock, period_, [this] { return stopping_; });
     }
@@ -84,6 +103,7 @@ class Scheduler {
   const Clock& clock_;
   std::chrono::seconds period_;
   requests::RequestSettings settings_;
+  jurisdiction::JurisdictionService& jurisdiction_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -111,6 +131,7 @@ int Serve(const ServeOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // Reload the IP data set now.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -144,12 +165,18 @@ int Serve(const ServeOptions& options) {
   security::LoginThrottle throttle(security::LoginThrottle::Options{
       .max_failures = config->security.login_max_failures,
       .window = std::chrono::seconds(config->security.login_window_seconds)});
-  api::AppContext app{db.get(), &clock, &*config, &throttle, &*signer};
+  jurisdiction::JurisdictionService jurisdiction(config->jurisdiction.data_dir, clock);
+  ReloadJurisdictionData(jurisdiction);
+  api::AppContext app{db.get(), &clock, &*config, &throttle, &*signer, &jurisdiction};
   http::Metrics metrics;
   api::AddGaugeSources(app, metrics);
   http::Router router = api::BuildRouter(app, metrics);
 
   http::ServerOptions server_options = http::ServerOptionsFrom(config->server);
+  for (const char* bulk : {"/api/v1/jurisdiction/lookup", "/api/v1/jurisdiction/reports"}) {
+    server_options.body_limit_overrides.emplace_back(bulk,
+                                                     config->jurisdiction.bulk_body_limit_bytes);
+  }
 
   auto server = http::Server::Create(server_options, router, metrics);
   if (!server.has_value()) {
@@ -164,7 +191,7 @@ int Serve(const ServeOptions& options) {
                                                           NewId("srv")});
   dispatcher.Start();
   Scheduler scheduler(*db, clock, std::chrono::seconds(config->server.scheduler_interval_seconds),
-                      requests::SettingsFrom(*config));
+                      requests::SettingsFrom(*config), jurisdiction);
   scheduler.Start();
 
   std::atomic<bool> stopped = false;
@@ -172,6 +199,11 @@ int Serve(const ServeOptions& options) {
     timespec tick{0, 200'000'000};
     while (!stopped) {
       int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGHUP) {
+        LogInfo("received SIGHUP, reloading the jurisdiction data");
+        ReloadJurisdictionData(jurisdiction);
+        continue;
+      }
       if (sig == SIGTERM || sig == SIGINT) {
         LogInfo(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
                 ", shutting down");

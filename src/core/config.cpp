@@ -71,6 +71,9 @@ std::vector<Key> Keys(Config& c) {
       {"requests", "attachment_max_bytes", &c.requests.attachment_max_bytes, 1024, 1LL << 30},
       {"log", "level", &c.log.level},
       {"log", "format", &c.log.format},
+      {"jurisdiction", "data_dir", &c.jurisdiction.data_dir},
+      {"jurisdiction", "bulk_body_limit_bytes", &c.jurisdiction.bulk_body_limit_bytes, 1024,
+       1LL << 34},
   };
 }
 

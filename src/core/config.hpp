@@ -77,6 +77,13 @@ struct LogConfig {
   std::string format = "json";  // json | text
 };
 
+struct JurisdictionConfig {
+  // Holds the manifest CURRENT written by `liaison data update` and the fetched data sets.
+  std::string data_dir = "var/data/ip-location-db";
+  // The body limit of the bulk jurisdiction endpoints (batch look-up, feed reports).
+  std::int64_t bulk_body_limit_bytes = 256LL << 20;
+};
+
 struct Config {
   ServerConfig server;
   DatabaseConfig database;
@@ -85,6 +92,7 @@ struct Config {
   SecurityConfig security;
   RequestsConfig requests;
   LogConfig log;
+  JurisdictionConfig jurisdiction;
 };
 
 // Loads `path` (empty: defaults only), then applies environment overrides from `env`

@@ -223,7 +223,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const ServerOptions& o = core_.options();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::int64_t>(o.header_limit_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser_->body_limit(static_cast<std::uint64_t>(o.body_limit_bytes));
+    // The path is not known before the header is read, and Beast checks a Content-Length
+    // against the limit as soon as it reads it: start with the largest limit and apply the
+    // path's own in OnHeader.
+    body_limit_ = o.body_limit_bytes;
+    std::int64_t largest = o.body_limit_bytes;
+    for (const auto& [path, limit] : o.body_limit_overrides) largest = std::max(largest, limit);
+    parser_->body_limit(static_cast<std::uint64_t>(largest));
     // The first request must come within the request timeout; later ones within the idle one.
     Lowest().expires_after(
         Seconds(served_ == 0 ? o.request_timeout_seconds : o.idle_timeout_seconds));
@@ -238,6 +244,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     phase_ = Phase::kReading;
     Lowest().expires_after(Seconds(core_.options().request_timeout_seconds));
     auto& msg = parser_->get();
+    std::string_view target(msg.target().data(), msg.target().size());
+    target = target.substr(0, target.find('?'));
+    for (const auto& [path, limit] : core_.options().body_limit_overrides) {
+      if (target == path) body_limit_ = limit;
+    }
+    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    if (auto length = parser_->content_length();
+        length && *length > static_cast<std::uint64_t>(body_limit_)) {
+      return OnReadError(bhttp::error::body_limit);
+    }
     auto expect = msg.find(bhttp::field::expect);
     if (expect != msg.end() && IEquals(expect->value(), "100-continue") && !parser_->is_done()) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
@@ -274,8 +290,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec == bhttp::error::body_limit) {
       status = 413;
       error = Error::InvalidArgument(
-          "the request body exceeds " + std::to_string(core_.options().body_limit_bytes) + " bytes",
-          {}, "body_too_large");
+          "the request body exceeds " + std::to_string(body_limit_) + " bytes", {},
+          "body_too_large");
     } else if (ec == bhttp::error::header_limit) {
       status = 431;
       error =
@@ -523,6 +539,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::uint64_t id_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::int64_t body_limit_ = 0;  // The limit of the request being read.
   Phase phase_ = Phase::kWaiting;
   std::uint64_t served_ = 0;
   bool keep_alive_ = false;

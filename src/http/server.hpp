@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/result.hpp"
@@ -20,6 +22,8 @@ struct ServerOptions {
   int io_threads = 1;                          // Threads running the network I/O.
   int worker_threads = 4;                      // Threads running handlers.
   std::int64_t body_limit_bytes = 1 << 20;     // Larger bodies get 413.
+  // Exact request paths with their own body limit (bulk endpoints), instead of the one above.
+  std::vector<std::pair<std::string, std::int64_t>> body_limit_overrides;
   std::int64_t header_limit_bytes = 16 << 10;  // Larger request heads get 431.
   int request_timeout_seconds = 30;  // Time to receive a whole request, and to send a response.
   int idle_timeout_seconds = 60;     // Time a keep-alive connection may wait for its next request.

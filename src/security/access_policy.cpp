@@ -139,6 +139,13 @@ Decision Decide(const Principal& principal, Action action, const Resource& resou
       return AllowIf(!same_org && InPartyState(p, r), Decision::kForbidden);
     case Action::kRequestStatsRead:
       return Decision::kAllow;
+    case Action::kJurisdictionLookup:
+      return Decision::kAllow;
+    case Action::kJurisdictionReport:
+      // Any working role; an observer-only account reads but does not attribute feeds.
+      return AllowIf(std::any_of(p.roles.begin(), p.roles.end(),
+                                 [](Role role) { return role != Role::kObserver; }),
+                     Decision::kForbidden);
   }
   return Decision::kForbidden;
 }

@@ -39,6 +39,8 @@ enum class Action {
   kRequestAct,          // The requester's transitions: edit a draft, submit, withdraw, close.
   kRequestRespond,      // The requested state's: acknowledge, start, answer, decline, redirect.
   kRequestStatsRead,    // Aggregated responsiveness figures per state.
+  kJurisdictionLookup,  // IP, prefix, AS and domain look-ups (community: every account).
+  kJurisdictionReport,  // Attribute a feed of observations by state (not observers).
 };
 
 // Who a record is visible to.

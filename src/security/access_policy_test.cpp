@@ -238,6 +238,16 @@ const std::vector<Row> kTable = {
     {Action::kRequestStatsRead, kTech, "AAAAA"}, {Action::kRequestStatsRead, kLaw, "AAAAA"},
     {Action::kRequestStatsRead, kAna, "AAAAA"},  {Action::kRequestStatsRead, kObs, "AAAAA"},
     {Action::kRequestStatsRead, kAnon, "UUUUU"},
+
+    {Action::kJurisdictionLookup, kOp, "AAAAA"},   {Action::kJurisdictionLookup, kPol, "AAAAA"},
+    {Action::kJurisdictionLookup, kTech, "AAAAA"}, {Action::kJurisdictionLookup, kLaw, "AAAAA"},
+    {Action::kJurisdictionLookup, kAna, "AAAAA"},  {Action::kJurisdictionLookup, kObs, "AAAAA"},
+    {Action::kJurisdictionLookup, kAnon, "UUUUU"},
+
+    {Action::kJurisdictionReport, kOp, "AAAAA"},   {Action::kJurisdictionReport, kPol, "AAAAA"},
+    {Action::kJurisdictionReport, kTech, "AAAAA"}, {Action::kJurisdictionReport, kLaw, "AAAAA"},
+    {Action::kJurisdictionReport, kAna, "AAAAA"},  {Action::kJurisdictionReport, kObs, "FFFFF"},
+    {Action::kJurisdictionReport, kAnon, "UUUUU"},
 };
 // clang-format on
 
@@ -251,6 +261,7 @@ constexpr Action kAllActions[] = {
     Action::kWebhookManage,      Action::kOutboxRead,          Action::kRequestCreate,
     Action::kRequestRead,        Action::kRequestMetadataRead, Action::kRequestAct,
     Action::kRequestRespond,     Action::kRequestStatsRead,    Action::kSigningKeyRotate,
+    Action::kJurisdictionLookup, Action::kJurisdictionReport,
 };
 
 char Letter(Decision d) {
@@ -294,7 +305,7 @@ TEST(AccessPolicy, DecidesEveryActionRoleAndRelationAsTheTableSays) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 27 * 7 * 5);
+  EXPECT_EQ(checked, 29 * 7 * 5);
 }
 
 TEST(AccessPolicy, SystemPrincipalIsAllowedEverything) {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
@@ -469,6 +470,180 @@ const scenarios = {
     });
   },
 
+  // Jurisdiction against the fixture IP data of run_e2e.py: an address, a prefix spanning
+  // several states, an AS, a generic domain, a batch with a bad line, a gzip feed attributed by
+  // state, and the same screen in Arabic, right to left.
+  async jurisdiction() {
+    await withBrowser(async (page) => {
+      await signIn(page, FR_POLICY);
+      await page.getByRole("link", { name: "Jurisdiction" }).click();
+      await page.waitForURL(/\/jurisdiction$/);
+      assert.equal(await heading(page), "Jurisdiction");
+
+      // One address: a French territory, its range, AS and the data version.
+      const query = page.getByLabel("Address, prefix, AS number or domain");
+      await query.fill("10.1.2.3");
+      await query.press("Enter");
+      await page.waitForURL(/\?q=10\.1\.2\.3$/);
+      const answer = page.locator("article.answer");
+      await answer.waitFor();
+      const pairs = async () =>
+        Object.fromEntries(
+          await answer
+            .locator("dl.pairs dt")
+            .evaluateAll((dts) =>
+              dts.map((dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()]),
+            ),
+        );
+      let shown = await pairs();
+      assert.match(shown["Country or territory"], /Guadeloupe \(GP\)/);
+      assert.match(shown["Responsible state"], /France/);
+      assert.match(shown["Status"], /^Territory/);
+      assert.equal(shown["Matching range"], "10.1.0.0 – 10.1.255.255");
+      assert.match(shown["Autonomous system"], /AS64500 Demo Telecom France/);
+      assert.equal(shown["Data version"], "e2e-1");
+
+      // A prefix names every state it falls in; the address counts go through Intl.
+      await query.fill("10.0.0.0/14");
+      await page.getByRole("button", { name: "Look up", exact: true }).click();
+      await page.waitForURL(/\?q=10\.0\.0\.0%2F14$/);
+      await answer.locator("table").waitFor();
+      shown = await pairs();
+      assert.equal(shown["Prefix"], "10.0.0.0/14 (IPv4)");
+      const listed = await answer.locator("ul.state-list li").allTextContents();
+      assert.equal(listed.length, 3);
+      ["France", "Kenya", "Senegal"].forEach((name, i) =>
+        assert.match(listed[i], new RegExp(name)),
+      );
+      const shares = await answer
+        .locator("tbody tr")
+        .evaluateAll((rows) =>
+          rows.map((row) => [...row.cells].map((cell) => cell.textContent.trim())),
+        );
+      assert.equal(shares.length, 4);
+      assert.match(shares[1][0], /Guadeloupe/);
+      assert.match(shares[1][1], /France/);
+      assert.equal(shares[1][3], "65,536");
+
+      // The AS link opens the AS's own answer (by keyboard).
+      await answer.getByRole("link", { name: "AS64500" }).focus();
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\?q=AS64500$/);
+      await answer.getByText("Number of address ranges").waitFor();
+      shown = await pairs();
+      assert.match(shown["Autonomous system"], /AS64500 Demo Telecom France/);
+      assert.match(shown["Responsible states"], /France/);
+      assert.equal(shown["Number of address ranges"], "2");
+
+      // A generic domain names no state: the page says why instead of failing.
+      await page.goto(`${BASE}/jurisdiction?q=example.com`);
+      await page.getByRole("alert").waitFor();
+      assert.match(
+        await page.getByRole("alert").textContent(),
+        /does not end in a country-code top-level domain/,
+      );
+
+      // A batch: one row per non-blank line, the bad line reported on its own line number.
+      await page
+        .getByLabel("Items, one per line")
+        .fill("10.2.0.1\n\n300.1.2.3\nAS64511\nministere.example.fr\n81.0.0.200");
+      await page.getByRole("button", { name: "Look them all up" }).click();
+      await page.locator("#batch-summary").waitFor();
+      assert.match(
+        await page.locator("#batch-summary").textContent(),
+        /Items looked up: 5, of which failed: 1 \(data version e2e-1\)/,
+      );
+      const batch = await page
+        .locator("#batch-results tbody tr")
+        .evaluateAll((rows) =>
+          rows.map((row) => [...row.cells].map((cell) => cell.textContent.trim())),
+        );
+      assert.deepEqual(
+        batch.map((row) => row.slice(0, 3)),
+        [
+          ["1", "10.2.0.1", "IP address"],
+          ["3", "300.1.2.3", "This is not a valid IP address or prefix."],
+          ["4", "AS64511", "AS number"],
+          ["5", "ministere.example.fr", "Domain"],
+          ["6", "81.0.0.200", "IP address"],
+        ],
+      );
+      assert.match(batch[0][4], /Kenya/);
+      assert.match(batch[2][4], /Kenya/);
+      assert.match(batch[3][4], /France/);
+      assert.match(batch[4][3], /Taiwan/);
+      assert.match(batch[4][4], /No responsible state named/);
+      await axeCheck(page, "batch results (en)");
+
+      // A feed, gzip-compressed: the per-state table and the malformed line.
+      await page.getByRole("link", { name: "Attribute an observation feed" }).click();
+      await page.waitForURL(/\/jurisdiction\/feeds$/);
+      const feed = [
+        "seen,ip,category",
+        "2026-11-01T00:00:00Z,10.0.0.1,scanner",
+        "2026-11-01T00:00:01Z,10.0.0.1,scanner",
+        "2026-11-01T00:00:02Z,10.1.0.9,c2",
+        "2026-11-01T00:00:03Z,10.2.0.7,scanner",
+        "2026-11-01T00:00:04Z,2001:db8:8000::5,reflector",
+        "2026-11-01T00:00:05Z,not-an-ip,scanner",
+        "2026-11-01T00:00:06Z,192.0.2.1,scanner",
+        "2026-11-01T00:00:07Z,81.0.0.200,scanner",
+        "",
+      ].join("\n");
+      await page.getByLabel("Feed file").setInputFiles({
+        name: "scanners.csv.gz",
+        mimeType: "application/gzip",
+        buffer: gzipSync(Buffer.from(feed)),
+      });
+      await page.getByRole("button", { name: "Attribute the feed" }).click();
+      await page.locator("#feed-summary").waitFor();
+      assert.match(
+        await page.locator("#feed-summary").textContent(),
+        /Lines read: 8; observations attributed: 7; malformed lines: 1; states concerned: 2\./,
+      );
+      const row = async (group) =>
+        page
+          .locator(`#feed-states tr[data-group="${group}"] td`)
+          .evaluateAll((cells) => cells.map((cell) => cell.textContent.trim()));
+      const france = await row("FR");
+      assert.match(france[0], /France/);
+      assert.equal(france[1], "FR, GP");
+      assert.deepEqual(france.slice(2, 5), ["3", "2", "1"]);
+      assert.match(france[5], /scanner: 2/);
+      assert.match(france[5], /c2: 1/);
+      const kenya = await row("KE");
+      assert.match(kenya[0], /Kenya/);
+      assert.deepEqual(kenya.slice(2, 5), ["2", "2", "1"]);
+      assert.match((await row("no-state-TW"))[0], /No responsible state \(Taiwan\)/);
+      assert.match((await row("unattributed"))[0], /Not attributed/);
+      assert.match(await page.locator("#feed-errors").textContent(), /Line 7:/);
+      // No draft is pretended: the page says none was made and nothing was sent.
+      await page.getByText("No draft requests were made").waitFor();
+      await axeCheck(page, "feed report (en)");
+      await page.screenshot({ path: join(SHOTS, "en-feeds-report.png"), fullPage: true });
+
+      // Arabic: the same screen right to left, addresses still left to right, numbers by Intl.
+      await chooseLanguage(page, "ar");
+      await page.goto(`${BASE}/jurisdiction?q=10.0.0.0/14`);
+      await answer.locator("table").waitFor();
+      assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
+      assert.equal(await heading(page), "الولاية القضائية");
+      assert.match(await answer.textContent(), /فرنسا/, "state names come from the server");
+      const prefix = answer.locator("dl.pairs dd bdi").first();
+      assert.equal(await prefix.evaluate((el) => getComputedStyle(el).direction), "ltr");
+      const term = await answer.locator("dl.pairs dt").first().boundingBox();
+      const value = await answer.locator("dl.pairs dd").first().boundingBox();
+      assert.ok(term.x > value.x, "labels sit at the right, values to their left");
+      const count = await answer.locator("tbody tr").first().locator("td").last().textContent();
+      const expected = await page.evaluate(() => new Intl.NumberFormat("ar").format(65536));
+      assert.equal(count.trim(), expected);
+      const input = await page
+        .locator("#lookup-q")
+        .evaluate((el) => getComputedStyle(el).direction);
+      assert.equal(input, "ltr", "addresses are typed left to right");
+    });
+  },
+
   // The main screens in English and Arabic: an axe-core check (no serious or critical
   // violation) and a full-page screenshot of each.
   async screens() {
@@ -502,6 +677,9 @@ const scenarios = {
           ["campaigns", "/campaigns", "main tbody tr"],
           ["campaign", `/campaigns/${campaign.body.id}`, "figure svg"],
           ["audit", "/audit", "main tbody tr"],
+          ["jurisdiction", "/jurisdiction?q=10.0.0.0/14", "article.answer table"],
+          ["jurisdiction-ip", "/jurisdiction?q=10.1.2.3", "article.answer dl"],
+          ["feeds", "/jurisdiction/feeds", "#feed-file"],
           ["profile", "/me", "main dl"],
         ];
         for (const [name, path, ready] of screens) {

@@ -61,10 +61,17 @@ export function onUnauthenticated(listener: () => void): () => void {
 export async function request<T>(
   method: string,
   path: string,
-  options: { body?: unknown; ifMatch?: string | null; quiet401?: boolean } = {},
+  options: {
+    body?: unknown;
+    /** A body sent as it is (a file), with its media type, instead of JSON. */
+    raw?: { body: Blob; type: string };
+    ifMatch?: string | null;
+    quiet401?: boolean;
+  } = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.raw) headers["Content-Type"] = options.raw.type;
   if (method !== "GET" && method !== "HEAD") {
     const csrf = csrfToken();
     if (csrf) headers["X-CSRF-Token"] = csrf;
@@ -76,7 +83,11 @@ export async function request<T>(
       method,
       headers,
       credentials: "same-origin",
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.raw
+        ? options.raw.body
+        : options.body === undefined
+          ? undefined
+          : JSON.stringify(options.body),
     });
   } catch {
     throw new ApiError({ status: 0, code: "network", detail: "network" });
@@ -114,6 +125,8 @@ export const api = {
   patch: <T>(path: string, body: unknown, ifMatch: string) =>
     request<T>("PATCH", path, { body, ifMatch }),
   del: (path: string, ifMatch?: string) => request<void>("DELETE", path, { ifMatch }),
+  upload: <T>(path: string, body: Blob, type: string) =>
+    request<T>("POST", path, { raw: { body, type } }),
 };
 
 // ---- the API's records, as the interface uses them (see docs/openapi.yaml) -------------------
@@ -266,4 +279,120 @@ export interface AuditVerifyReport {
   first_bad_seq?: number;
   problem?: string;
   detail?: string;
+}
+
+// ---- jurisdiction (docs/api.md, "Jurisdiction") -------------------------------------------------
+
+export interface JurisdictionInfo {
+  country: string | null;
+  state: string | null;
+  status: string;
+  administered_by: string | null;
+  note: string | null;
+}
+
+export interface IpRange {
+  first: string;
+  last: string;
+}
+
+export interface CountryShare {
+  country: string | null;
+  state: string | null;
+  status: string;
+  /** A decimal string: an IPv6 prefix can hold more addresses than a number can count. */
+  addresses: string;
+}
+
+export interface IpAnswer {
+  address: string;
+  family: "ipv4" | "ipv6";
+  country: string | null;
+  state: string | null;
+  jurisdiction: JurisdictionInfo | null;
+  range: IpRange;
+  as: { number: number; name: string; range: IpRange } | null;
+  data_version: string;
+}
+
+export interface PrefixAnswer {
+  prefix: string;
+  family: "ipv4" | "ipv6";
+  first: string;
+  last: string;
+  states: string[];
+  countries: CountryShare[];
+  as_numbers: number[];
+  as_numbers_truncated: boolean;
+  data_version: string;
+}
+
+export interface AsAnswer {
+  number: number;
+  names: string[];
+  states: string[];
+  countries_v4: CountryShare[];
+  countries_v6: CountryShare[];
+  range_count: number;
+  ranges: IpRange[];
+  ranges_truncated: boolean;
+  data_version: string;
+}
+
+export interface DomainAnswer {
+  name: string;
+  tld: string;
+  tld_unicode: string | null;
+  country: string;
+  state: string | null;
+  jurisdiction: JurisdictionInfo;
+  note: string | null;
+}
+
+export type LookupAnswer =
+  | ({ kind: "ip" } & IpAnswer)
+  | ({ kind: "prefix" } & PrefixAnswer)
+  | ({ kind: "asn" } & AsAnswer)
+  | ({ kind: "domain" } & DomainAnswer);
+
+export type BatchResult =
+  | (LookupAnswer & { item: string; error?: undefined })
+  | { item: string; error: { code: string; reason: string | null; message: string } };
+
+export interface BatchReply {
+  data_version: string;
+  count: number;
+  failed: number;
+  results: BatchResult[];
+}
+
+export interface StateGroup {
+  /** The state ("FR"), "no-state-<country>" or "unattributed". */
+  group: string;
+  state: string | null;
+  countries: string[];
+  observations: number;
+  distinct_addresses: number;
+  distinct_as_numbers: number;
+  categories: Record<string, number>;
+}
+
+export interface DraftRequest {
+  id: string;
+  state?: string | null;
+  status?: string;
+  observations?: number;
+}
+
+export interface FeedReport {
+  data_version: string;
+  address_column: string;
+  category_column: string | null;
+  lines: number;
+  observations: number;
+  malformed: number;
+  errors: { line: number; message: string }[];
+  states: StateGroup[];
+  drafts: DraftRequest[];
+  drafts_note?: string;
 }

@@ -21,6 +21,8 @@ import { CampaignScreen } from "./screens/campaign";
 import { CampaignsScreen } from "./screens/campaigns";
 import { ContactScreen } from "./screens/contact";
 import { ContactsScreen } from "./screens/contacts";
+import { FeedsScreen } from "./screens/feeds";
+import { JurisdictionScreen } from "./screens/jurisdiction";
 import { LoginScreen } from "./screens/login";
 import { ProfileScreen } from "./screens/profile";
 import { StatesScreen } from "./screens/states";
@@ -48,8 +50,8 @@ interface Route {
   signedIn: boolean;
 }
 
-// Cooperation requests (/requests…) and jurisdiction look-ups (/jurisdiction…) slot in here
-// when their API lands; their navigation keys (nav.requests, nav.jurisdiction) already exist.
+// Cooperation requests (/requests…) slot in here when their API lands; their navigation key
+// (nav.requests) already exists.
 const ROUTES: Route[] = [
   { path: "/login", screen: LoginScreen, title: "login.title", signedIn: false },
   { path: "/states", screen: StatesScreen, title: "states.title", signedIn: true },
@@ -57,6 +59,13 @@ const ROUTES: Route[] = [
   { path: "/contacts/:id", screen: ContactScreen, title: "contact.title", signedIn: true },
   { path: "/campaigns", screen: CampaignsScreen, title: "campaigns.title", signedIn: true },
   { path: "/campaigns/:id", screen: CampaignScreen, title: "campaign.title", signedIn: true },
+  {
+    path: "/jurisdiction",
+    screen: JurisdictionScreen,
+    title: "jurisdiction.title",
+    signedIn: true,
+  },
+  { path: "/jurisdiction/feeds", screen: FeedsScreen, title: "feeds.title", signedIn: true },
   { path: "/audit", screen: AuditScreen, title: "audit.title", signedIn: true },
   { path: "/me", screen: ProfileScreen, title: "profile.title", signedIn: true },
 ];
@@ -71,6 +80,7 @@ const NAV: NavItem[] = [
   { href: "/contacts", label: "nav.contacts", visible: () => true },
   { href: "/states", label: "nav.states", visible: () => true },
   { href: "/campaigns", label: "nav.campaigns", visible: () => true },
+  { href: "/jurisdiction", label: "nav.jurisdiction", visible: () => true },
   { href: "/audit", label: "nav.audit", visible: () => true },
 ];
 

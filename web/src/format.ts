@@ -54,3 +54,49 @@ export function utcText(iso: string): string {
   if (Number.isNaN(date.getTime())) return iso;
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
+
+export type LookupKind = "ip" | "prefix" | "asn" | "domain";
+
+/** What a look-up item is, by the server's own rule (src/api/jurisdiction_api.cpp, LookupItem):
+ * anything with a colon, or digits and dots with a dot, is an address ("/" makes it a prefix);
+ * "AS64500" or bare digits an AS number; anything else a domain. */
+export function lookupKind(item: string): LookupKind {
+  const text = item.trim();
+  if (text.includes(":") || (/^[0-9./]+$/.test(text) && text.includes("."))) {
+    return text.includes("/") ? "prefix" : "ip";
+  }
+  if (/^(as)?[0-9]+$/i.test(text)) return "asn";
+  return "domain";
+}
+
+/** The API path (under /api/v1) that answers one look-up item. */
+export function lookupPath(item: string): string {
+  const text = item.trim();
+  const kind = lookupKind(text);
+  if (kind === "prefix") {
+    const slash = text.lastIndexOf("/");
+    return (
+      `/jurisdiction/ip/${encodeURIComponent(text.slice(0, slash))}` +
+      `/${encodeURIComponent(text.slice(slash + 1))}`
+    );
+  }
+  if (kind === "ip") return `/jurisdiction/ip/${encodeURIComponent(text)}`;
+  if (kind === "asn") return `/jurisdiction/asn/${encodeURIComponent(text)}`;
+  return `/jurisdiction/domain/${encodeURIComponent(text)}`;
+}
+
+/** The non-blank lines of a pasted list, trimmed, each with its line number (from 1). */
+export function numberedLines(text: string): { line: number; item: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((raw, index) => ({ line: index + 1, item: raw.trim() }))
+    .filter((entry) => entry.item.length > 0);
+}
+
+/** The feed format a file name suggests ("feed.csv.gz" → csv), or null when it says nothing. */
+export function feedFormat(fileName: string): "csv" | "ndjson" | null {
+  const name = fileName.toLowerCase().replace(/\.gz$/, "");
+  if (name.endsWith(".csv")) return "csv";
+  if (/\.(ndjson|jsonl|json)$/.test(name)) return "ndjson";
+  return null;
+}

@@ -63,6 +63,7 @@ export class Translator {
   private readonly number: Intl.NumberFormat;
   // One formatter per time zone met (a list shows many contacts in few zones).
   private languages: Intl.DisplayNames | undefined;
+  private regions: Intl.DisplayNames | undefined;
   private readonly clocks = new Map<string, Intl.DateTimeFormat | null>();
 
   constructor(lang: Language, messages: Messages, timeZone?: string) {
@@ -98,6 +99,17 @@ export class Translator {
     return this.number.format(value);
   }
 
+  /** A count the server sends as a decimal string (it may exceed 2^53, e.g. an IPv6 prefix's
+   * addresses), grouped for the language. */
+  bigText(decimal: string): string {
+    if (!/^[0-9]+$/.test(decimal)) return decimal;
+    try {
+      return this.number.format(BigInt(decimal));
+    } catch {
+      return decimal;
+    }
+  }
+
   /** Wall-clock time now in `timeZone` (a contact's), e.g. "14:05"; "" for an unknown zone. */
   clockIn(timeZone: string, now: Date = new Date()): string {
     let format = this.clocks.get(timeZone);
@@ -115,6 +127,17 @@ export class Translator {
       this.clocks.set(timeZone, format);
     }
     return format ? format.format(now) : "";
+  }
+
+  /** The name of a country or territory (ISO 3166-1 alpha-2, e.g. "GP") in this language, from
+   * the browser's own data: territories are not in the server's list of states. */
+  regionName(code: string): string {
+    try {
+      this.regions ??= new Intl.DisplayNames([this.lang], { type: "region" });
+      return this.regions.of(code.toUpperCase()) || code;
+    } catch {
+      return code;
+    }
   }
 
   /** The name of a language tag (BCP 47) in this language, or the tag itself. */

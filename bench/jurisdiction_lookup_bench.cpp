@@ -1,0 +1,262 @@
+// Benchmark: single-thread random-address look-ups per second, liaison's JurisdictionIndex
+// against libmaxminddb on the same country data (the ip-location-db CSV and MMDB packages of
+// one version), checking that both give the same country for every sampled address; and the
+// resident memory of the loaded index. See bench/README.md. Not a test: it prints figures.
+//
+// Usage: jurisdiction_lookup_bench DATA_DIR MMDB_FILE [SAMPLES]
+#include <arpa/inet.h>
+#include <maxminddb.h>
+
+#include <chrono>
+#include <ctime>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "jurisdiction/jurisdiction_index.hpp"
+
+namespace {
+
+using liaison::jurisdiction::IpAddress;
+using liaison::jurisdiction::IpFamily;
+using liaison::jurisdiction::JurisdictionIndex;
+using liaison::jurisdiction::Uint128;
+
+long RssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+sockaddr_storage ToSockaddr(const IpAddress& a) {
+  sockaddr_storage s{};
+  if (a.family == IpFamily::kIpv4) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&s);
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(a.v4());
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&s);
+    in6->sin6_family = AF_INET6;
+    Uint128 v = a.value;
+    for (int i = 15; i >= 0; --i) {
+      in6->sin6_addr.s6_addr[i] = static_cast<unsigned char>(v & 0xff);
+      v >>= 8;
+    }
+  }
+  return s;
+}
+
+// IPv6 samples: uniform within the ranges of the country file (uniform over the whole space
+// would almost only hit unallocated space).
+std::vector<IpAddress> SampleIpv6(const std::string& dir, std::size_t n, std::mt19937_64& rng) {
+  std::ifstream in(dir + "/" + std::string(liaison::jurisdiction::kCountryIpv6File));
+  std::vector<std::pair<Uint128, Uint128>> ranges;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    auto a = liaison::jurisdiction::ParseIpAddress(line.substr(0, c1));
+    auto b = liaison::jurisdiction::ParseIpAddress(line.substr(c1 + 1, c2 - c1 - 1));
+    if (a.has_value() && b.has_value()) ranges.emplace_back(a->value, b->value);
+  }
+  std::vector<IpAddress> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [first, last] = ranges[rng() % ranges.size()];
+    Uint128 span = last - first;
+    Uint128 r = (static_cast<Uint128>(rng()) << 64) | rng();
+    out.push_back({IpFamily::kIpv6, first + (span == ~Uint128{0} ? r : r % (span + 1))});
+  }
+  return out;
+}
+
+// Thread CPU time in seconds: the machines these run on are shared, and CPU time is less
+// disturbed by other processes than wall time (both sides are timed alike).
+double CpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Keeps the compiler from moving the timed work across the clock reads.
+template <typename T>
+void Consume(const T& value) {
+  asm volatile("" : : "r"(&value) : "memory");
+}
+
+// Reads a country CSV into source ranges (value: the packed country code).
+template <typename Key>
+std::vector<liaison::jurisdiction::SourceRange<Key>> ReadCountryRanges(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<liaison::jurisdiction::SourceRange<Key>> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    auto a = liaison::jurisdiction::ParseIpAddress(line.substr(0, c1));
+    auto b = liaison::jurisdiction::ParseIpAddress(line.substr(c1 + 1, c2 - c1 - 1));
+    std::uint32_t code = (static_cast<unsigned char>(line[c2 + 1]) << 8) |
+                         static_cast<unsigned char>(line[c2 + 2]);
+    out.push_back({static_cast<Key>(a->value), static_cast<Key>(b->value), code});
+  }
+  return out;
+}
+
+// Look-ups per second of one RangeTable layout over `keys`.
+template <typename Table, typename Key>
+double LayoutRate(const Table& table, const std::vector<Key>& keys, std::uint64_t& checksum) {
+  auto t0 = CpuSeconds();
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    for (Key k : keys) checksum += table.ValueAt(k);
+  }
+  Consume(checksum);
+  auto t1 = CpuSeconds();
+  return 3.0 * keys.size() / (t1 - t0);
+}
+
+// The layouts RangeTable offers, on the real country data: the measurement behind the choice in
+// jurisdiction_index.hpp.
+void CompareLayouts(const std::string& dir, const std::vector<IpAddress>& v4,
+                    const std::vector<IpAddress>& v6) {
+  using liaison::jurisdiction::RangeTable;
+  auto r4 = ReadCountryRanges<std::uint32_t>(dir + "/" +
+                                             std::string(liaison::jurisdiction::kCountryIpv4File));
+  auto r6 = ReadCountryRanges<Uint128>(dir + "/" +
+                                       std::string(liaison::jurisdiction::kCountryIpv6File));
+  std::vector<std::uint32_t> k4;
+  for (const auto& a : v4) k4.push_back(a.v4());
+  std::vector<Uint128> k6;
+  for (const auto& a : v6) k6.push_back(a.value);
+  std::uint64_t checksum = 0;
+  RangeTable<std::uint32_t, 16> v4_block;
+  v4_block.Build(r4);
+  RangeTable<std::uint32_t, 0> v4_tree;
+  v4_tree.Build(r4);
+  RangeTable<Uint128, 16> v6_block16;
+  v6_block16.Build(r6);
+  RangeTable<Uint128, 20> v6_block20;
+  v6_block20.Build(r6);
+  RangeTable<Uint128, 0> v6_tree;
+  v6_tree.Build(r6);
+  std::printf("layouts (country table, M look-ups/s, MiB):\n");
+  std::printf("  IPv4 first level 16 bits + binary search: %.1f (%.1f MiB)\n",
+              LayoutRate(v4_block, k4, checksum) / 1e6, v4_block.MemoryBytes() / 1048576.0);
+  std::printf("  IPv4 B+-tree, 16 keys a node:              %.1f (%.1f MiB)\n",
+              LayoutRate(v4_tree, k4, checksum) / 1e6, v4_tree.MemoryBytes() / 1048576.0);
+  std::printf("  IPv6 first level 16 bits + binary search: %.1f (%.1f MiB)\n",
+              LayoutRate(v6_block16, k6, checksum) / 1e6, v6_block16.MemoryBytes() / 1048576.0);
+  std::printf("  IPv6 first level 20 bits + binary search: %.1f (%.1f MiB)\n",
+              LayoutRate(v6_block20, k6, checksum) / 1e6, v6_block20.MemoryBytes() / 1048576.0);
+  std::printf("  IPv6 B+-tree on the top 64 bits:          %.1f (%.1f MiB)  [checksum %llu]\n",
+              LayoutRate(v6_tree, k6, checksum) / 1e6, v6_tree.MemoryBytes() / 1048576.0,
+              static_cast<unsigned long long>(checksum));
+}
+
+struct Run {
+  double liaison_per_s = 0, mmdb_per_s = 0;
+  std::size_t mismatches = 0, compared = 0;
+};
+
+Run Compare(const JurisdictionIndex& index, MMDB_s& mmdb, const std::vector<IpAddress>& samples) {
+  Run run;
+  std::vector<std::uint16_t> ours(samples.size());
+  auto t0 = CpuSeconds();
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    for (std::size_t i = 0; i < samples.size(); ++i) ours[i] = index.CountryCodeAt(samples[i]);
+    Consume(ours[0]);
+  }
+  auto t1 = CpuSeconds();
+  run.liaison_per_s = 5.0 * samples.size() / (t1 - t0);
+
+  std::vector<sockaddr_storage> addrs;
+  addrs.reserve(samples.size());
+  for (const auto& a : samples) addrs.push_back(ToSockaddr(a));
+  std::vector<std::uint16_t> theirs(samples.size());
+  t0 = CpuSeconds();
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    int error = 0;
+    MMDB_lookup_result_s result =
+        MMDB_lookup_sockaddr(&mmdb, reinterpret_cast<sockaddr*>(&addrs[i]), &error);
+    std::uint16_t code = 0;
+    if (error == MMDB_SUCCESS && result.found_entry) {
+      MMDB_entry_data_s data;
+      if (MMDB_get_value(&result.entry, &data, "country_code", nullptr) == MMDB_SUCCESS &&
+          data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING && data.data_size == 2) {
+        code = static_cast<std::uint16_t>((data.utf8_string[0] << 8) | data.utf8_string[1]);
+      }
+    }
+    theirs[i] = code;
+  }
+  Consume(theirs[0]);
+  t1 = CpuSeconds();
+  run.mmdb_per_s = samples.size() / (t1 - t0);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    ++run.compared;
+    if (ours[i] != theirs[i]) {
+      if (++run.mismatches <= 5) {
+        std::printf("  mismatch %s: liaison %s, libmaxminddb %s\n",
+                    liaison::jurisdiction::FormatIpAddress(samples[i]).c_str(),
+                    JurisdictionIndex::UnpackCountry(ours[i]).c_str(),
+                    JurisdictionIndex::UnpackCountry(theirs[i]).c_str());
+      }
+    }
+  }
+  return run;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s DATA_DIR MMDB_FILE [SAMPLES]\n", argv[0]);
+    return 2;
+  }
+  std::string dir = argv[1];
+  std::size_t samples = argc > 3 ? std::stoul(argv[3]) : 2'000'000;
+  long rss_before = RssKib();
+  auto loaded = JurisdictionIndex::Load(dir, liaison::TimePoint{});
+  if (!loaded.has_value()) {
+    std::fprintf(stderr, "load: %s\n", loaded.error().message.c_str());
+    return 1;
+  }
+  long rss_after = RssKib();
+  const auto& stats = (*loaded)->stats();
+  std::printf("data %s: %lld+%lld country rows, %lld+%lld AS rows, %lld segments, %lld AS entries\n",
+              stats.version.c_str(), static_cast<long long>(stats.country_rows_v4),
+              static_cast<long long>(stats.country_rows_v6),
+              static_cast<long long>(stats.as_rows_v4), static_cast<long long>(stats.as_rows_v6),
+              static_cast<long long>(stats.segments), static_cast<long long>(stats.as_entries));
+  std::printf("load %.2f s; index arrays %.1f MiB; process RSS %.1f MiB (before load %.1f MiB)\n",
+              stats.load_seconds, stats.memory_bytes / 1048576.0, rss_after / 1024.0,
+              rss_before / 1024.0);
+
+  MMDB_s mmdb;
+  if (MMDB_open(argv[2], MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS) {
+    std::fprintf(stderr, "cannot open %s\n", argv[2]);
+    return 1;
+  }
+  std::mt19937_64 rng(42);
+  std::vector<IpAddress> v4;
+  for (std::size_t i = 0; i < samples; ++i) {
+    v4.push_back({IpFamily::kIpv4, static_cast<std::uint32_t>(rng())});
+  }
+  auto v6 = SampleIpv6(dir, samples, rng);
+  CompareLayouts(dir, v4, v6);
+  int failures = 0;
+  for (auto& [name, set, target] :
+       std::vector<std::tuple<const char*, std::vector<IpAddress>*, double>>{
+           {"IPv4", &v4, 15.0}, {"IPv6", &v6, 8.0}}) {
+    Run run = Compare(**loaded, mmdb, *set);
+    std::printf("%s: liaison %.1f M look-ups/s, libmaxminddb %.2f M look-ups/s, ratio %.1fx "
+                "(target %.0fx); %zu/%zu addresses agree\n",
+                name, run.liaison_per_s / 1e6, run.mmdb_per_s / 1e6,
+                run.liaison_per_s / run.mmdb_per_s, target, run.compared - run.mismatches,
+                run.compared);
+    if (run.mismatches != 0) ++failures;
+  }
+  MMDB_close(&mmdb);
+  return failures == 0 ? 0 : 1;
+}

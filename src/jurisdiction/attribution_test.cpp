@@ -1,0 +1,264 @@
+#include "jurisdiction/attribution.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "jurisdiction/attribution_output.hpp"
+#include "jurisdiction/jurisdiction_test_support.hpp"
+
+namespace liaison::jurisdiction {
+namespace {
+
+using testing::TempDir;
+using testing::WriteFixtureDataSet;
+
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(compressBound(text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+class AttributionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteFixtureDataSet(dir_.path());
+    index_ = *JurisdictionIndex::Load(dir_.path().string(), TimePoint{});
+  }
+  Result<AttributionSummary> Run(const std::string& feed, AttributionOptions options = {}) {
+    auto source = FeedFromMemory(feed);
+    return Attribute(*source, *index_, options);
+  }
+  static const GroupSummary* Group(const AttributionSummary& s, const std::string& name) {
+    for (const auto& g : s.groups) {
+      if (g.group == name) return &g;
+    }
+    return nullptr;
+  }
+  TempDir dir_;
+  std::shared_ptr<const JurisdictionIndex> index_;
+};
+
+constexpr const char* kFeed =
+    "timestamp,ip,category\n"
+    "2026-11-01T00:00:00Z,10.0.0.1,scanner\n"
+    "2026-11-01T00:00:01Z,10.0.0.1,scanner\n"
+    "2026-11-01T00:00:02Z,10.1.0.9,c2\n"           // GP: France answers.
+    "2026-11-01T00:00:03Z,2001:db8::5,\"ddos, reflector\"\n"
+    "2026-11-01T00:00:04Z,81.0.0.200,scanner\n"    // TW: disputed, no state.
+    "2026-11-01T00:00:05Z,not-an-ip,scanner\n"
+    "2026-11-01T00:00:06Z,8.8.8.8,scanner\n"       // No data.
+    "2026-11-01T00:00:07Z,::ffff:1.0.0.1,phishing\n";  // AU via IPv4-mapped.
+
+TEST_F(AttributionTest, SummarisesPerStateWithCategoriesAddressesAndAsNumbers) {
+  auto summary = Run(kFeed);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->lines, 8);
+  EXPECT_EQ(summary->observations, 7);
+  EXPECT_EQ(summary->malformed, 1);
+  ASSERT_EQ(summary->errors.size(), 1u);
+  EXPECT_EQ(summary->errors[0].line, 7);
+  EXPECT_NE(summary->errors[0].message.find("not-an-ip"), std::string::npos);
+  EXPECT_EQ(summary->address_field, "ip");
+  EXPECT_EQ(summary->category_field, "category");
+
+  const auto* fr = Group(*summary, "FR");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->observations, 4);
+  EXPECT_EQ(fr->distinct_addresses, 3);
+  EXPECT_EQ(fr->distinct_as_numbers, 1);  // AS3215 in both 10/8 blocks and 2001:db8::/48.
+  EXPECT_EQ(fr->countries, (std::vector<std::string>{"FR", "GP"}));
+  EXPECT_EQ(fr->categories.at("scanner"), 2);
+  EXPECT_EQ(fr->categories.at("c2"), 1);
+  EXPECT_EQ(fr->categories.at("ddos, reflector"), 1);
+  EXPECT_EQ(summary->groups.front().group, "FR");
+
+  const auto* tw = Group(*summary, "no-state-TW");
+  ASSERT_NE(tw, nullptr);
+  EXPECT_EQ(tw->state, "");
+  EXPECT_EQ(Group(*summary, "unattributed")->observations, 1);
+  EXPECT_EQ(Group(*summary, "AU")->observations, 1);
+}
+
+TEST_F(AttributionTest, ManyThreadsAndSmallChunksGiveTheSameAnswer) {
+  std::string feed = "ip,category\n";
+  for (int i = 0; i < 5000; ++i) {
+    feed += "10.0." + std::to_string(i % 256) + "." + std::to_string(i % 7) + ",\"cat\n" +
+            std::to_string(i % 3) + "\"\n";
+  }
+  AttributionOptions one;
+  one.threads = 1;
+  AttributionOptions many;
+  many.threads = 4;
+  many.chunk_bytes = 1024;
+  auto a = Run(feed, one);
+  auto b = Run(feed, many);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_EQ(a->observations, 5000);
+  EXPECT_EQ(b->observations, 5000);
+  EXPECT_EQ(b->malformed, 0);
+  ASSERT_EQ(a->groups.size(), b->groups.size());
+  EXPECT_EQ(a->groups[0].categories, b->groups[0].categories);
+  EXPECT_EQ(a->groups[0].distinct_addresses, b->groups[0].distinct_addresses);
+  EXPECT_EQ(b->groups[0].categories.at("cat\n1"), 1667);
+}
+
+TEST_F(AttributionTest, LineNumbersStayRightAcrossChunks) {
+  std::string feed = "ip\n";
+  for (int i = 0; i < 3000; ++i) feed += (i == 2500 ? "bad" : "10.0.0.1") + std::string("\n");
+  AttributionOptions options;
+  options.chunk_bytes = 1024;
+  options.threads = 3;
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value());
+  ASSERT_EQ(summary->errors.size(), 1u);
+  EXPECT_EQ(summary->errors[0].line, 2502);
+}
+
+TEST_F(AttributionTest, StrictModeFailsOnTheFirstMalformedLine) {
+  AttributionOptions options;
+  options.strictness = Strictness::kFailOnFirst;
+  auto summary = Run(kFeed, options);
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_EQ(summary.error().reason, "malformed_line");
+  EXPECT_NE(summary.error().message.find("line 7"), std::string::npos);
+}
+
+TEST_F(AttributionTest, ReadsNdjsonAndChoosesColumns) {
+  std::string feed =
+      "{\"src\":\"10.0.0.1\",\"kind\":\"scanner\"}\n"
+      "{\"src\":\"2001:db8:1::1\",\"kind\":\"c2\"}\n"
+      "[1,2]\n"
+      "{\"src\":5}\n"
+      "{\"src\":\"1.0.0.1\"\n";
+  AttributionOptions options;
+  options.format = FeedFormat::kNdjson;
+  options.address_field = "src";
+  options.category_field = "kind";
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->observations, 2);
+  EXPECT_EQ(summary->malformed, 3);
+  EXPECT_EQ(summary->errors[0].line, 3);
+  EXPECT_EQ(summary->errors[1].line, 4);
+  EXPECT_EQ(summary->errors[2].line, 5);
+  EXPECT_EQ(Group(*summary, "DE")->categories.at("c2"), 1);
+}
+
+TEST_F(AttributionTest, ReadsGzipFeeds) {
+  auto summary = Run(Gzip(kFeed));
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->observations, 7);
+  // Two concatenated gzip members are one feed.
+  std::string text = kFeed;
+  auto split = text.find("2026-11-01T00:00:04Z");
+  auto both = Run(Gzip(text.substr(0, split)) + Gzip(text.substr(split)));
+  ASSERT_TRUE(both.has_value()) << both.error().message;
+  EXPECT_EQ(both->observations, 7);
+}
+
+TEST_F(AttributionTest, ACutShortGzipStreamIsAnErrorWithItsPosition) {
+  std::string feed = "ip\n";
+  for (int i = 0; i < 20000; ++i) feed += "10.0." + std::to_string(i % 250) + ".1\n";
+  std::string gz = Gzip(feed);
+  auto summary = Run(gz.substr(0, gz.size() / 2));
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_EQ(summary.error().reason, "truncated_gzip");
+  EXPECT_NE(summary.error().message.find("byte"), std::string::npos);
+  std::string damaged = gz;
+  damaged[gz.size() / 2] ^= 0x55;
+  damaged[gz.size() / 2 + 1] ^= 0x55;
+  auto bad = Run(damaged);
+  ASSERT_FALSE(bad.has_value());
+}
+
+TEST_F(AttributionTest, BadFeedsGiveClearErrors) {
+  auto empty = Run("");
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().reason, "empty_feed");
+  auto header_only = Run("ip,category\n");
+  ASSERT_FALSE(header_only.has_value());
+  EXPECT_EQ(header_only.error().reason, "empty_feed");
+  auto no_column = Run("when,what\n1,2\n");
+  ASSERT_FALSE(no_column.has_value());
+  EXPECT_EQ(no_column.error().reason, "missing_column");
+  AttributionOptions named;
+  named.address_field = "dst";
+  EXPECT_EQ(Run(kFeed, named).error().reason, "missing_column");
+  auto empty_gzip = Run(Gzip(""));
+  ASSERT_FALSE(empty_gzip.has_value());
+  EXPECT_EQ(empty_gzip.error().reason, "empty_feed");
+}
+
+TEST_F(AttributionTest, AOneMebibyteLineIsReportedAndSkipped) {
+  std::string feed = "ip\n10.0.0.1\n" + std::string(1 << 20, 'x') + "\n10.0.0.2\n\"broken\n";
+  AttributionOptions options;
+  options.chunk_bytes = 256 * 1024;
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->observations, 2);
+  ASSERT_EQ(summary->malformed, 2);
+  EXPECT_EQ(summary->errors[0].line, 3);
+  EXPECT_NE(summary->errors[0].message.find("longer than"), std::string::npos);
+  EXPECT_EQ(summary->errors[1].line, 5);
+}
+
+TEST_F(AttributionTest, RefusesFeedsOverTheLimit) {
+  AttributionOptions options;
+  options.max_observations = 3;
+  auto summary = Run(kFeed, options);
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_EQ(summary.error().reason, "too_many_observations");
+}
+
+TEST_F(AttributionTest, WritesPerStateCsvAndStixFiles) {
+  TempDir out;
+  GroupCsvWriter writer(out.path(), *index_);
+  auto source = FeedFromMemory(kFeed);
+  auto summary = Attribute(*source, *index_, {}, writer.sink());
+  ASSERT_TRUE(summary.has_value());
+  ASSERT_TRUE(writer.Close().has_value());
+  std::ifstream fr(out.path() / "FR.csv");
+  std::stringstream text;
+  text << fr.rdbuf();
+  EXPECT_EQ(text.str(),
+            "address,country,state,as_number,as_name,category,line\n"
+            "10.0.0.1,FR,FR,3215,Orange S.A.,scanner,2\n"
+            "10.0.0.1,FR,FR,3215,Orange S.A.,scanner,3\n"
+            "10.1.0.9,GP,FR,3215,Orange S.A.,c2,4\n"
+            "2001:db8::5,FR,FR,3215,Orange S.A.,\"ddos, reflector\",5\n");
+  EXPECT_TRUE(std::filesystem::exists(out.path() / "no-state-TW.csv"));
+  EXPECT_TRUE(std::filesystem::exists(out.path() / "unattributed.csv"));
+
+  const auto* group = Group(*summary, "FR");
+  ASSERT_TRUE(WriteStixBundle(out.path() / "FR.stix.json", *group, "fixture-1",
+                              FromUnixMillis(1'700'000'000'000))
+                  .has_value());
+  std::ifstream stix(out.path() / "FR.stix.json");
+  std::stringstream bundle;
+  bundle << stix.rdbuf();
+  EXPECT_NE(bundle.str().find("\"pattern\":\"[ipv4-addr:value = '10.1.0.9']\""),
+            std::string::npos);
+  EXPECT_NE(bundle.str().find("\"type\":\"ipv6-addr\""), std::string::npos);
+  EXPECT_NE(bundle.str().find("\"created\":\"2023-11-14T22:13:20.000Z\""), std::string::npos);
+}
+
+TEST(StixAddressId, IsTheDeterministicIdOfStix21) {
+  // UUIDv5 in the STIX namespace of {"value":"198.51.100.3"}, as Python's uuid.uuid5 computes
+  // it (the id in the specification's prose example is not a computed one).
+  EXPECT_EQ(StixAddressId(*ParseIpAddress("198.51.100.3")),
+            "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4");
+}
+
+}  // namespace
+}  // namespace liaison::jurisdiction

@@ -1,0 +1,21 @@
+# Generates a C++ source holding data/territories.csv and data/cctld.csv as string literals, so
+# the binary needs no data directory for its reviewed reference tables.
+# Usage: cmake -DDATA_DIR=<dir> -DOUTPUT=<file.cpp> -P embed_reference.cmake
+cmake_minimum_required(VERSION 3.25)
+set(delimiter "liaison_ref")
+set(out "// Generated from data/territories.csv and data/cctld.csv by embed_reference.cmake.\n")
+string(APPEND out "#include <string_view>\n\nnamespace liaison::jurisdiction::internal {\n\n")
+foreach(pair "territories.csv;kTerritoriesCsv" "cctld.csv;kCctldCsv")
+  list(GET pair 0 file_name)
+  list(GET pair 1 symbol)
+  file(READ "${DATA_DIR}/${file_name}" text)
+  string(FIND "${text}" ")${delimiter}\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${file_name} contains the raw-string delimiter")
+  endif()
+  string(APPEND out "extern const std::string_view ${symbol} = R\"${delimiter}(${text})${delimiter}\";\n")
+endforeach()
+string(APPEND out "\n}  // namespace liaison::jurisdiction::internal\n")
+file(WRITE "${OUTPUT}.tmp" "${out}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUTPUT}.tmp")

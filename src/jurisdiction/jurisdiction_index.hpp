@@ -1,0 +1,130 @@
+// JurisdictionIndex: one loaded IP data set — IPv4 and IPv6 ranges to country and to autonomous
+// system — answering address, prefix and AS look-ups. Loaded from the ip-location-db CSVs of a
+// data directory and validated whole before use; immutable afterwards, so one instance is shared
+// by every thread without locks (see JurisdictionService for swapping in a new one).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "jurisdiction/ip_address.hpp"
+#include "jurisdiction/range_table.hpp"
+
+namespace liaison::jurisdiction {
+
+// The CSV files a data directory holds (address form, as published by ip-location-db).
+inline constexpr std::string_view kCountryIpv4File = "geo-whois-asn-country-ipv4.csv";
+inline constexpr std::string_view kCountryIpv6File = "geo-whois-asn-country-ipv6.csv";
+inline constexpr std::string_view kAsIpv4File = "asn-ipv4.csv";
+inline constexpr std::string_view kAsIpv6File = "asn-ipv6.csv";
+// Optional: one line naming the data version; without it the directory's name is the version.
+inline constexpr std::string_view kVersionFile = "VERSION";
+
+// Figures about a loaded data set.
+struct IndexStats {
+  std::string version;
+  std::string directory;
+  TimePoint loaded_at;
+  double load_seconds = 0;
+  std::int64_t country_rows_v4 = 0, country_rows_v6 = 0, as_rows_v4 = 0, as_rows_v6 = 0;
+  std::int64_t segments = 0;        // Across the four tables, gaps included.
+  std::int64_t as_entries = 0;      // Distinct (AS number, AS name) pairs.
+  std::int64_t memory_bytes = 0;    // Held by the index's arrays and strings.
+};
+
+struct AsIdentity {
+  std::uint32_t number = 0;
+  std::string name;
+};
+
+// The answer for one address: its country (empty when the data has none) and the range over
+// which that answer holds; likewise its AS.
+struct IpAnswer {
+  IpAddress address;
+  std::string country;
+  IpAddress country_first, country_last;
+  std::optional<AsIdentity> as;
+  IpAddress as_first, as_last;
+};
+
+// How many addresses of a prefix each country (or none: empty code) holds.
+struct CountryShare {
+  std::string country;
+  Uint128 addresses = 0;
+};
+
+struct PrefixAnswer {
+  IpPrefix prefix;
+  std::vector<CountryShare> countries;  // Most addresses first; "" for addresses without data.
+  std::vector<std::uint32_t> as_numbers;  // Distinct, ascending; at most kMaxPrefixAsNumbers.
+  bool as_numbers_truncated = false;
+};
+inline constexpr std::size_t kMaxPrefixAsNumbers = 1000;
+
+// A range announced by an AS.
+struct IpRange {
+  IpAddress first, last;
+};
+
+struct AsAnswer {
+  std::uint32_t number = 0;
+  std::vector<std::string> names;  // Usually one.
+  std::vector<IpRange> ranges;     // IPv4 then IPv6, ascending; at most kMaxAsRanges.
+  std::int64_t range_count = 0;    // All of them.
+  std::vector<CountryShare> countries_v4;  // Addresses of its IPv4 ranges by country.
+  std::vector<CountryShare> countries_v6;  // Addresses of its IPv6 ranges by country.
+};
+inline constexpr std::size_t kMaxAsRanges = 1000;
+
+class JurisdictionIndex {
+ public:
+  // Loads and validates the four CSVs of `directory`. invalid_argument naming the file and line
+  // for a malformed row (bad address, family mismatch, first > last, unsorted rows, bad country
+  // code or AS number); not_found when a file is missing.
+  static Result<std::shared_ptr<const JurisdictionIndex>> Load(const std::string& directory,
+                                                               TimePoint now);
+
+  const IndexStats& stats() const { return stats_; }
+
+  IpAnswer Lookup(const IpAddress& address) const;
+  PrefixAnswer LookupPrefix(const IpPrefix& prefix) const;
+  // not_found when the data has no range for AS `number`.
+  Result<AsAnswer> LookupAs(std::uint32_t number) const;
+
+  // The fast paths used by bulk attribution: the packed country code (0: none; else the two
+  // letters as (first << 8) | second) and the AS number (0: none) of an address.
+  std::uint16_t CountryCodeAt(const IpAddress& address) const;
+  std::uint32_t AsNumberAt(const IpAddress& address) const;
+
+  // "FR" for a packed code; empty for 0.
+  static std::string UnpackCountry(std::uint16_t code);
+
+ private:
+  JurisdictionIndex() = default;
+  static Result<std::shared_ptr<const JurisdictionIndex>> LoadUntrimmed(
+      const std::string& directory, TimePoint now);
+
+  // Chosen by bench/jurisdiction_lookup_bench's layout comparison (bench/README.md): IPv4 a
+  // first level on the top 16 bits; IPv6 the B+-tree on the top 64 bits (its ranges crowd into
+  // a few /20 blocks, up to 40,000 in one, so a first level on top bits helps little there).
+  using V4Table = RangeTable<std::uint32_t, 16>;
+  using V6Table = RangeTable<Uint128, 0>;
+
+  V4Table country_v4_, as_v4_;
+  V6Table country_v6_, as_v6_;
+  // AS entries: index i + 1 is the value in as_v4_/as_v6_.
+  std::vector<std::uint32_t> as_numbers_;
+  std::vector<std::uint32_t> as_name_offsets_;  // Into as_names_; one more than entries.
+  std::string as_names_;
+  // Segment indices of as_v4_ / as_v6_ with an AS, ordered by AS number, for LookupAs.
+  std::vector<std::uint32_t> as_segments_v4_, as_segments_v6_;
+  IndexStats stats_;
+};
+
+}  // namespace liaison::jurisdiction

@@ -1,0 +1,241 @@
+// RangeTable: a read-only map from disjoint address ranges to a 32-bit value, built once from
+// possibly nested or overlapping source ranges and then searched without locks. Layout: the
+// address space is cut into segments (every address belongs to exactly one; gaps carry value 0),
+// kept as a sorted array of segment starts beside an array of values. Two searches, chosen per
+// table by measurement (bench/README.md):
+// - kTopBits > 0: a direct-indexed first level on the top kTopBits bits narrows each look-up to
+//   the segments that start in that block, and a branch-free binary search finishes it;
+// - kTopBits == 0: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
+//   for IPv4): each level is one small count of keys <= the address, a node per cache line or
+//   two, then a step back over the few segments that share those 64 bits.
+// Immutable after Build; thread-safe.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "jurisdiction/ip_address.hpp"
+
+namespace liaison::jurisdiction {
+
+// A source range [first, last] (inclusive) with its value (non-zero).
+template <typename Key>
+struct SourceRange {
+  Key first;
+  Key last;
+  std::uint32_t value;
+};
+
+// One segment of the partition: [first, last] carries `value` (0: no data).
+template <typename Key>
+struct Segment {
+  Key first;
+  Key last;
+  std::uint32_t value;
+};
+
+template <typename Key, int kTopBits>
+class RangeTable {
+ public:
+  static constexpr int kKeyBits = sizeof(Key) * 8;
+  static constexpr int kShift = kKeyBits - (kTopBits > 0 ? kTopBits : 1);
+  // The part of a key the B+-tree compares: all of an IPv4 key, the top 64 bits of an IPv6 one.
+  using SearchKey = std::conditional_t<(sizeof(Key) > 8), std::uint64_t, Key>;
+  static constexpr int kFanout = 16;
+
+  RangeTable() { Build({}); }
+
+  // Builds the table from `ranges`, which must be sorted by `first` (ties in any order) and have
+  // first <= last. Where ranges overlap, the range that starts later wins over the range it falls
+  // in for as long as it lasts; of two ranges with the same start, the later one in `ranges` wins
+  // where they overlap. This is the rule of the ip-location-db CSVs, which list a block and then
+  // the more specific blocks inside it.
+  void Build(const std::vector<SourceRange<Key>>& ranges);
+
+  // The segment holding `key`.
+  Segment<Key> Find(Key key) const {
+    std::size_t i = Locate(key);
+    return {starts_[i], LastOf(i), values_[i]};
+  }
+
+  // The value for `key` (0: none). The fast path of Find.
+  std::uint32_t ValueAt(Key key) const { return values_[Locate(key)]; }
+
+  // Calls `f(segment)` for every segment overlapping [first, last], in order, clipped to it.
+  template <typename F>
+  void ForEachIn(Key first, Key last, F&& f) const {
+    for (std::size_t i = Locate(first); i < starts_.size() && starts_[i] <= last; ++i) {
+      Key seg_first = std::max(starts_[i], first);
+      Key seg_last = std::min(LastOf(i), last);
+      f(Segment<Key>{seg_first, seg_last, values_[i]});
+      if (seg_last == last) break;
+    }
+  }
+
+  // Segment `i` (0 <= i < segments()).
+  Segment<Key> SegmentAt(std::size_t i) const { return {starts_[i], LastOf(i), values_[i]}; }
+
+  // Number of segments (including gaps) and the bytes the arrays take.
+  std::size_t segments() const { return starts_.size(); }
+  std::size_t MemoryBytes() const {
+    std::size_t bytes = starts_.capacity() * sizeof(Key) +
+                        values_.capacity() * sizeof(std::uint32_t) +
+                        buckets_.capacity() * sizeof(std::uint32_t);
+    for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
+    return bytes;
+  }
+
+ private:
+  static SearchKey SearchKeyOf(Key key) {
+    if constexpr (sizeof(Key) > 8) {
+      return static_cast<SearchKey>(key >> 64);
+    } else {
+      return key;
+    }
+  }
+  // The number of keys in [first, first + n) that are <= key; n <= kFanout. Branch-free.
+  static std::size_t CountNotAbove(const SearchKey* first, std::size_t n, SearchKey key) {
+    std::size_t count = 0;
+    if (n == kFanout) {
+      for (int i = 0; i < kFanout; ++i) count += first[i] <= key;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) count += first[i] <= key;
+    }
+    return count;
+  }
+  std::size_t Locate(Key key) const {
+    if constexpr (kTopBits == 0) {
+      return LocateInTree(key);
+    } else {
+      return LocateInBlock(key);
+    }
+  }
+  std::size_t LocateInTree(Key key) const {
+    const SearchKey k = SearchKeyOf(key);
+    // levels_[0] holds a search key per segment; levels_[j + 1] every kFanout-th of levels_[j].
+    std::size_t index = 0;
+    for (std::size_t j = levels_.size(); j-- > 0;) {
+      const auto& level = levels_[j];
+      std::size_t base = index * kFanout;
+      std::size_t n = std::min<std::size_t>(kFanout, level.size() - base);
+      index = base + CountNotAbove(level.data() + base, n, k) - 1;
+    }
+    // Segments that share the top 64 bits are told apart by the full key; when the top bits
+    // differ (most look-ups) the full starts need not be read at all.
+    if (levels_[0][index] == k) {
+      while (starts_[index] > key) --index;
+    }
+    return index;
+  }
+  std::size_t LocateInBlock(Key key) const {
+    std::size_t block = static_cast<std::size_t>(key >> kShift);
+    std::size_t base = buckets_[block];
+    std::size_t n = buckets_[block + 1] - base + 1;
+    const Key* starts = starts_.data();
+    // Invariant: starts[base] <= key; the answer is in [base, base + n).
+    while (n > 1) {
+      std::size_t half = n / 2;
+      base = starts[base + half] <= key ? base + half : base;
+      n -= half;
+    }
+    return base;
+  }
+  Key LastOf(std::size_t i) const {
+    return i + 1 < starts_.size() ? static_cast<Key>(starts_[i + 1] - 1) : static_cast<Key>(~Key{0});
+  }
+  std::vector<Key> starts_;
+  std::vector<std::uint32_t> values_;
+  // buckets_[b]: index of the last segment starting at or before b << kShift (kTopBits > 0).
+  std::vector<std::uint32_t> buckets_;
+  // The B+-tree's levels, bottom first (kTopBits == 0).
+  std::vector<std::vector<SearchKey>> levels_;
+};
+
+template <typename Key, int kTopBits>
+void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& ranges) {
+  starts_.clear();
+  values_.clear();
+  // A sweep over the sorted ranges with a stack of the ranges still open: `cursor` is the first
+  // address not yet given a segment; the top of the stack owns the addresses from there on.
+  struct Open {
+    Key last;
+    std::uint32_t value;
+  };
+  std::vector<Open> open;
+  Key cursor = 0;
+  bool exhausted = false;  // The cursor went past the last address.
+  auto emit = [&](Key first, std::uint32_t value) {
+    // Adjacent source rows keep separate segments, so the matching range stays the source row's;
+    // only gaps merge with one another.
+    if (!starts_.empty() && starts_.back() == first) {
+      values_.back() = value;
+    } else if (value == 0 && !values_.empty() && values_.back() == 0) {
+      return;
+    } else {
+      starts_.push_back(first);
+      values_.push_back(value);
+    }
+  };
+  auto close_until = [&](Key start, bool final) {
+    // Pops every open range that ends before `start`, giving it the addresses it still owns.
+    while (!open.empty() && (final || open.back().last < start)) {
+      Open top = open.back();
+      open.pop_back();
+      if (!exhausted && cursor <= top.last) {
+        emit(cursor, top.value);
+        if (top.last == static_cast<Key>(~Key{0})) {
+          exhausted = true;
+        } else {
+          cursor = top.last + 1;
+        }
+      }
+    }
+    if (exhausted) return;
+    if (final) {
+      emit(cursor, 0);
+      return;
+    }
+    if (cursor < start) emit(cursor, open.empty() ? 0 : open.back().value);
+    cursor = start;
+  };
+  for (const auto& range : ranges) {
+    close_until(range.first, false);
+    open.push_back({range.last, range.value});
+  }
+  close_until(0, true);
+  if (starts_.empty() || starts_.front() != 0) {
+    starts_.insert(starts_.begin(), Key{0});
+    values_.insert(values_.begin(), 0u);
+  }
+  starts_.shrink_to_fit();
+  values_.shrink_to_fit();
+
+  levels_.clear();
+  buckets_.clear();
+  if constexpr (kTopBits == 0) {
+    std::vector<SearchKey> level;
+    level.reserve(starts_.size());
+    for (Key start : starts_) level.push_back(SearchKeyOf(start));
+    levels_.push_back(std::move(level));
+    while (levels_.back().size() > kFanout) {
+      const auto& below = levels_.back();
+      std::vector<SearchKey> above;
+      for (std::size_t i = 0; i < below.size(); i += kFanout) above.push_back(below[i]);
+      levels_.push_back(std::move(above));
+    }
+    return;
+  }
+  std::size_t blocks = std::size_t{1} << kTopBits;
+  buckets_.assign(blocks + 1, 0);
+  std::size_t i = 0;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    Key block_start = static_cast<Key>(static_cast<Key>(b) << kShift);
+    while (i + 1 < starts_.size() && starts_[i + 1] <= block_start) ++i;
+    buckets_[b] = static_cast<std::uint32_t>(i);
+  }
+  buckets_[blocks] = static_cast<std::uint32_t>(starts_.size() - 1);
+}
+
+}  // namespace liaison::jurisdiction

@@ -1,0 +1,97 @@
+#include "jurisdiction/range_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace liaison::jurisdiction {
+namespace {
+
+// The rule, as a model: paint the ranges in order over a small key space; later paint wins.
+template <typename Key>
+std::vector<std::uint32_t> Paint(const std::vector<SourceRange<Key>>& ranges, Key base,
+                                 std::size_t size) {
+  std::vector<std::uint32_t> painted(size, 0);
+  for (const auto& r : ranges) {
+    auto from = static_cast<std::size_t>(r.first - base), to = static_cast<std::size_t>(r.last - base);
+    for (std::size_t i = from; i <= to; ++i) painted[i] = r.value;
+  }
+  return painted;
+}
+
+template <typename Key>
+std::vector<SourceRange<Key>> RandomRanges(std::mt19937& rng, Key base, std::size_t size,
+                                           int count) {
+  std::vector<SourceRange<Key>> ranges;
+  for (int i = 0; i < count; ++i) {
+    std::size_t first = rng() % size;
+    std::size_t length = 1 + rng() % (rng() % 4 == 0 ? size / 4 : 16);
+    std::size_t last = std::min(size - 1, first + length - 1);
+    ranges.push_back({static_cast<Key>(base + first), static_cast<Key>(base + last),
+                      1 + static_cast<std::uint32_t>(rng() % 5)});
+  }
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  return ranges;
+}
+
+template <typename Table, typename Key>
+void ExpectMatchesModel(Key base, std::size_t size, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 40; ++round) {
+    auto ranges = RandomRanges<Key>(rng, base, size, 1 + round * 3);
+    auto model = Paint(ranges, base, size);
+    Table table;
+    table.Build(ranges);
+    for (std::size_t i = 0; i < size; ++i) {
+      Key key = static_cast<Key>(base + i);
+      ASSERT_EQ(table.ValueAt(key), model[i]) << "round " << round << " offset " << i;
+      auto segment = table.Find(key);
+      ASSERT_LE(segment.first, key);
+      ASSERT_GE(segment.last, key);
+    }
+  }
+}
+
+TEST(RangeTable, BlockLayoutFollowsTheLaterRangeWinsRuleForIpv4) {
+  ExpectMatchesModel<RangeTable<std::uint32_t, 16>, std::uint32_t>(0x0A00FF00u, 1024, 1);
+}
+
+TEST(RangeTable, TreeLayoutFollowsTheLaterRangeWinsRuleForIpv4) {
+  ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0x0A00FF00u, 1024, 2);
+  ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0xFFFFFC00u, 1024, 3);
+}
+
+TEST(RangeTable, BothLayoutsWorkForIpv6IncludingKeysThatShareTheirTop64Bits) {
+  // A window straddling a 2^64 boundary: segments that share and that differ in the top bits.
+  Uint128 base = (static_cast<Uint128>(0x20010db8) << 96) + (static_cast<Uint128>(1) << 64) - 512;
+  ExpectMatchesModel<RangeTable<Uint128, 20>, Uint128>(base, 1024, 4);
+  ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(base, 1024, 5);
+  ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(~static_cast<Uint128>(0) - 1023, 1024, 6);
+  ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(0, 1024, 7);
+}
+
+TEST(RangeTable, AnEmptyTableAnswersZeroEverywhere) {
+  RangeTable<Uint128, 0> tree;
+  EXPECT_EQ(tree.ValueAt(0), 0u);
+  EXPECT_EQ(tree.ValueAt(~static_cast<Uint128>(0)), 0u);
+  RangeTable<std::uint32_t, 16> block;
+  EXPECT_EQ(block.Find(0xFFFFFFFFu).first, 0u);
+  EXPECT_EQ(block.Find(0xFFFFFFFFu).last, 0xFFFFFFFFu);
+}
+
+TEST(RangeTable, ForEachInClipsToTheQueriedRange) {
+  RangeTable<std::uint32_t, 0> table;
+  table.Build({{10, 19, 1}, {20, 29, 2}});
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> seen;
+  table.ForEachIn(15, 24, [&](const auto& s) { seen.emplace_back(s.first, s.last, s.value); });
+  EXPECT_EQ(seen, (std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>>{
+                      {15, 19, 1}, {20, 24, 2}}));
+  seen.clear();
+  table.ForEachIn(0, 0xFFFFFFFFu, [&](const auto& s) { seen.emplace_back(s.first, s.last, s.value); });
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(std::get<1>(seen.back()), 0xFFFFFFFFu);
+}
+
+}  // namespace
+}  // namespace liaison::jurisdiction

@@ -1,0 +1,270 @@
+// Feed upload: an observation feed (CSV with a header, or NDJSON; plain or gzip — the server
+// tells by the magic bytes) goes as it is to POST /jurisdiction/reports, and the per-state
+// summary comes back as a table. Draft mitigation requests, when the node makes them, are only
+// listed here: nothing is sent to another state from this screen.
+
+import { useState } from "preact/hooks";
+import { api, type FeedReport, type State, type StateGroup } from "../api";
+import { useApp } from "../app";
+import { BackLink, ErrorNote, Field, Heading, StateLabel, useStates } from "../components";
+import { feedFormat } from "../format";
+import type { Translator } from "../i18n";
+
+const MEDIA_TYPES = { csv: "text/csv", ndjson: "application/x-ndjson" } as const;
+type Format = keyof typeof MEDIA_TYPES;
+/** How many malformed lines the screen lists (the report has them all; the count is shown). */
+const SHOWN_ERRORS = 50;
+
+export function FeedsScreen() {
+  const { tr, me } = useApp();
+  const states = useStates();
+  const [file, setFile] = useState<File | null>(null);
+  const [format, setFormat] = useState<Format | "auto">("auto");
+  const [column, setColumn] = useState("");
+  const [categoryColumn, setCategoryColumn] = useState("");
+  const [strict, setStrict] = useState(false);
+  const [report, setReport] = useState<FeedReport | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const mayReport = !!me && me.account.roles.some((role) => role !== "observer");
+  const chosen: Format | null = format === "auto" ? (file ? feedFormat(file.name) : null) : format;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (!file || !chosen) return;
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    const query = new URLSearchParams();
+    if (column.trim()) query.set("column", column.trim());
+    if (categoryColumn.trim()) query.set("category_column", categoryColumn.trim());
+    if (strict) query.set("strict", "true");
+    const search = query.toString();
+    const path = `/jurisdiction/reports${search ? `?${search}` : ""}`;
+    try {
+      const reply = await api.upload<FeedReport>(path, file, MEDIA_TYPES[chosen]);
+      setReport(reply.body);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section>
+      <Heading text={tr.t("feeds.title")} />
+      <BackLink href="/jurisdiction" text={tr.t("jurisdiction.title")} />
+      <p>{tr.t("feeds.intro")}</p>
+      {!mayReport && <p class="note warn">{tr.t("feeds.observer")}</p>}
+      {mayReport && (
+        <form class="card stack" onSubmit={submit} aria-labelledby="feed-heading">
+          <h2 id="feed-heading">{tr.t("feeds.upload")}</h2>
+          <Field id="feed-file" label={tr.t("feeds.file")} hint={tr.t("feeds.fileHint")}>
+            <input
+              id="feed-file"
+              type="file"
+              required
+              accept=".csv,.ndjson,.jsonl,.json,.gz,text/csv,application/x-ndjson,application/gzip"
+              aria-describedby="feed-file-hint"
+              onChange={(e) => setFile(e.currentTarget.files?.[0] || null)}
+            />
+          </Field>
+          <Field id="feed-format" label={tr.t("feeds.format")}>
+            <select
+              id="feed-format"
+              value={format}
+              onChange={(e) => setFormat(e.currentTarget.value as Format | "auto")}
+            >
+              <option value="auto">{tr.t("feeds.formatAuto")}</option>
+              <option value="csv">CSV</option>
+              <option value="ndjson">NDJSON</option>
+            </select>
+          </Field>
+          {file && !chosen && (
+            <p class="note warn" role="alert">
+              {tr.t("feeds.formatUnknown")}
+            </p>
+          )}
+          <div class="grid-2">
+            <Field id="feed-column" label={tr.t("feeds.column")} hint={tr.t("feeds.columnHint")}>
+              <input
+                id="feed-column"
+                type="text"
+                dir="ltr"
+                autocomplete="off"
+                aria-describedby="feed-column-hint"
+                value={column}
+                onInput={(e) => setColumn(e.currentTarget.value)}
+              />
+            </Field>
+            <Field
+              id="feed-category"
+              label={tr.t("feeds.categoryColumn")}
+              hint={tr.t("feeds.categoryColumnHint")}
+            >
+              <input
+                id="feed-category"
+                type="text"
+                dir="ltr"
+                autocomplete="off"
+                aria-describedby="feed-category-hint"
+                value={categoryColumn}
+                onInput={(e) => setCategoryColumn(e.currentTarget.value)}
+              />
+            </Field>
+          </div>
+          <div class="field checkbox">
+            <input
+              id="feed-strict"
+              type="checkbox"
+              checked={strict}
+              onChange={(e) => setStrict(e.currentTarget.checked)}
+            />
+            <label for="feed-strict">{tr.t("feeds.strict")}</label>
+          </div>
+          <ErrorNote
+            error={error}
+            labels={{ feed: tr.t("feeds.file"), column: tr.t("feeds.column") }}
+          />
+          <div>
+            <button type="submit" disabled={busy || !file || !chosen}>
+              {tr.t("feeds.submit")}
+            </button>
+          </div>
+        </form>
+      )}
+      <div aria-live="polite">
+        {busy && <p role="status">{tr.t("feeds.working")}</p>}
+        {report && <Report report={report} states={states} />}
+      </div>
+    </section>
+  );
+}
+
+function groupLabel(tr: Translator, group: StateGroup, states: State[]) {
+  if (group.state) return <StateLabel alpha2={group.state} states={states} />;
+  if (group.group === "unattributed") return <span>{tr.t("feeds.unattributed")}</span>;
+  return (
+    <span>
+      {tr.t("feeds.noState", {
+        countries: tr.listText(group.countries.map((c) => tr.regionName(c))),
+      })}
+    </span>
+  );
+}
+
+function Report({ report, states }: { report: FeedReport; states: State[] }) {
+  const { tr } = useApp();
+  return (
+    <article class="stack" aria-labelledby="report-heading">
+      <h2 id="report-heading">{tr.t("feeds.report")}</h2>
+      <p role="status" id="feed-summary">
+        {tr.t("feeds.summary", {
+          lines: tr.numberText(report.lines),
+          observations: tr.numberText(report.observations),
+          malformed: tr.numberText(report.malformed),
+          states: tr.numberText(report.states.filter((g) => g.state).length),
+        })}
+      </p>
+      <p class="hint">
+        {tr.t("feeds.columns", {
+          column: report.address_column,
+          category: report.category_column || "—",
+          version: report.data_version,
+        })}
+      </p>
+      {report.states.length > 0 && (
+        <div class="table-wrap">
+          <table id="feed-states">
+            <caption>{tr.t("feeds.caption")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{tr.t("jurisdiction.state")}</th>
+                <th scope="col">{tr.t("feeds.countries")}</th>
+                <th scope="col">{tr.t("feeds.observations")}</th>
+                <th scope="col">{tr.t("feeds.distinctAddresses")}</th>
+                <th scope="col">{tr.t("feeds.distinctAs")}</th>
+                <th scope="col">{tr.t("feeds.categories")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.states.map((group) => (
+                <tr key={group.group} data-group={group.group}>
+                  <td>{groupLabel(tr, group, states)}</td>
+                  <td>{tr.listText(group.countries)}</td>
+                  <td class="num">{tr.numberText(group.observations)}</td>
+                  <td class="num">{tr.numberText(group.distinct_addresses)}</td>
+                  <td class="num">{tr.numberText(group.distinct_as_numbers)}</td>
+                  <td>
+                    <ul class="plain">
+                      {Object.entries(group.categories)
+                        .sort((a, b) => b[1] - a[1])
+                        .map(([category, count]) => (
+                          <li key={category}>
+                            {tr.t("feeds.category", {
+                              category: category || tr.t("feeds.noCategory"),
+                              count: tr.numberText(count),
+                            })}
+                          </li>
+                        ))}
+                    </ul>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {report.errors.length > 0 && (
+        <>
+          <h3>{tr.t("feeds.errors")}</h3>
+          <ul id="feed-errors">
+            {report.errors.slice(0, SHOWN_ERRORS).map((e) => (
+              <li key={e.line}>
+                {tr.t("feeds.errorLine", { line: tr.numberText(e.line) })}{" "}
+                <span lang="en">{e.message}</span>
+              </li>
+            ))}
+          </ul>
+          {report.malformed > SHOWN_ERRORS && (
+            <p class="hint">
+              {tr.t("feeds.moreErrors", {
+                shown: tr.numberText(Math.min(SHOWN_ERRORS, report.errors.length)),
+                count: tr.numberText(report.malformed),
+              })}
+            </p>
+          )}
+        </>
+      )}
+      <Drafts report={report} states={states} />
+    </article>
+  );
+}
+
+function Drafts({ report, states }: { report: FeedReport; states: State[] }) {
+  const { tr } = useApp();
+  if (report.drafts.length === 0) {
+    return <p class="note">{tr.t("feeds.noDrafts")}</p>;
+  }
+  return (
+    <section aria-labelledby="drafts-heading">
+      <h3 id="drafts-heading">{tr.t("feeds.drafts")}</h3>
+      <p class="note warn">{tr.t("feeds.draftsNotSent")}</p>
+      <ul>
+        {report.drafts.map((draft) => (
+          <li key={draft.id}>
+            {draft.state ? <StateLabel alpha2={draft.state} states={states} /> : null}{" "}
+            <code>{draft.id}</code>
+            {draft.observations !== undefined && (
+              <>
+                {" "}
+                · {tr.t("feeds.draftObservations", { count: tr.numberText(draft.observations) })}
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
