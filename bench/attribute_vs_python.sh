@@ -10,7 +10,7 @@ scripts/deps bench
 data=$(scripts/fetch-data bench)
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIAISON_TESTS=OFF \
       -DLIAISON_BENCH=ON >/dev/null
-cmake --build build/bench --target liaison jurisdiction_lookup_bench
+cmake --build build/bench --target jurisdiction_lookup_bench jurisdiction_attribute_bench
 mmdb="$data/geo-whois-asn-country.mmdb"
 
 echo "== look-ups: liaison vs libmaxminddb (single thread, same process)"
@@ -24,22 +24,9 @@ echo "== generating a $lines-line feed"
 size=$(stat -c %s "$feed")
 echo "feed: $lines lines, $((size / 1000000)) MB"
 
-run_liaison() {
-  local label=$1; shift
-  local start end
-  start=$(date +%s.%N)
-  build/bench/src/liaison attribute --data "$data" "$feed" "$@" > "$work/liaison.out"
-  end=$(date +%s.%N)
-  python3 - "$label" "$start" "$end" "$lines" "$size" <<'PY'
-import sys
-label, start, end, lines, size = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-s = end - start
-print(f"liaison attribute ({label}): {lines} rows in {s:.1f} s: {lines / s:,.0f} rows/s, {size / s / 1e6:.1f} MB/s")
-PY
-}
-echo "== liaison attribute (data load included)"
-run_liaison "summary only, 2 threads" --summary-only --threads 2
-tail -1 "$work/liaison.out"
-run_liaison "per-state CSV + STIX files, 2 threads" --output "$work/out" --threads 2
+echo "== liaison attribute (the same library calls, bench/jurisdiction_attribute_bench.cpp)"
+build/bench/bench/jurisdiction_attribute_bench "$data" "$feed" 2
+build/bench/bench/jurisdiction_attribute_bench "$data" "$feed" 2 "$work/out"
 echo "== python3-maxminddb"
-/usr/bin/python3 bench/attribute_maxminddb.py "$feed" "$mmdb" | head -1
+/usr/bin/time -f "%e s wall, %U s user, %S s system" \
+  /usr/bin/python3 bench/attribute_maxminddb.py "$feed" "$mmdb" | head -1

@@ -34,24 +34,6 @@ long RssKib() {
   return -1;
 }
 
-sockaddr_storage ToSockaddr(const IpAddress& a) {
-  sockaddr_storage s{};
-  if (a.family == IpFamily::kIpv4) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&s);
-    in->sin_family = AF_INET;
-    in->sin_addr.s_addr = htonl(a.v4());
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&s);
-    in6->sin6_family = AF_INET6;
-    Uint128 v = a.value;
-    for (int i = 15; i >= 0; --i) {
-      in6->sin6_addr.s6_addr[i] = static_cast<unsigned char>(v & 0xff);
-      v >>= 8;
-    }
-  }
-  return s;
-}
-
 // IPv6 samples: uniform within the ranges of the country file (uniform over the whole space
 // would almost only hit unallocated space).
 std::vector<IpAddress> SampleIpv6(const std::string& dir, std::size_t n, std::mt19937_64& rng) {
@@ -173,7 +155,7 @@ Run Compare(const JurisdictionIndex& index, MMDB_s& mmdb, const std::vector<IpAd
 
   std::vector<sockaddr_storage> addrs;
   addrs.reserve(samples.size());
-  for (const auto& a : samples) addrs.push_back(ToSockaddr(a));
+  for (const auto& a : samples) addrs.push_back(liaison::jurisdiction::ToSockaddr(a));
   std::vector<std::uint16_t> theirs(samples.size());
   t0 = CpuSeconds();
   for (std::size_t i = 0; i < samples.size(); ++i) {

@@ -199,6 +199,7 @@ class Attributor {
         Observe(result, this_line, address->as_string(), category);
       }
     }
+    Flush(result);
     return result;
   }
 
@@ -216,6 +217,7 @@ class Attributor {
     }
   }
 
+  // Parses one observation's address and queues it; look-ups run a batch at a time.
   void Observe(ChunkResult& result, std::int64_t line, std::string_view address_text,
                std::string_view category) const {
     auto address = ParseIpAddress(address_text);
@@ -223,17 +225,36 @@ class Attributor {
       Malformed(result, line, address.error().message);
       return;
     }
+    batch_.push_back({line, *address, std::string(category)});
+    if (batch_.size() == kBatch) Flush(result);
+  }
+
+  // Looks up the queued addresses and records them. The look-ups of a batch run back to back,
+  // independent of one another, so the processor overlaps their cache misses.
+  void Flush(ChunkResult& result) const {
+    const std::size_t n = batch_.size();
+    std::array<std::uint16_t, kBatch> countries;
+    std::array<std::uint32_t, kBatch> as_numbers;
+    for (std::size_t i = 0; i < n; ++i) countries[i] = index_.CountryCodeAt(batch_[i].address);
+    for (std::size_t i = 0; i < n; ++i) as_numbers[i] = index_.AsNumberAt(batch_[i].address);
+    for (std::size_t i = 0; i < n; ++i) {
+      Record(result, batch_[i].line, batch_[i].address, countries[i], as_numbers[i],
+             batch_[i].category);
+    }
+    batch_.clear();
+  }
+
+  void Record(ChunkResult& result, std::int64_t line, const IpAddress& address,
+              std::uint16_t packed, std::uint32_t as_number, std::string_view category) const {
     ++result.observations;
-    std::uint16_t packed = index_.CountryCodeAt(*address);
     int slot = GroupTable::Slot(packed);
     std::uint16_t group = slot < 0 ? 0 : groups_.by_code[slot];
-    std::uint32_t as_number = index_.AsNumberAt(*address);
     PartialGroup& g = result.groups[group];
     ++g.observations;
-    if (address->family == IpFamily::kIpv4) {
-      g.v4.push_back(address->v4());
+    if (address.family == IpFamily::kIpv4) {
+      g.v4.push_back(address.v4());
     } else {
-      g.v6.push_back(address->value);
+      g.v6.push_back(address.value);
     }
     if (as_number != 0 && (g.as_numbers.empty() || g.as_numbers.back() != as_number)) {
       g.as_numbers.push_back(as_number);
@@ -248,7 +269,7 @@ class Attributor {
     if (keep_rows_) {
       AttributedRow row;
       row.line = line;
-      row.address = *address;
+      row.address = address;
       row.country = slot < 0 ? std::string_view() : std::string_view(groups_.countries[slot]);
       row.state = groups_.states[group];
       row.as_number = as_number;
@@ -256,6 +277,15 @@ class Attributor {
       result.rows.push_back({group, row});
     }
   }
+
+  static constexpr std::size_t kBatch = 32;
+  struct Queued {
+    std::int64_t line;
+    IpAddress address;
+    std::string category;
+  };
+  // The batch being filled; per Attributor copy, so per worker thread (see Attribute).
+  mutable std::vector<Queued> batch_;
 
   const JurisdictionIndex& index_;
   const AttributionOptions& options_;
@@ -440,7 +470,7 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
 
   std::vector<std::thread> workers;
   for (std::size_t t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
+    workers.emplace_back([&, attributor]() mutable {
       while (true) {
         Chunk chunk;
         {

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <random>
 
 #include "core/ids.hpp"
 
@@ -15,38 +16,58 @@ constexpr unsigned char kStixNamespace[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42
                                               0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
 
 std::string FormatUuid(const unsigned char* b) {
-  char text[37];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+    text.push_back(kHex[b[i] >> 4]);
+    text.push_back(kHex[b[i] & 0x0f]);
+  }
   return text;
 }
 
-// RFC 9562 UUID version 5 of `name` in the STIX namespace.
+// RFC 9562 UUID version 5 of `name` in the STIX namespace. One digest context per thread.
 std::string Uuid5(std::string_view name) {
+  thread_local struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  } context;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, kStixNamespace, sizeof kStixNamespace);
-  EVP_DigestUpdate(ctx, name.data(), name.size());
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
+  EVP_DigestInit_ex(context.ctx, EVP_sha1(), nullptr);
+  EVP_DigestUpdate(context.ctx, kStixNamespace, sizeof kStixNamespace);
+  EVP_DigestUpdate(context.ctx, name.data(), name.size());
+  EVP_DigestFinal_ex(context.ctx, digest, &length);
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
   return FormatUuid(digest);
 }
 
-// A random (version 4) UUID.
-std::string Uuid4() {
-  std::string hex = RandomHex(16);
-  unsigned char b[16];
-  for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(std::stoi(hex.substr(i * 2, 2), nullptr, 16));
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  return FormatUuid(b);
-}
+// Version 4 UUIDs for one bundle: random bits from a generator seeded with 128 bits of the
+// system CSPRNG (the ids must be unique, not secret).
+class Uuid4Source {
+ public:
+  Uuid4Source() {
+    std::string seed = RandomHex(16);
+    std::seed_seq sequence(seed.begin(), seed.end());
+    rng_.seed(sequence);
+  }
+  std::string Next() {
+    unsigned char b[16];
+    std::uint64_t hi = rng_(), lo = rng_();
+    for (int i = 0; i < 8; ++i) {
+      b[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
+      b[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
+    }
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    return FormatUuid(b);
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
 
 std::string JsonString(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
 
@@ -85,7 +106,12 @@ Status GroupCsvWriter::Write(const std::string& group, const AttributedRow& row)
   auto& file = files_[group];
   if (!file) {
     auto path = dir_ / (group + ".csv");
-    file = std::make_unique<std::ofstream>(path, std::ios::trunc | std::ios::binary);
+    auto& buffer = buffers_[group];
+    buffer.resize(kFileBuffer);
+    file = std::make_unique<std::ofstream>();
+    // A larger buffer than the default: hundreds of files are written at once.
+    file->rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    file->open(path, std::ios::trunc | std::ios::binary);
     if (!*file) return Error::Unavailable("cannot write " + path.string());
     *file << "address,country,state,as_number,as_name,category,line\n";
   }
@@ -128,7 +154,9 @@ Status WriteStixBundle(const std::filesystem::path& path, const GroupSummary& gr
   std::string description =
       "Observed in a feed attributed by liaison to " + where + " (IP data " + data_version + ")" +
       (categories.empty() ? "" : "; categories: " + categories);
-  out << "{\"type\":\"bundle\",\"id\":\"bundle--" << Uuid4() << "\",\"objects\":[";
+  Uuid4Source uuids;
+  const std::string description_json = JsonString(description);
+  out << "{\"type\":\"bundle\",\"id\":\"bundle--" << uuids.Next() << "\",\"objects\":[";
   bool first = true;
   auto emit = [&](const IpAddress& address) {
     std::string text = FormatIpAddress(address);
@@ -137,10 +165,10 @@ Status WriteStixBundle(const std::filesystem::path& path, const GroupSummary& gr
     first = false;
     out << "{\"type\":\"" << type << "\",\"spec_version\":\"2.1\",\"id\":\""
         << StixAddressId(address) << "\",\"value\":\"" << text << "\"},\n";
-    out << "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" << Uuid4()
+    out << "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" << uuids.Next()
         << "\",\"created\":\"" << when << "\",\"modified\":\"" << when
         << "\",\"name\":" << JsonString("Malicious activity from " + text)
-        << ",\"description\":" << JsonString(description)
+        << ",\"description\":" << description_json
         << ",\"indicator_types\":[\"malicious-activity\"],\"pattern\":\"[" << type
         << ":value = '" << text << "']\",\"pattern_type\":\"stix\",\"valid_from\":\"" << when
         << "\"}";

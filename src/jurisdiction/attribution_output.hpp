@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/time.hpp"
@@ -28,6 +29,8 @@ class GroupCsvWriter {
   Status Write(const std::string& group, const AttributedRow& row);
   std::filesystem::path dir_;
   const JurisdictionIndex& index_;
+  static constexpr std::size_t kFileBuffer = 64 * 1024;
+  std::map<std::string, std::vector<char>> buffers_;  // Declared first: outlive the files.
   std::map<std::string, std::unique_ptr<std::ofstream>> files_;
   std::map<std::uint32_t, std::string> as_names_;  // Cache of AS names (CSV-quoted).
 };

@@ -96,6 +96,24 @@ std::string FormatIpAddress(const IpAddress& address) {
   return buffer;
 }
 
+sockaddr_storage ToSockaddr(const IpAddress& address) {
+  sockaddr_storage storage{};
+  if (address.family == IpFamily::kIpv4) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(address.v4());
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    in6->sin6_family = AF_INET6;
+    Uint128 value = address.value;
+    for (int i = 15; i >= 0; --i) {
+      in6->sin6_addr.s6_addr[i] = static_cast<unsigned char>(value & 0xff);
+      value >>= 8;
+    }
+  }
+  return storage;
+}
+
 std::string FormatIpPrefix(const IpPrefix& prefix) {
   return FormatIpAddress(prefix.first) + "/" + std::to_string(prefix.length);
 }

@@ -2,6 +2,8 @@
 // formatting. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are IPv4. Value types; thread-safe.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -47,6 +49,9 @@ Result<IpPrefix> ParseIpPrefix(std::string_view text);
 std::string FormatIpAddress(const IpAddress& address);
 // "first/length".
 std::string FormatIpPrefix(const IpPrefix& prefix);
+
+// The address as a socket address (AF_INET or AF_INET6, port 0), for libraries that take one.
+sockaddr_storage ToSockaddr(const IpAddress& address);
 
 // The number of addresses in [first, last] as decimal text (IPv6 counts exceed 2^64).
 std::string FormatUint128(Uint128 value);

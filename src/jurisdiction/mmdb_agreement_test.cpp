@@ -25,20 +25,7 @@ std::string SourceDir() {
 }
 
 std::string MmdbCountry(MMDB_s& mmdb, const IpAddress& address) {
-  sockaddr_storage storage{};
-  if (address.family == IpFamily::kIpv4) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    in->sin_family = AF_INET;
-    in->sin_addr.s_addr = htonl(address.v4());
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    Uint128 v = address.value;
-    for (int i = 15; i >= 0; --i) {
-      in6->sin6_addr.s6_addr[i] = static_cast<unsigned char>(v & 0xff);
-      v >>= 8;
-    }
-  }
+  sockaddr_storage storage = ToSockaddr(address);
   int error = 0;
   auto result = MMDB_lookup_sockaddr(&mmdb, reinterpret_cast<sockaddr*>(&storage), &error);
   if (error != MMDB_SUCCESS || !result.found_entry) return "";
