@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -30,6 +31,53 @@ def wait_for(predicate, timeout=30.0, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def post_burst_then_kill(node, path, token, body_for, what, writers=4, min_answered=8):
+    """POSTs to `path` from `writers` keep-alive connections (body_for(writer, i) gives each
+    body) until at least `min_answered` 201 answers and ~1.5 s have passed, then kills the server
+    with SIGKILL mid-stream. Returns (answered, other_answers): the ids answered 201, in order,
+    and the (status, payload) of any other answer received before the kill."""
+    answered, other_answers = [], []
+    lock, stop, killed = threading.Lock(), threading.Event(), threading.Event()
+
+    def writer(n):
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
+        i = 0
+        while not stop.is_set():
+            body = json.dumps(body_for(n, i)).encode()
+            i += 1
+            try:
+                conn.request("POST", path, body=body, headers={
+                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                resp = conn.getresponse()
+                payload = resp.read()
+            except (OSError, http.client.HTTPException):
+                if killed.is_set():
+                    return
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
+                continue
+            with lock:
+                if resp.status == 201:
+                    answered.append(json.loads(payload)["id"])
+                else:
+                    other_answers.append((resp.status, payload[:200]))
+        conn.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    # Let the writers run ~1.5 s (polling the observable count, not sleeping blindly).
+    started = time.monotonic()
+    wait_for(lambda: time.monotonic() - started > 1.5 and len(answered) >= min_answered, 60,
+             what)
+    killed.set()
+    node.stop(signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    return answered, other_answers
 
 
 def merge_toml(base, extra):
@@ -372,7 +420,6 @@ format = "json"
         answer, so that a server that answers early (413) and closes is still heard. Returns a
         Response, or raises ConnectionError when the server closed without answering."""
         import socket
-        import threading
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         def send():
             try:

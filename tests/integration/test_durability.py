@@ -12,14 +12,10 @@ lease the dead server held) or `delivered`, never `failed`; after the restart ev
 `delivered`. The lease of a dead server's claim runs out (src/notify/dispatcher.hpp) and is
 claimed again, so the test waits for that.
 """
-import http.client
 import json
-import signal
-import threading
-import time
 import unittest
 
-from harness import Node, contact_body, wait_for
+from harness import Node, contact_body, post_burst_then_kill, wait_for
 
 
 class DurabilityTest(unittest.TestCase):
@@ -38,49 +34,10 @@ class DurabilityTest(unittest.TestCase):
                                            "events": ["contact.created"]}, token=token)
         self.assertEqual(r.status, 201, r)
 
-        acknowledged = {}  # contact id -> name, for 201 answers
-        other_answers = []  # non-201 answers received before the kill
-        lock = threading.Lock()
-        stop = threading.Event()
-        killed = threading.Event()
-
-        def writer(n):
-            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-            i = 0
-            while not stop.is_set():
-                name = f"Writer {n} contact {i}"
-                i += 1
-                try:
-                    body = json.dumps(contact_body(org["id"], name)).encode()
-                    conn.request("POST", "/api/v1/contacts", body=body, headers={
-                        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                    resp = conn.getresponse()
-                    payload = resp.read()
-                except (OSError, http.client.HTTPException):
-                    if killed.is_set():
-                        return
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-                    continue
-                with lock:
-                    if resp.status == 201:
-                        acknowledged[json.loads(payload)["id"]] = name
-                    else:
-                        other_answers.append((resp.status, payload[:200]))
-            conn.close()
-
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        # Let the writers run ~1.5 s (polling the observable count, not sleeping blindly).
-        started = time.monotonic()
-        wait_for(lambda: time.monotonic() - started > 1.5 and len(acknowledged) >= 8, 60,
-                 "writers to have created some contacts")
-        killed.set()
-        node.stop(signal.SIGKILL)
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
+        acknowledged, other_answers = post_burst_then_kill(
+            node, "/api/v1/contacts", token,
+            lambda n, i: contact_body(org["id"], f"Writer {n} contact {i}"),
+            "writers to have created some contacts")
         self.assertFalse(other_answers, f"answers other than 201 before the kill: "
                                         f"{other_answers[:5]}")
         self.assertGreater(len(acknowledged), 0)

@@ -4,14 +4,9 @@ chain intact, and after a restart hands each e-mail to the SMTP server once (the
 duplicate being a message sent before the kill but not yet recorded, which carries the same
 Message-ID), as docs/notifications.md describes.
 """
-import http.client
-import json
-import signal
-import threading
-import time
 import unittest
 
-from harness import Node, contact_body, wait_for
+from harness import Node, contact_body, post_burst_then_kill, wait_for
 from request_bodies import mitigation
 
 
@@ -32,47 +27,11 @@ class RequestDurabilityTest(unittest.TestCase):
             token=node.operator_token)
         self.assertEqual(r.status, 201, r)
 
-        answered = set()
-        other_answers = []
-        lock = threading.Lock()
-        stop = threading.Event()
-        killed = threading.Event()
-
-        def writer(n):
-            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-            i = 0
-            while not stop.is_set():
-                i += 1
-                body = json.dumps(mitigation(subject=f"Writer {n} request {i}")).encode()
-                try:
-                    conn.request("POST", "/api/v1/requests", body=body, headers={
-                        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                    resp = conn.getresponse()
-                    payload = resp.read()
-                except (OSError, http.client.HTTPException):
-                    if killed.is_set():
-                        return
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-                    continue
-                with lock:
-                    if resp.status == 201:
-                        answered.add(json.loads(payload)["id"])
-                    else:
-                        other_answers.append((resp.status, payload[:200]))
-            conn.close()
-
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        started = time.monotonic()
-        wait_for(lambda: time.monotonic() - started > 1.5 and len(answered) >= 8, 60,
-                 "writers to have submitted some requests")
-        killed.set()
-        node.stop(signal.SIGKILL)
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
+        answered, other_answers = post_burst_then_kill(
+            node, "/api/v1/requests", token,
+            lambda n, i: mitigation(subject=f"Writer {n} request {i}"),
+            "writers to have submitted some requests")
+        answered = set(answered)
         self.assertFalse(other_answers, other_answers[:5])
 
         result = node.cli("audit", "verify", "--config", str(node.config), check=False)
