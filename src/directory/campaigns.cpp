@@ -12,6 +12,7 @@
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/vocabulary.hpp"
 #include "directory/contact_records.hpp"
 #include "directory/working_hours.hpp"
 #include "notify/outbox.hpp"
@@ -373,42 +374,38 @@ std::string Hours(const std::optional<double>& hours) {
 
 }  // namespace
 
-std::string_view CampaignScopeName(CampaignScope scope) {
-  switch (scope) {
-    case CampaignScope::kAll:
-      return "all";
-    case CampaignScope::kRegionalGroup:
-      return "group";
-    case CampaignScope::kStates:
-      return "states";
-  }
-  return "states";
+namespace {
+
+const Names<CampaignScope>& CampaignScopeVocabulary() {
+  static const Names<CampaignScope> names = {{CampaignScope::kAll, "all"},
+                                             {CampaignScope::kRegionalGroup, "group"},
+                                             {CampaignScope::kStates, "states"}};
+  return names;
 }
+
+}  // namespace
+
+std::string_view CampaignScopeName(CampaignScope v) { return NameIn(CampaignScopeVocabulary(), v); }
 
 std::optional<CampaignScope> ParseCampaignScope(std::string_view name) {
-  for (auto s : {CampaignScope::kAll, CampaignScope::kRegionalGroup, CampaignScope::kStates}) {
-    if (CampaignScopeName(s) == name) return s;
-  }
-  return std::nullopt;
+  return ParseIn(CampaignScopeVocabulary(), name);
 }
 
-std::string_view CampaignLevelName(CampaignLevel level) {
-  switch (level) {
-    case CampaignLevel::kPolicy:
-      return "policy";
-    case CampaignLevel::kTechnical:
-      return "technical";
-    case CampaignLevel::kBoth:
-      return "both";
-  }
-  return "both";
+namespace {
+
+const Names<CampaignLevel>& CampaignLevelVocabulary() {
+  static const Names<CampaignLevel> names = {{CampaignLevel::kPolicy, "policy"},
+                                             {CampaignLevel::kTechnical, "technical"},
+                                             {CampaignLevel::kBoth, "both"}};
+  return names;
 }
+
+}  // namespace
+
+std::string_view CampaignLevelName(CampaignLevel v) { return NameIn(CampaignLevelVocabulary(), v); }
 
 std::optional<CampaignLevel> ParseCampaignLevel(std::string_view name) {
-  for (auto l : {CampaignLevel::kPolicy, CampaignLevel::kTechnical, CampaignLevel::kBoth}) {
-    if (CampaignLevelName(l) == name) return l;
-  }
-  return std::nullopt;
+  return ParseIn(CampaignLevelVocabulary(), name);
 }
 
 std::string_view AckChannelName(AckChannel via) {

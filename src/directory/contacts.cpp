@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
+#include "core/vocabulary.hpp"
 #include "directory/contact_records.hpp"
 #include "notify/outbox.hpp"
 #include "security/organizations.hpp"
@@ -419,43 +420,37 @@ Result<PointOfContact> LoadForWrite(Transaction& tx, const security::Principal& 
 
 }  // namespace
 
-std::string_view ContactLevelName(ContactLevel level) {
-  switch (level) {
-    case ContactLevel::kPolicy:
-      return "policy";
-    case ContactLevel::kTechnical:
-      return "technical";
-    case ContactLevel::kLawEnforcement:
-      return "law_enforcement";
-  }
-  return "technical";
+namespace {
+
+const Names<ContactLevel>& ContactLevelVocabulary() {
+  static const Names<ContactLevel> names = {{ContactLevel::kPolicy, "policy"},
+                                            {ContactLevel::kTechnical, "technical"},
+                                            {ContactLevel::kLawEnforcement, "law_enforcement"}};
+  return names;
 }
+
+}  // namespace
+
+std::string_view ContactLevelName(ContactLevel v) { return NameIn(ContactLevelVocabulary(), v); }
 
 std::optional<ContactLevel> ParseContactLevel(std::string_view name) {
-  for (auto level :
-       {ContactLevel::kPolicy, ContactLevel::kTechnical, ContactLevel::kLawEnforcement}) {
-    if (ContactLevelName(level) == name) return level;
-  }
-  return std::nullopt;
+  return ParseIn(ContactLevelVocabulary(), name);
 }
 
-std::string_view ChannelName(Channel channel) {
-  switch (channel) {
-    case Channel::kEmail:
-      return "email";
-    case Channel::kPhone:
-      return "phone";
-    case Channel::kLiaison:
-      return "liaison";
-  }
-  return "email";
+namespace {
+
+const Names<Channel>& ChannelVocabulary() {
+  static const Names<Channel> names = {
+      {Channel::kEmail, "email"}, {Channel::kPhone, "phone"}, {Channel::kLiaison, "liaison"}};
+  return names;
 }
+
+}  // namespace
+
+std::string_view ChannelName(Channel v) { return NameIn(ChannelVocabulary(), v); }
 
 std::optional<Channel> ParseChannel(std::string_view name) {
-  for (Channel c : {Channel::kEmail, Channel::kPhone, Channel::kLiaison}) {
-    if (ChannelName(c) == name) return c;
-  }
-  return std::nullopt;
+  return ParseIn(ChannelVocabulary(), name);
 }
 
 std::optional<std::string> NormalizeLanguageTag(std::string_view tag) {

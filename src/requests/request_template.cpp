@@ -8,15 +8,11 @@
 #include <utility>
 
 #include "core/text.hpp"
+#include "core/vocabulary.hpp"
 #include "directory/contacts.hpp"
-#include "requests/vocabulary.hpp"
 
 namespace liaison::requests {
 namespace {
-
-using internal::NameIn;
-using internal::Names;
-using internal::ParseIn;
 
 template <typename E>
 std::vector<E> ValuesOf(const Names<E>& names) {

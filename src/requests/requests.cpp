@@ -10,10 +10,10 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
+#include "core/vocabulary.hpp"
 #include "notify/outbox.hpp"
 #include "requests/receipts.hpp"
 #include "requests/request_records.hpp"
-#include "requests/vocabulary.hpp"
 #include "security/accounts.hpp"
 
 namespace liaison::requests {
@@ -25,10 +25,6 @@ using store::TxMode;
 
 constexpr int kMaxPageSize = 500;
 constexpr std::size_t kMaxNoteLength = 10000;
-
-using internal::NameIn;
-using internal::Names;
-using internal::ParseIn;
 
 const Names<RequestStatus>& StatusNames() {
   static const Names<RequestStatus> names = {{RequestStatus::kDraft, "draft"},

@@ -1,4 +1,5 @@
-// Internal to requests/: a fixed vocabulary as a list of (value, wire name) pairs, and lookups
+// A fixed vocabulary (an enum's values and their names on the wire, in files and in the
+// database) as a list of (value, wire name) pairs, and lookups
 // both ways. Thread-safe (no state).
 #pragma once
 
@@ -7,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace liaison::requests::internal {
+namespace liaison {
 
 template <typename E>
 using Names = std::vector<std::pair<E, std::string_view>>;
@@ -30,4 +31,4 @@ std::optional<E> ParseIn(const Names<E>& names, std::string_view name) {
   return std::nullopt;
 }
 
-}  // namespace liaison::requests::internal
+}  // namespace liaison
