@@ -53,8 +53,14 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
     std::vector<http::Gauge> gauges;
     auto stats = db->Stats();
     std::vector<std::pair<std::string, std::string>> kind = {{"backend", std::string(db->Kind())}};
+    gauges.push_back({"liaison_db_pool_size", "The most connections the pool opens", kind,
+                      static_cast<double>(stats.pool_size)});
     gauges.push_back({"liaison_db_connections", "Database connections in the pool", kind,
                       static_cast<double>(stats.connections_total)});
+    gauges.push_back({"liaison_db_pool_waiting", "Requests waiting for a free connection", kind,
+                      static_cast<double>(stats.waiting)});
+    gauges.push_back({"liaison_db_pool_timeouts", "Waits for a connection that timed out", kind,
+                      static_cast<double>(stats.pool_timeouts)});
     gauges.push_back({"liaison_db_connections_in_use", "Database connections in use", kind,
                       static_cast<double>(stats.connections_in_use)});
     gauges.push_back({"liaison_db_transactions_started", "Transactions started since start", kind,
@@ -110,8 +116,14 @@ http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
     if (!pending.has_value() || !pending->empty()) {
       return Fail(request, Error::Unavailable("database migrations are pending"));
     }
+    auto stats = app.db->Stats();
     return Json(200, {{"status", "ready"},
                       {"database", std::string(app.db->Kind())},
+                      {"pool",
+                       {{"size", stats.pool_size},
+                        {"open", stats.connections_total},
+                        {"in_use", stats.connections_in_use},
+                        {"waiting", stats.waiting}}},
                       {"jurisdiction_data", JurisdictionDataJson(app)}});
   });
   router.Add("GET", "/metrics", [&metrics](http::Request&) {

@@ -23,7 +23,8 @@ std::optional<Config> LoadConfigOrReport(const std::string& path) {
 }
 
 std::unique_ptr<store::Database> OpenDatabase(const Config& config, bool require_migrated) {
-  auto db = store::Open(config.database.url, config.database.pool_size);
+  auto db = store::Open(config.database.url, config.database.pool_size,
+                        std::chrono::seconds(config.database.pool_timeout_seconds));
   if (!db.has_value()) {
     ReportError(db.error());
     return nullptr;

@@ -43,6 +43,7 @@ std::vector<Key> Keys(Config& c) {
       {"server", "test_clock", &c.server.test_clock},
       {"database", "url", &c.database.url},
       {"database", "pool_size", &c.database.pool_size, 1, 256},
+      {"database", "pool_timeout_seconds", &c.database.pool_timeout_seconds, 1, 3600},
       {"mail", "smtp_url", &c.mail.smtp_url},
       {"mail", "from", &c.mail.from},
       {"mail", "username", &c.mail.username},

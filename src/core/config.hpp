@@ -31,8 +31,9 @@ struct ServerConfig {
 };
 
 struct DatabaseConfig {
-  std::string url = "sqlite://var/liaison.db";
+  std::string url = "sqlite://var/liaison.db";  // Or postgresql://user:password@host:port/db.
   int pool_size = 4;
+  int pool_timeout_seconds = 10;  // How long a request waits for a free connection (then 503).
 };
 
 struct MailConfig {

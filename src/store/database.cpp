@@ -1,5 +1,6 @@
 #include "store/database.hpp"
 
+#include "store/postgres/postgres_database.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
 namespace liaison::store {
@@ -33,18 +34,19 @@ std::optional<std::int64_t> Row::OptInt(std::size_t i) const {
   return Int(i);
 }
 
-Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size) {
+Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size,
+                                       std::chrono::milliseconds pool_wait) {
   static constexpr std::string_view kSqlite = "sqlite://";
   if (url.rfind(kSqlite, 0) == 0) {
     std::string path = url.substr(kSqlite.size());
     if (path.empty()) return Error::InvalidArgument("the SQLite URL names no file", "database.url");
-    return sqlite::SqliteDatabase::Open(path, pool_size);
+    return sqlite::SqliteDatabase::Open(path, pool_size, pool_wait);
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return Error::InvalidArgument("PostgreSQL support is not built into this version yet",
-                                  "database.url", "unsupported_database");
+    return postgres::Open(url, pool_size, pool_wait);
   }
-  return Error::InvalidArgument("expected a sqlite:// URL", "database.url", "unsupported_database");
+  return Error::InvalidArgument("expected a sqlite:// or postgresql:// URL", "database.url",
+                                "unsupported_database");
 }
 
 }  // namespace liaison::store

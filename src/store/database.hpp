@@ -3,6 +3,7 @@
 // translates what differs. Implementations are thread-safe; a Transaction is used by one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -87,18 +88,29 @@ class Transaction {
   // Runs a statement that returns rows.
   virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
   // Runs a statement; returns the number of rows changed. A unique-constraint violation is
-  // already_exists; a busy or lost database is unavailable.
+  // already_exists; a busy or lost database is unavailable. After any failed statement the
+  // transaction can only be rolled back (PostgreSQL refuses further statements; Commit fails).
   virtual Result<std::int64_t> Execute(std::string_view sql, const Params& params = {}) = 0;
-  // Commits; after a failure the transaction is rolled back.
+  // Commits; after a failure the transaction is rolled back. A connection lost while committing
+  // is unavailable: the transaction may or may not have been applied, and is never retried.
   virtual Status Commit() = 0;
 };
 
 // Counters for /metrics and /readyz.
 struct DatabaseStats {
-  int connections_total = 0;
-  int connections_in_use = 0;
+  int pool_size = 0;           // The most connections the pool opens.
+  int connections_total = 0;   // Connections open now.
+  int connections_in_use = 0;  // Connections lent to transactions now.
+  int waiting = 0;             // Callers waiting for a free connection now.
+  std::int64_t pool_timeouts = 0;  // Begin() calls that gave up waiting since start.
   std::int64_t transactions_started = 0;
   std::int64_t transactions_failed = 0;
+};
+
+// A database-wide lock held for as long as the object lives (see Database::LockExclusive).
+class ExclusiveLock {
+ public:
+  virtual ~ExclusiveLock() = default;
 };
 
 // A database: a pool of connections to one SQLite file or PostgreSQL server. Thread-safe.
@@ -113,12 +125,22 @@ class Database {
   // Checks that the database answers.
   virtual Status Ping() = 0;
   virtual DatabaseStats Stats() const = 0;
+  // Takes the lock named `name`, shared by every process using this database, waiting for as
+  // long as another holds it; released when the returned object is destroyed. Used so that two
+  // servers starting together do not both migrate. On SQLite, where every write transaction
+  // already excludes the others, this is a no-op. Returns unavailable when the database fails.
+  virtual Result<std::unique_ptr<ExclusiveLock>> LockExclusive(std::string_view name) = 0;
 };
 
-// Opens the database named by `url`: sqlite:///absolute/path.db or sqlite://relative/path.db.
-// Creates the SQLite file if missing. Returns invalid_argument for an unknown scheme and
-// unavailable when the database cannot be opened.
-Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size);
+inline constexpr std::chrono::milliseconds kDefaultPoolWait = std::chrono::seconds(10);
+
+// Opens the database named by `url`: sqlite:///absolute/path.db, sqlite://relative/path.db or
+// postgresql://user:password@host:port/dbname?options (libpq's URI syntax; postgres:// too).
+// Creates the SQLite file if missing. The pool holds at most `pool_size` connections; Begin()
+// waits up to `pool_wait` for a free one. Returns invalid_argument for an unknown scheme and
+// unavailable when the database cannot be opened or reached.
+Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size,
+                                       std::chrono::milliseconds pool_wait = kDefaultPoolWait);
 
 // Runs `body(tx)` in a transaction of `mode` and commits when it succeeds. `body` returns a
 // Result<T> or Status; its error is returned after rolling back.

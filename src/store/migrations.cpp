@@ -72,6 +72,9 @@ Result<std::vector<Migration>> PendingMigrations(Database& db,
 Result<std::vector<AppliedMigration>> ApplyMigrations(Database& db,
                                                       const std::vector<Migration>& migrations,
                                                       TimePoint now) {
+  // Two servers starting together on one database: the second waits here, then finds nothing
+  // pending.
+  ASSIGN_OR_RETURN(auto lock, db.LockExclusive("migrations"));
   ASSIGN_OR_RETURN(auto pending, PendingMigrations(db, migrations));
   std::vector<AppliedMigration> done;
   for (const auto& m : pending) {

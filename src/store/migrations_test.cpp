@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
+
+#include "store/scratch_database.hpp"
 
 namespace liaison::store {
 namespace {
@@ -49,6 +52,39 @@ TEST(Migrations, RollBackAFailedMigrationWhole) {
   db.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
+
+class MigrationsOnEveryStore : public ::testing::TestWithParam<testing::Backend> {};
+
+TEST_P(MigrationsOnEveryStore, TwoServersMigratingAtOnceApplyEachMigrationOnce) {
+  auto scratch = testing::ScratchDatabase::Create(GetParam(), "migrate");
+  ASSERT_TRUE(scratch.has_value()) << scratch.error().message;
+  std::vector<Migration> migrations;
+  for (int i = 1; i <= 6; ++i) {
+    migrations.push_back({"demo", i, "create t" + std::to_string(i),
+                          {"CREATE TABLE t" + std::to_string(i) + " (x INTEGER, y REAL, z BLOB)",
+                           "INSERT INTO t" + std::to_string(i) + " (x) VALUES (1)"}});
+  }
+  auto first = *Open(scratch->url(), 2);
+  auto second = *Open(scratch->url(), 2);
+  Result<std::vector<AppliedMigration>> a = std::vector<AppliedMigration>{};
+  Result<std::vector<AppliedMigration>> b = std::vector<AppliedMigration>{};
+  std::thread ta([&] { a = ApplyMigrations(*first, migrations, FromUnixMillis(1)); });
+  std::thread tb([&] { b = ApplyMigrations(*second, migrations, FromUnixMillis(2)); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(a->size() + b->size(), migrations.size());
+  auto tx = *first->Begin(TxMode::kRead);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM schema_migrations"))[0].Int(0), 6);
+  for (int i = 1; i <= 6; ++i) {
+    EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM t" + std::to_string(i)))[0].Int(0), 1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MigrationsOnEveryStore,
+                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 }  // namespace
 }  // namespace liaison::store

@@ -1,64 +1,108 @@
-// The store contract: behaviour every Database backend must show. Runs against SQLite here; the
-// PostgreSQL backend runs the same suite when it lands.
+// The store contract: behaviour every Database backend must show. Each test runs against SQLite
+// and against PostgreSQL (a fresh database on the test server; see scratch_database.hpp).
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdio>
-#include <filesystem>
 #include <thread>
 
 #include "store/database.hpp"
+#include "store/scratch_database.hpp"
 
 namespace liaison::store {
 namespace {
 
-class StoreContract : public ::testing::Test {
+using testing::Backend;
+using testing::ScratchDatabase;
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("liaison-store-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
-    std::filesystem::remove(path_);
-    auto db = Open("sqlite://" + path_.string(), 4);
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = std::move(*db);
+    auto scratch = ScratchDatabase::Create(GetParam(), "contract");
+    ASSERT_TRUE(scratch.has_value()) << scratch.error().message;
+    scratch_.emplace(*std::move(scratch));
+    db_ = OpenPool(4);
+    ASSERT_NE(db_, nullptr);
     auto status = InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
       RETURN_IF_ERROR(tx.Execute(
           "CREATE TABLE items (id TEXT PRIMARY KEY, n INTEGER NOT NULL, r REAL, b BLOB)"));
       return OkStatus();
     });
-    ASSERT_TRUE(status.has_value());
+    ASSERT_TRUE(status.has_value()) << status.error().message;
   }
   void TearDown() override {
     db_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::filesystem::remove(path_.string() + suffix);
-    }
+    scratch_.reset();
   }
-  std::filesystem::path path_;
+
+  std::unique_ptr<Database> OpenPool(int size,
+                                     std::chrono::milliseconds wait = kDefaultPoolWait) {
+    auto db = Open(scratch_->url(), size, wait);
+    EXPECT_TRUE(db.has_value()) << db.error().message;
+    return db.has_value() ? *std::move(db) : nullptr;
+  }
+
+  static Status Increment(Database& db) {
+    return InTransaction(db, TxMode::kWrite, [](Transaction& tx) -> Status {
+      ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT n FROM items WHERE id = 'c'"));
+      RETURN_IF_ERROR(tx.Execute("UPDATE items SET n = ? WHERE id = 'c'", {rows[0].Int(0) + 1}));
+      return OkStatus();
+    });
+  }
+
+  std::optional<ScratchDatabase> scratch_;
   std::unique_ptr<Database> db_;
 };
 
-TEST_F(StoreContract, RoundTripsEveryValueType) {
-  auto status = InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
-    return tx.Execute("INSERT INTO items VALUES (?, ?, ?, ?)",
-                      {"a", 42, 2.5, Value::Blob(std::string("\0\1", 2))})
-                   .has_value()
-               ? OkStatus()
-               : Status(Error::Internal("insert"));
+TEST_P(StoreContract, RoundTripsEveryValueType) {
+  std::string bytes("\0\1\xff'\\", 5);
+  auto status = InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO items VALUES (?, ?, ?, ?)",
+                               {"a", 1LL << 40, 2.5, Value::Blob(bytes)}));
+    return OkStatus();
   });
-  ASSERT_TRUE(status.has_value());
+  ASSERT_TRUE(status.has_value()) << status.error().message;
   auto tx = *db_->Begin(TxMode::kRead);
-  auto rows = *tx->Query("SELECT id, n, r, b, NULL FROM items WHERE id = ?", {"a"});
+  auto rows = *tx->Query("SELECT id, n, r, b, NULL, COUNT(*) FROM items WHERE id = ? GROUP BY id",
+                         {"a"});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].Text(0), "a");
-  EXPECT_EQ(rows[0].Int(1), 42);
+  EXPECT_TRUE(rows[0][1].is_int());
+  EXPECT_EQ(rows[0].Int(1), 1LL << 40);
+  EXPECT_TRUE(rows[0][2].is_real());
   EXPECT_DOUBLE_EQ(rows[0].Real(2), 2.5);
-  EXPECT_EQ(rows[0].Text(3), std::string("\0\1", 2));
+  EXPECT_TRUE(rows[0][3].is_blob());
+  EXPECT_EQ(rows[0].Text(3), bytes);
   EXPECT_TRUE(rows[0].IsNull(4));
+  EXPECT_EQ(rows[0].Int(5), 1);
 }
 
-TEST_F(StoreContract, RollsBackWhatIsNotCommitted) {
+TEST_P(StoreContract, ReusesStatementsWithDifferentValues) {
+  for (int i = 0; i < 3; ++i) {
+    auto status = InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+      RETURN_IF_ERROR(tx.Execute("INSERT INTO items (id, n, r) VALUES (?, ?, ?)",
+                                 {"k" + std::to_string(i), i, i == 1 ? Value() : Value(0.5)}));
+      return OkStatus();
+    });
+    ASSERT_TRUE(status.has_value()) << status.error().message;
+  }
+  auto tx = *db_->Begin(TxMode::kRead);
+  auto rows = *tx->Query("SELECT id FROM items WHERE n >= ? AND id LIKE ? ORDER BY id LIMIT ?",
+                         {1, "K%", 5});
+  ASSERT_EQ(rows.size(), 2u);  // LIKE ignores ASCII case on both stores.
+  EXPECT_EQ(rows[0].Text(0), "k1");
+  EXPECT_EQ(rows[1].Text(0), "k2");
+}
+
+TEST_P(StoreContract, CountsChangedRows) {
+  auto changed = InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Result<std::int64_t> {
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO items (id, n) VALUES ('x', 1), ('y', 1), ('z', 2)"));
+    return tx.Execute("UPDATE items SET n = n + 1 WHERE n = ?", {1});
+  });
+  ASSERT_TRUE(changed.has_value()) << changed.error().message;
+  EXPECT_EQ(*changed, 2);
+}
+
+TEST_P(StoreContract, RollsBackWhatIsNotCommitted) {
   {
     auto tx = *db_->Begin(TxMode::kWrite);
     ASSERT_TRUE(tx->Execute("INSERT INTO items (id, n) VALUES ('x', 1)").has_value());
@@ -67,7 +111,7 @@ TEST_F(StoreContract, RollsBackWhatIsNotCommitted) {
   EXPECT_TRUE(tx->Query("SELECT * FROM items")->empty());
 }
 
-TEST_F(StoreContract, ReportsDuplicateKeysAsAlreadyExists) {
+TEST_P(StoreContract, ReportsDuplicateKeysAsAlreadyExists) {
   auto insert = [&] {
     return InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
       RETURN_IF_ERROR(tx.Execute("INSERT INTO items (id, n) VALUES ('k', 1)"));
@@ -78,24 +122,26 @@ TEST_F(StoreContract, ReportsDuplicateKeysAsAlreadyExists) {
   auto again = insert();
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  // The failed transaction left nothing behind and the pool still works.
+  auto tx = *db_->Begin(TxMode::kRead);
+  EXPECT_EQ(tx->Query("SELECT id FROM items")->size(), 1u);
 }
 
-TEST_F(StoreContract, SerialisesConcurrentWritesWithoutLosingAny) {
+TEST_P(StoreContract, SerialisesConcurrentWritesWithoutLosingAny) {
   ASSERT_TRUE(InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
                 RETURN_IF_ERROR(tx.Execute("INSERT INTO items (id, n) VALUES ('c', 0)"));
                 return OkStatus();
               }).has_value());
+  // Two pools on one database stand for two servers.
+  auto other = OpenPool(4);
+  ASSERT_NE(other, nullptr);
   std::atomic<int> failures = 0;
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
+      Database& db = t % 2 == 0 ? *db_ : *other;
       for (int i = 0; i < 25; ++i) {
-        auto status = InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
-          ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT n FROM items WHERE id = 'c'"));
-          RETURN_IF_ERROR(tx.Execute("UPDATE items SET n = ? WHERE id = 'c'", {rows[0].Int(0) + 1}));
-          return OkStatus();
-        });
-        if (!status.has_value()) ++failures;
+        if (!Increment(db).has_value()) ++failures;
       }
     });
   }
@@ -105,15 +151,105 @@ TEST_F(StoreContract, SerialisesConcurrentWritesWithoutLosingAny) {
   EXPECT_EQ((*tx->Query("SELECT n FROM items WHERE id = 'c'"))[0].Int(0), 200);
 }
 
-TEST_F(StoreContract, RefusesWritesInReadTransactions) {
+TEST_P(StoreContract, ReadsSeeOneSnapshot) {
+  ASSERT_TRUE(InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
+                RETURN_IF_ERROR(tx.Execute("INSERT INTO items (id, n) VALUES ('c', 0)"));
+                return OkStatus();
+              }).has_value());
+  auto reader = *db_->Begin(TxMode::kRead);
+  EXPECT_EQ((*reader->Query("SELECT n FROM items WHERE id = 'c'"))[0].Int(0), 0);
+  ASSERT_TRUE(Increment(*db_).has_value());
+  EXPECT_EQ((*reader->Query("SELECT n FROM items WHERE id = 'c'"))[0].Int(0), 0);
+}
+
+TEST_P(StoreContract, RefusesWritesInReadTransactions) {
   auto tx = *db_->Begin(TxMode::kRead);
   EXPECT_FALSE(tx->Execute("INSERT INTO items (id, n) VALUES ('r', 1)").has_value());
 }
+
+TEST_P(StoreContract, WaitsForAFreeConnectionThenAnswersUnavailable) {
+  auto small = OpenPool(1, std::chrono::milliseconds(100));
+  ASSERT_NE(small, nullptr);
+  auto held = small->Begin(TxMode::kRead);
+  ASSERT_TRUE(held.has_value());
+  auto waited = small->Begin(TxMode::kRead);
+  ASSERT_FALSE(waited.has_value());
+  EXPECT_EQ(waited.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(small->Stats().pool_timeouts, 1);
+  held->reset();
+  EXPECT_TRUE(small->Begin(TxMode::kRead).has_value());
+}
+
+TEST_P(StoreContract, ReportsPoolGauges) {
+  auto tx = *db_->Begin(TxMode::kRead);
+  auto stats = db_->Stats();
+  EXPECT_EQ(stats.pool_size, 4);
+  EXPECT_EQ(stats.connections_in_use, 1);
+  EXPECT_GE(stats.connections_total, 1);
+  EXPECT_GE(stats.transactions_started, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 TEST(StoreOpen, RejectsUnknownSchemes) {
   auto db = Open("mysql://x", 1);
   ASSERT_FALSE(db.has_value());
   EXPECT_EQ(db.error().field, "database.url");
+}
+
+TEST(StoreOpen, ReportsAnUnreachablePostgresServerWithoutItsPassword) {
+  // Port 1 on the loopback interface: nothing listens there.
+  auto db = Open("postgresql://liaison:s3cret-pw@127.0.0.1:1/liaison?connect_timeout=2", 1);
+  ASSERT_FALSE(db.has_value());
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(db.error().message.find("127.0.0.1:1/liaison"), std::string::npos)
+      << db.error().message;
+  EXPECT_EQ(db.error().message.find("s3cret-pw"), std::string::npos);
+}
+
+// PostgreSQL only: connections the server drops (a restart, an administrator) are replaced.
+TEST(PostgresStore, ReplacesConnectionsTheServerDropped) {
+  auto scratch = ScratchDatabase::Create(Backend::kPostgres, "heal");
+  ASSERT_TRUE(scratch.has_value()) << scratch.error().message;
+  auto db = *Open(scratch->url(), 3);
+  auto admin = *Open(scratch->url(), 1);
+  {
+    // Open all three pool connections, then return them idle.
+    auto a = *db->Begin(TxMode::kRead);
+    auto b = *db->Begin(TxMode::kRead);
+    auto c = *db->Begin(TxMode::kRead);
+  }
+  ASSERT_EQ(db->Stats().connections_total, 3);
+  {
+    auto tx = *admin->Begin(TxMode::kRead);
+    auto killed = tx->Query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    ASSERT_TRUE(killed.has_value()) << killed.error().message;
+    ASSERT_EQ(killed->size(), 3u);
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto ping = db->Ping();
+    EXPECT_TRUE(ping.has_value()) << ping.error().message;
+  }
+  auto stats = db->Stats();
+  EXPECT_LE(stats.connections_total, 3);
+  EXPECT_EQ(stats.connections_in_use, 0);
+}
+
+TEST(PostgresStore, ReportsAStatementCutOffAsUnavailable) {
+  auto scratch = ScratchDatabase::Create(Backend::kPostgres, "cutoff");
+  ASSERT_TRUE(scratch.has_value()) << scratch.error().message;
+  auto db = *Open(scratch->url(), 1);
+  auto tx = *db->Begin(TxMode::kRead);
+  // The server ends this very session: the statement's connection is lost mid-transaction.
+  auto result = tx->Query("SELECT pg_terminate_backend(pg_backend_pid())");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+  tx.reset();
+  EXPECT_TRUE(db->Ping().has_value());
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
-"""Test harness: runs a real liaison node (the built binary, a fresh SQLite database, a real SMTP
-server and a real webhook receiver on loopback) and talks HTTP to it. Stdlib only."""
+"""Test harness: runs a real liaison node (the built binary, a fresh database, a real SMTP server
+and a real webhook receiver on loopback) and talks HTTP to it. The database is a SQLite file, or,
+when LIAISON_TEST_POSTGRES_URL (or the file LIAISON_TEST_POSTGRES_URL_FILE names) points to a
+PostgreSQL server, a fresh database on it per node (psycopg2, Debian's python3-psycopg2, reads
+it). Otherwise stdlib only."""
 import email
 import email.policy
 import http.client
@@ -19,6 +22,49 @@ import urllib.parse
 BIN = os.environ.get("LIAISON_BIN", "")
 SOURCE = pathlib.Path(os.environ.get("LIAISON_SOURCE_DIR", pathlib.Path(__file__).parents[2]))
 PYTHON = "/usr/bin/python3"
+
+
+def postgres_server_url():
+    """The PostgreSQL test server's maintenance-database URL, or None to use SQLite."""
+    url = os.environ.get("LIAISON_TEST_POSTGRES_URL", "")
+    path = os.environ.get("LIAISON_TEST_POSTGRES_URL_FILE", "")
+    if not url and path:
+        url = pathlib.Path(path).read_text().strip()
+    return url or None
+
+
+POSTGRES = postgres_server_url()
+
+
+def postgres_url(server_url, database):
+    """`server_url` naming `database` instead."""
+    parts = urllib.parse.urlsplit(server_url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + database))
+
+
+def postgres_admin(server_url, *statements):
+    """Runs statements (CREATE/DROP DATABASE) outside a transaction on the server."""
+    import psycopg2
+    conn = psycopg2.connect(server_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def create_postgres_database(server_url=None):
+    """A fresh database on the test server; returns (name, url)."""
+    server_url = server_url or POSTGRES
+    name = "it_" + os.urandom(8).hex()
+    postgres_admin(server_url, f"CREATE DATABASE {name}")
+    return name, postgres_url(server_url, name)
+
+
+def drop_postgres_database(name, server_url=None):
+    postgres_admin(server_url or POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def wait_for(predicate, timeout=30.0, what="condition"):
@@ -182,6 +228,7 @@ class Node:
             raise RuntimeError("LIAISON_BIN is not set")
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="liaison-it-"))
         self.smtp = self.webhooks = self.process = self.log = None
+        self.pg_database = None
         try:
             self._set_up(extra_config, init_args)
         except BaseException:
@@ -193,6 +240,11 @@ class Node:
         self.webhooks = Sink("webhook_sink.py", self.dir / "webhooks")
         self.config = self.dir / "liaison.toml"
         self.db_path = self.dir / "liaison.db"
+        self.db_kind = "postgresql" if POSTGRES else "sqlite"
+        if POSTGRES:
+            self.pg_database, self.db_url = create_postgres_database()
+        else:
+            self.db_url = f"sqlite://{self.db_path}"
         self.config.write_text(merge_toml(f"""
 [server]
 host = "127.0.0.1"
@@ -200,7 +252,7 @@ port = 0
 public_url = "http://127.0.0.1:1"
 worker_threads = 4
 [database]
-url = "sqlite://{self.db_path}"
+url = "{self.db_url}"
 [mail]
 smtp_url = "smtp://127.0.0.1:{self.smtp.port}"
 from = "liaison@node.test"
@@ -260,6 +312,9 @@ format = "json"
             for sink in (self.smtp, self.webhooks):
                 if sink:
                     sink.stop()
+            if self.pg_database:
+                drop_postgres_database(self.pg_database)
+                self.pg_database = None
         if os.environ.get("LIAISON_KEEP_TEST_DIRS") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -330,12 +385,37 @@ format = "json"
         assert r.status == 201, r
         return r.json()["token"]
 
-    def db_tables(self):
+    def db_connect(self):
+        """A DB-API connection to the node's database (read and write: tests that tamper use
+        it too). SQLite opens with a busy timeout; PostgreSQL in autocommit mode."""
+        if self.db_kind == "postgresql":
+            import psycopg2
+            conn = psycopg2.connect(self.db_url)
+            conn.autocommit = True
+            return conn
         import sqlite3
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        return sqlite3.connect(self.db_path, timeout=30)
+
+    def _sql(self, sql):
+        """`sql` with `?` placeholders in the connection's parameter style."""
+        if self.db_kind == "postgresql":
+            return sql.replace("%", "%%").replace("?", "%s")
+        return sql
+
+    @staticmethod
+    def _plain(value):
+        return bytes(value) if isinstance(value, memoryview) else value
+
+    def db_tables(self):
+        conn = self.db_connect()
         try:
-            return [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            cur = conn.cursor()
+            if self.db_kind == "postgresql":
+                cur.execute("SELECT table_name FROM information_schema.tables "
+                            "WHERE table_schema = 'public' ORDER BY table_name")
+            else:
+                cur.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            return [r[0] for r in cur.fetchall()]
         finally:
             conn.close()
 
@@ -343,22 +423,22 @@ format = "json"
         """Every row of every table (or of `tables`) except the migration log, for 'nothing
         changed' checks. Tables in `keys_only` are compared by their first column only (rows
         whose other columns legitimately change on reads, e.g. a token's last use)."""
-        import sqlite3
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        all_tables = self.db_tables()
+        conn = self.db_connect()
         try:
-            all_tables = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
             snapshot = {}
             for t in all_tables:
                 if t in ("schema_migrations",) or t.startswith("sqlite_"):
                     continue
                 if tables is not None and t not in tables:
                     continue
+                cur = conn.cursor()
+                cur.execute(f'SELECT * FROM "{t}"')
+                rows = [tuple(self._plain(v) for v in r) for r in cur.fetchall()]
                 if t in keys_only:
-                    rows = conn.execute(f'SELECT * FROM "{t}"').fetchall()
                     snapshot[t] = sorted(repr(r[0]) for r in rows)
                 else:
-                    snapshot[t] = sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"')))
+                    snapshot[t] = sorted(map(repr, rows))
             return snapshot
         finally:
             conn.close()
@@ -371,12 +451,26 @@ format = "json"
         return self.db_snapshot(keys_only=volatile)
 
     def db_query(self, sql, params=()):
-        """Rows of a read-only query as dicts."""
-        import sqlite3
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
-        conn.row_factory = sqlite3.Row
+        """Rows of a read-only query (`?` placeholders) as dicts."""
+        conn = self.db_connect()
         try:
-            return [dict(r) for r in conn.execute(sql, params)]
+            cur = conn.cursor()
+            cur.execute(self._sql(sql), tuple(params))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, (self._plain(v) for v in r))) for r in cur.fetchall()]
+        finally:
+            conn.close()
+
+    def db_execute(self, sql, params=()):
+        """Runs one changing statement (`?` placeholders) behind the server's back; returns the
+        number of rows changed. For tests that tamper with the database."""
+        conn = self.db_connect()
+        try:
+            cur = conn.cursor()
+            cur.execute(self._sql(sql), tuple(params))
+            changed = cur.rowcount
+            conn.commit()
+            return changed
         finally:
             conn.close()
 

@@ -42,6 +42,9 @@ class AuditTamperTest(unittest.TestCase):
         return self.node.cli("audit", "verify", "--config", str(self.node.config), check=False)
 
     def tamper(self, sql, params=()):
+        if self.node.db_kind != "sqlite":
+            self.assertEqual(self.node.db_execute(sql, params), 1)
+            return
         conn = sqlite3.connect(self.node.db_path)
         try:
             for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger' "

@@ -31,7 +31,7 @@ class HealthTest(NodeTestCase):
         self.assertEqual(r.status, 200, r)
         body = r.json()
         self.assertEqual(body.get("status"), "ready", body)
-        self.assertEqual(body.get("database"), "sqlite", body)
+        self.assertEqual(body.get("database"), self.node.db_kind, body)
         self.assertCommonHeaders(r)
 
     def test_metrics(self):

@@ -8,7 +8,6 @@
 namespace liaison::store::sqlite {
 namespace {
 
-constexpr auto kPoolWait = std::chrono::seconds(10);
 constexpr int kBusyTimeoutMs = 10000;
 
 Error SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -181,8 +180,9 @@ class SqliteTransaction final : public Transaction {
   bool open_ = true;
 };
 
-Result<std::unique_ptr<Database>> SqliteDatabase::Open(const std::string& path, int pool_size) {
-  std::unique_ptr<SqliteDatabase> database(new SqliteDatabase());
+Result<std::unique_ptr<Database>> SqliteDatabase::Open(const std::string& path, int pool_size,
+                                                      std::chrono::milliseconds pool_wait) {
+  std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(pool_wait));
   for (int i = 0; i < std::max(1, pool_size); ++i) {
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db,
@@ -209,6 +209,8 @@ Result<std::unique_ptr<Database>> SqliteDatabase::Open(const std::string& path, 
   return std::unique_ptr<Database>(std::move(database));
 }
 
+SqliteDatabase::SqliteDatabase(std::chrono::milliseconds pool_wait) : pool_wait_(pool_wait) {}
+
 SqliteDatabase::~SqliteDatabase() = default;
 
 Result<std::unique_ptr<Transaction>> SqliteDatabase::Begin(TxMode mode) {
@@ -219,8 +221,9 @@ Result<std::unique_ptr<Transaction>> SqliteDatabase::Begin(TxMode mode) {
   Connection* connection = nullptr;
   {
     std::unique_lock lock(mutex_);
-    if (!available_.wait_for(lock, kPoolWait, [&] { return !idle_.empty(); })) {
+    if (!available_.wait_for(lock, pool_wait_, [&] { return !idle_.empty(); })) {
       ++failed_;
+      ++timeouts_;
       return Error::Unavailable("no database connection became free in time");
     }
     connection = idle_.back();
@@ -256,7 +259,9 @@ Status SqliteDatabase::Ping() {
 DatabaseStats SqliteDatabase::Stats() const {
   std::lock_guard lock(mutex_);
   DatabaseStats stats;
+  stats.pool_size = static_cast<int>(connections_.size());
   stats.connections_total = static_cast<int>(connections_.size());
+  stats.pool_timeouts = timeouts_;
   stats.connections_in_use = static_cast<int>(connections_.size() - idle_.size());
   stats.transactions_started = started_;
   stats.transactions_failed = failed_;

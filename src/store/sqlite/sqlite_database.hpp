@@ -3,6 +3,7 @@
 // on snapshots. Every commit is synced (synchronous=FULL). Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -19,20 +20,28 @@ class Connection;
 
 class SqliteDatabase final : public Database {
  public:
-  // Opens (creating if needed) the file at `path` with `pool_size` connections.
-  static Result<std::unique_ptr<Database>> Open(const std::string& path, int pool_size);
+  // Opens (creating if needed) the file at `path` with `pool_size` connections; Begin() waits up
+  // to `pool_wait` for a free one.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, int pool_size,
+                                                std::chrono::milliseconds pool_wait);
   ~SqliteDatabase() override;
 
   Result<std::unique_ptr<Transaction>> Begin(TxMode mode) override;
   std::string_view Kind() const override { return "sqlite"; }
   Status Ping() override;
   DatabaseStats Stats() const override;
+  // Write transactions already exclude each other (BEGIN IMMEDIATE): nothing more to lock.
+  Result<std::unique_ptr<ExclusiveLock>> LockExclusive(std::string_view name) override {
+    return std::make_unique<ExclusiveLock>();
+  }
 
   // Returns a connection to the pool; used by transactions.
   void Release(Connection* connection);
 
  private:
-  SqliteDatabase() = default;
+  explicit SqliteDatabase(std::chrono::milliseconds pool_wait);
+
+  const std::chrono::milliseconds pool_wait_;
 
   mutable std::mutex mutex_;
   std::condition_variable available_;
@@ -41,6 +50,7 @@ class SqliteDatabase final : public Database {
   std::mutex writer_;  // Held for the life of each write transaction.
   std::int64_t started_ = 0;
   std::int64_t failed_ = 0;
+  std::int64_t timeouts_ = 0;
   friend class SqliteTransaction;
 };
 
