@@ -6,6 +6,8 @@ Usage: smtp_sink.py --port 0 --dir DIR
 Prints "port: N" as its first stdout line once it listens, then stores every message it accepts
 as DIR/<counter>.eml (1.eml, 2.eml, ...), written to a temporary name and renamed, so a reader
 never sees half a message. The file holds the message exactly as received (CRLF line ends).
+It also appends "<counter> <client port>" to DIR/connections.log for each message, so a test can
+tell which messages arrived on one SMTP connection.
 Runs until terminated (SIGTERM or SIGINT).
 """
 import argparse
@@ -37,6 +39,9 @@ class FolderHandler:
         temporary = self.folder / f".{number}.eml.tmp"
         temporary.write_bytes(content)
         os.replace(temporary, self.folder / f"{number}.eml")
+        peer = session.peer[1] if isinstance(session.peer, tuple) else session.peer
+        with self.lock, open(self.folder / "connections.log", "a") as log:
+            log.write(f"{number} {peer}\n")
         return "250 Message accepted for delivery"
 
 
