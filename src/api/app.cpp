@@ -8,6 +8,7 @@
 #include "notify/outbox.hpp"
 #include "requests/migrations.hpp"
 #include "security/migrations.hpp"
+#include "store/scheduled_jobs.hpp"
 
 namespace liaison::api {
 namespace {
@@ -44,6 +45,7 @@ std::vector<store::Migration> AllMigrations() {
   Append(all, notify::Migrations());
   Append(all, directory::Migrations());
   Append(all, requests::Migrations());
+  Append(all, store::Migrations());
   return all;
 }
 

@@ -14,6 +14,7 @@
 #include "cli/ping.hpp"
 #include "cli/request.hpp"
 #include "cli/serve.hpp"
+#include "cli/transfer.hpp"
 #include "security/signing.hpp"
 #include "security/tokens.hpp"
 #include "store/migrations.hpp"
@@ -195,6 +196,8 @@ int Main(int argc, char** argv) {
 
   JurisdictionCommands jurisdiction;
   AddJurisdictionCommands(app, jurisdiction);
+  TransferCommands transfer;
+  AddTransferCommands(app, transfer);
 
   try {
     app.parse(argc, argv);
@@ -209,6 +212,7 @@ int Main(int argc, char** argv) {
   if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
   if (!request.command.empty()) return RunRequestCommands(request);
   if (int code = RunJurisdictionCommands(jurisdiction); code >= 0) return code;
+  if (int code = RunTransferCommands(transfer); code >= 0) return code;
   return RunPingCommands(ping);
 }
 

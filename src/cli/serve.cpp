@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "api/app.hpp"
@@ -27,6 +30,7 @@
 #include "requests/deadlines.hpp"
 #include "security/login_throttle.hpp"
 #include "security/signing.hpp"
+#include "store/scheduled_jobs.hpp"
 
 namespace liaison::cli {
 namespace {
@@ -62,17 +66,74 @@ void ReloadJurisdictionData(jurisdiction::JurisdictionService& service) {
   }
 }
 
-// Runs scheduled work (closing campaigns past their deadline, handling request deadlines,
-// picking up a new IP data set) every `period` until stopped.
+// The scheduled_jobs row that holds the cluster's jurisdiction data version (its state).
+constexpr std::string_view kJurisdictionDataJob = "jurisdiction.data";
+
+// The version a data directory holds: its VERSION file's first line, else its name.
+std::string DataDirectoryVersion(const std::filesystem::path& directory) {
+  std::ifstream in(directory / jurisdiction::kVersionFile);
+  std::string line;
+  if (in && std::getline(in, line)) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty()) return line;
+  }
+  return directory.filename().string();
+}
+
+// Brings this server's IP data set in line with the cluster's. Each server holds the data set in
+// its own memory, so this runs on every server at every tick (it is not a claimed job): a server
+// first loads what its own manifest names (as a single server does), and records its version as
+// the cluster's when it is newer; a server whose version is older than the cluster's loads that
+// version from its own data directory when it has it there, and says so in its log when not.
+void SyncJurisdictionData(store::Database& db, jurisdiction::JurisdictionService& service,
+                          const std::string& data_root, TimePoint now) {
+  ReloadJurisdictionData(service);
+  auto current = service.Current();
+  std::string loaded = current ? current->stats().version : std::string();
+  if (!loaded.empty()) {
+    auto raised = store::RaiseJobState(db, kJurisdictionDataJob, loaded, now);
+    if (!raised.has_value()) {
+      LogWarn("scheduler: cannot record the jurisdiction data version: " +
+              raised.error().message);
+      return;
+    }
+    if (*raised) LogInfo("jurisdiction data " + loaded + " is now the cluster's data set");
+  }
+  auto wanted = store::JobState(db, kJurisdictionDataJob);
+  if (!wanted.has_value() || wanted->empty() || *wanted <= loaded) return;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(data_root, ec)) {
+    if (!entry.is_directory() || DataDirectoryVersion(entry.path()) != *wanted) continue;
+    auto updated = jurisdiction::UpdateDataSet(data_root, entry.path().string(), now);
+    if (!updated.has_value()) {
+      LogError("jurisdiction data " + *wanted + " in " + entry.path().string() +
+               " cannot be loaded: " + updated.error().message);
+      return;
+    }
+    ReloadJurisdictionData(service);
+    return;
+  }
+  LogWarn("jurisdiction data " + *wanted + " is the cluster's data set but " + data_root +
+          " on this server does not hold it (this server keeps " +
+          (loaded.empty() ? std::string("none") : loaded) + "); fetch it here");
+}
+
+// Runs scheduled work every `period` until stopped. Work on shared records (closing campaigns
+// past their deadline, handling request deadlines) runs once across every server sharing the
+// database: each job is claimed in scheduled_jobs and only the winner runs it. Keeping this
+// server's IP data set current runs here on every server.
 class Scheduler {
  public:
   Scheduler(store::Database& db, const Clock& clock, std::chrono::seconds period,
-            requests::RequestSettings settings, jurisdiction::JurisdictionService& jurisdiction)
+            requests::RequestSettings settings, jurisdiction::JurisdictionService& jurisdiction,
+            std::string data_root, std::string holder)
       : db_(db),
         clock_(clock),
         period_(period),
         settings_(std::move(settings)),
-        jurisdiction_(jurisdiction) {}
+        jurisdiction_(jurisdiction),
+        data_root_(std::move(data_root)),
+        holder_(std::move(holder)) {}
   void Start() {
     thread_ = std::thread([this] { Loop(); });
   }
@@ -86,15 +147,40 @@ class Scheduler {
   }
 
  private:
+  // Runs `job` when this server wins the due run of job `name`.
+  template <typename Job>
+  void RunOnceAcrossServers(std::string_view name, Job job) {
+    // A holder that died mid-run blocks the job until its lease ends; the jobs take far less.
+    auto lease = std::max(2 * period_, std::chrono::seconds(120));
+    auto won = store::ClaimDueJob(db_, {name, holder_, period_, lease}, clock_.Now());
+    if (!won.has_value()) {
+      LogWarn("scheduler: cannot claim " + std::string(name) + ": " + won.error().message);
+      return;
+    }
+    if (!won->has_value()) return;
+    // Tests read this line to check that each run of a job happens on exactly one server.
+    LogInfo("scheduler: running " + std::string(name) + " due " + FormatRfc3339(**won));
+    job();
+    auto finished = store::FinishJob(db_, name, holder_, clock_.Now());
+    if (!finished.has_value()) {
+      LogWarn("scheduler: cannot finish " + std::string(name) + ": " +
+              finished.error().message);
+    }
+  }
+
   void Loop() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      auto closed = directory::CloseDueCampaigns(db_, clock_.Now());
-      if (!closed.has_value()) LogWarn("scheduler: " + closed.error().message);
-      auto deadlines = requests::RunDeadlines(db_, settings_, clock_.Now());
-      if (!deadlines.has_value()) LogWarn("scheduler: " + deadlines.error().message);
-      ReloadJurisdictionData(jurisdiction_);
+      RunOnceAcrossServers("directory.campaign_deadlines", [this] {
+        auto closed = directory::CloseDueCampaigns(db_, clock_.Now());
+        if (!closed.has_value()) LogWarn("scheduler: " + closed.error().message);
+      });
+      RunOnceAcrossServers("requests.deadlines", [this] {
+        auto deadlines = requests::RunDeadlines(db_, settings_, clock_.Now());
+        if (!deadlines.has_value()) LogWarn("scheduler: " + deadlines.error().message);
+      });
+      SyncJurisdictionData(db_, jurisdiction_, data_root_, clock_.Now());
       lock.lock();
       wake_.wait_for(lock, period_, [this] { return stopping_; });
     }
@@ -104,6 +190,8 @@ class Scheduler {
   std::chrono::seconds period_;
   requests::RequestSettings settings_;
   jurisdiction::JurisdictionService& jurisdiction_;
+  std::string data_root_;
+  std::string holder_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -185,13 +273,17 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
 
+  // Names this process in outbox claims and scheduled-job leases.
+  std::string instance_id = NewId("srv");
+  LogInfo("server instance " + instance_id);
   notify::Dispatcher dispatcher(*db, clock,
                                 notify::DispatcherOptions{config->mail, config->notify,
                                                           config->security.secret_key,
-                                                          NewId("srv")});
+                                                          instance_id});
   dispatcher.Start();
   Scheduler scheduler(*db, clock, std::chrono::seconds(config->server.scheduler_interval_seconds),
-                      requests::SettingsFrom(*config), jurisdiction);
+                      requests::SettingsFrom(*config), jurisdiction, config->jurisdiction.data_dir,
+                      instance_id);
   scheduler.Start();
 
   std::atomic<bool> stopped = false;

@@ -55,6 +55,8 @@ std::vector<Key> Keys(Config& c) {
       {"notify", "max_backoff_seconds", &c.notify.max_backoff_seconds, 0, 7 * 86400},
       {"notify", "poll_interval_milliseconds", &c.notify.poll_interval_milliseconds, 10, 60000},
       {"notify", "delivery_timeout_seconds", &c.notify.delivery_timeout_seconds, 1, 600},
+      {"notify", "workers", &c.notify.workers, 1, 64},
+      {"notify", "lease_seconds", &c.notify.lease_seconds, 2, 3600},
       {"security", "secret_key", &c.security.secret_key},
       {"security", "session_ttl_minutes", &c.security.session_ttl_minutes, 1, 60 * 24 * 30},
       {"security", "token_default_ttl_days", &c.security.token_default_ttl_days, 1, 3650},
@@ -150,6 +152,10 @@ Status Validate(const Config& c) {
   if (c.mail.starttls != "none" && c.mail.starttls != "opportunistic" &&
       c.mail.starttls != "required") {
     return Error::InvalidArgument("must be none, opportunistic or required", "mail.starttls");
+  }
+  if (c.notify.lease_seconds <= c.notify.delivery_timeout_seconds) {
+    return Error::InvalidArgument("must be longer than notify.delivery_timeout_seconds",
+                                  "notify.lease_seconds");
   }
   if (c.server.tls_certificate.empty() != c.server.tls_private_key.empty()) {
     return Error::InvalidArgument("tls_certificate and tls_private_key go together",

@@ -51,6 +51,11 @@ struct NotifyConfig {
   int max_backoff_seconds = 3600;
   int poll_interval_milliseconds = 500;
   int delivery_timeout_seconds = 30;
+  // Concurrent delivery workers in this server; each keeps one SMTP connection while busy.
+  int workers = 4;
+  // How long a claimed notification stays reserved for its server. Must be longer than
+  // delivery_timeout_seconds; after a crash, another server delivers it once the lease ends.
+  int lease_seconds = 120;
 };
 
 struct SecurityConfig {

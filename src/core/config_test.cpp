@@ -35,6 +35,8 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
       {"[server]\nport = 70000\n", "server.port"},
       {"[log]\nformat = \"xml\"\n", "log.format"},
       {"[security]\nsecret_key = \"short\"\n", "security.secret_key"},
+      {"[notify]\nworkers = 0\n", "notify.workers"},
+      {"[notify]\nlease_seconds = 30\ndelivery_timeout_seconds = 30\n", "notify.lease_seconds"},
   };
   for (const auto& c : cases) {
     std::string path = WriteTemp(c.toml);

@@ -15,7 +15,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
@@ -595,6 +597,71 @@ TEST_F(WebhookTest, DeletedWebhookFailsItsPendingDeliveries) {
   ASSERT_EQ(dispatcher.RunOnce().value_or(-1), 1);
   EXPECT_EQ(Get(ids[0]).status, DeliveryStatus::kFailed);
   EXPECT_TRUE(webhooks_->Files(".json").empty());
+}
+
+// Two servers' dispatchers (two database handles on one file, as two processes have), each with
+// three workers, drain one queue: every notification arrives exactly once, and a worker sends
+// successive messages on one SMTP connection.
+TEST_F(DispatcherTest, WorkersOfTwoServersDeliverEachNotificationOnceReusingConnections) {
+  constexpr int kCount = 60;
+  std::set<std::string> ids;
+  for (int i = 0; i < kCount; ++i) {
+    EmailNotification email = FrenchPing();
+    email.to = "contact" + std::to_string(i) + "@cert.example.fr";
+    ids.insert(Enqueue(email));
+  }
+  auto other_db = store::Open("sqlite://" + db_path_.string(), 2);
+  ASSERT_TRUE(other_db.has_value());
+  DispatcherOptions a = options_;
+  a.notify.workers = 3;
+  a.notify.poll_interval_milliseconds = 20;
+  a.instance_id = "server-a";
+  DispatcherOptions b = a;
+  b.instance_id = "server-b";
+  Dispatcher first(*db_, clock_, a);
+  Dispatcher second(**other_db, clock_, b);
+  first.Start();
+  second.Start();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (GetStats(*db_)->delivered < kCount && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  first.Stop();
+  second.Stop();
+
+  auto stats = GetStats(*db_);
+  EXPECT_EQ(stats->delivered, kCount);
+  EXPECT_EQ(stats->delivering, 0);
+  auto files = smtp_->Files(".eml");
+  ASSERT_EQ(files.size(), static_cast<std::size_t>(kCount));
+  std::set<std::string> message_ids;
+  for (const auto& file : files) message_ids.insert(Header(ReadFile(file), "Message-ID"));
+  std::set<std::string> expected;
+  for (const auto& id : ids) expected.insert("<" + id + "@liaison>");
+  EXPECT_EQ(message_ids, expected);
+  for (const auto& id : ids) {
+    EXPECT_EQ(Get(id).attempts, 1) << id;
+    EXPECT_EQ(ListAttempts(*db_, id)->size(), 1u) << id;
+  }
+  // At most one connection per worker and burst: far fewer connections than messages.
+  std::set<std::string> connections;
+  std::istringstream log(ReadFile(dir_ / "mail" / "connections.log"));
+  std::string number, port;
+  while (log >> number >> port) connections.insert(port);
+  EXPECT_LT(connections.size(), static_cast<std::size_t>(kCount / 2));
+}
+
+// RunOnce claims in batches and stops after 32 attempts; the rest waits for the next run.
+TEST_F(DispatcherTest, RunOnceDeliversAtMostThirtyTwoThenTheRest) {
+  for (int i = 0; i < 40; ++i) Enqueue(FrenchPing());
+  Dispatcher dispatcher(*db_, clock_, options_);
+  EXPECT_EQ(dispatcher.RunOnce().value_or(-1), 32);
+  EXPECT_EQ(GetStats(*db_)->pending, 8);
+  EXPECT_EQ(GetStats(*db_)->delivering, 0);
+  EXPECT_EQ(dispatcher.RunOnce().value_or(-1), 8);
+  EXPECT_EQ(dispatcher.RunOnce().value_or(-1), 0);
+  EXPECT_EQ(GetStats(*db_)->delivered, 40);
+  EXPECT_EQ(smtp_->Files(".eml").size(), 40u);
 }
 
 TEST_F(DispatcherTest, StartAndStopAreIdempotent) {

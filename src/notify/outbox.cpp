@@ -158,6 +158,11 @@ std::vector<store::Migration> Migrations() {
            " created_at BIGINT NOT NULL)",
            "CREATE INDEX webhooks_by_organization ON webhooks (organization_id, created_at)",
        }},
+      // A delivery worker finds its claimed batch by its claim token (lease_owner).
+      {"notify",
+       2,
+       "index notifications by claim",
+       {"CREATE INDEX notifications_claim ON notifications (lease_owner)"}},
   };
 }
 

@@ -54,10 +54,8 @@ std::string CurlMessage(CURLcode code, const char* detail) {
   return message;
 }
 
-}  // namespace
-
-Status SendSmtp(const MailConfig& mail, const std::string& envelope_from,
-                const std::string& envelope_to, const std::string& message, int timeout_seconds) {
+// Checks the parts of `mail` SMTP delivery needs and returns the CURLOPT_USE_SSL level.
+Result<long> SmtpSecurity(const MailConfig& mail) {
   if (mail.smtp_url.empty()) {
     return Error::InvalidArgument("e-mail delivery is not configured (mail.smtp_url is empty)",
                                   "mail.smtp_url");
@@ -66,24 +64,44 @@ Status SendSmtp(const MailConfig& mail, const std::string& envelope_from,
     return Error::InvalidArgument("mail.smtp_url must start with smtp:// or smtps://",
                                   "mail.smtp_url");
   }
-  long use_ssl = CURLUSESSL_TRY;
-  if (mail.starttls == "none") {
-    use_ssl = CURLUSESSL_NONE;
-  } else if (mail.starttls == "required") {
-    use_ssl = CURLUSESSL_ALL;
-  } else if (mail.starttls != "opportunistic") {
-    return Error::InvalidArgument("mail.starttls must be none, opportunistic or required",
-                                  "mail.starttls");
-  }
+  if (mail.starttls == "none") return static_cast<long>(CURLUSESSL_NONE);
+  if (mail.starttls == "required") return static_cast<long>(CURLUSESSL_ALL);
+  if (mail.starttls == "opportunistic") return static_cast<long>(CURLUSESSL_TRY);
+  return Error::InvalidArgument("mail.starttls must be none, opportunistic or required",
+                                "mail.starttls");
+}
+
+}  // namespace
+
+struct SmtpSession::Handle {
+  CurlHandle curl;
+};
+
+SmtpSession::SmtpSession() = default;
+
+SmtpSession::~SmtpSession() = default;
+
+void SmtpSession::Close() { handle_.reset(); }
+
+Status SmtpSession::Send(const MailConfig& mail, const std::string& envelope_from,
+                         const std::string& envelope_to, const std::string& message,
+                         int timeout_seconds) {
+  ASSIGN_OR_RETURN(long use_ssl, SmtpSecurity(mail));
   InitCurl();
-  CurlHandle curl(curl_easy_init());
-  if (!curl) return Error::Internal("curl_easy_init failed");
+  if (!handle_) {
+    CurlHandle curl(curl_easy_init());
+    if (!curl) return Error::Internal("curl_easy_init failed");
+    handle_ = std::make_unique<Handle>(Handle{std::move(curl)});
+  }
+  // The easy handle keeps its connection between transfers; the options are set afresh for each
+  // message since they point at this call's buffers.
+  CURL* c = handle_->curl.get();
+  curl_easy_reset(c);
   Slist recipients;
   if (!Append(recipients, "<" + envelope_to + ">")) return Error::Internal("out of memory");
   Upload upload{&message};
   char error_buffer[CURL_ERROR_SIZE] = {0};
   std::string from = "<" + envelope_from + ">";
-  CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, mail.smtp_url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt(c, CURLOPT_USE_SSL, use_ssl);
@@ -102,14 +120,25 @@ Status SendSmtp(const MailConfig& mail, const std::string& envelope_from,
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout_seconds));
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
   CURLcode code = curl_easy_perform(c);
+  // The options must not outlive the buffers they point at.
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, nullptr);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
   if (code != CURLE_OK) {
     long response = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response);
     std::string message_text = "SMTP: " + CurlMessage(code, error_buffer);
     if (response != 0) message_text += " (last reply " + std::to_string(response) + ")";
+    // A connection in an unknown state is not reused.
+    Close();
     return Error::Unavailable(message_text);
   }
   return OkStatus();
+}
+
+Status SendSmtp(const MailConfig& mail, const std::string& envelope_from,
+                const std::string& envelope_to, const std::string& message, int timeout_seconds) {
+  SmtpSession session;
+  return session.Send(mail, envelope_from, envelope_to, message, timeout_seconds);
 }
 
 Result<long> PostHttp(const std::string& url,

@@ -6,6 +6,9 @@ Usage: smtp_sink.py --port 0 --dir DIR
 Prints "port: N" as its first stdout line once it listens, then stores every message it accepts
 as DIR/<counter>.eml (1.eml, 2.eml, ...), written to a temporary name and renamed, so a reader
 never sees half a message. The file holds the message exactly as received (CRLF line ends).
+With SMTP_SINK_DELAY_MS set, it takes that long over each message before storing and accepting
+it, as a slow mail server does. It also appends "<counter> <client port>" to DIR/connections.log for each message, so a test can
+tell which messages arrived on one SMTP connection.
 Runs until terminated (SIGTERM or SIGINT).
 """
 import argparse
@@ -26,8 +29,11 @@ class FolderHandler:
         self.folder = pathlib.Path(folder)
         self.counter = 0
         self.lock = threading.Lock()
+        self.delay = int(os.environ.get("SMTP_SINK_DELAY_MS", "0") or 0) / 1000.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.counter += 1
             number = self.counter
@@ -37,6 +43,9 @@ class FolderHandler:
         temporary = self.folder / f".{number}.eml.tmp"
         temporary.write_bytes(content)
         os.replace(temporary, self.folder / f"{number}.eml")
+        peer = session.peer[1] if isinstance(session.peer, tuple) else session.peer
+        with self.lock, open(self.folder / "connections.log", "a") as log:
+            log.write(f"{number} {peer}\n")
         return "250 Message accepted for delivery"
 
 
