@@ -124,6 +124,9 @@ export const api = {
   post: <T>(path: string, body: unknown) => request<T>("POST", path, { body }),
   patch: <T>(path: string, body: unknown, ifMatch: string) =>
     request<T>("PATCH", path, { body, ifMatch }),
+  /** A POST that changes a versioned record (a request's transition), with If-Match. */
+  postIf: <T>(path: string, body: unknown, ifMatch: string | null) =>
+    request<T>("POST", path, { body, ifMatch }),
   del: (path: string, ifMatch?: string) => request<void>("DELETE", path, { ifMatch }),
   upload: <T>(path: string, body: Blob, type: string) =>
     request<T>("POST", path, { raw: { body, type } }),

@@ -9,6 +9,7 @@ import {
   fromUtcInput,
   guessIndicatorType,
   indicatorLineOf,
+  mediaTypeOf,
   indicatorProblem,
   parseIndicators,
   pendingDeadline,
@@ -231,7 +232,9 @@ describe("requestBody", () => {
     expect(values["mitigation.observed_from"]).toBe("2026-11-01T08:00");
     const body = requestBody(values);
     expect(body.activity_started_at).toBe("2026-11-01T08:30:00.000Z");
-    expect(body.indicators).toEqual([{ type: "url", value: "https://x.example/a", note: "landing" }]);
+    expect(body.indicators).toEqual([
+      { type: "url", value: "https://x.example/a", note: "landing" },
+    ]);
     expect(body.requested_actions).toEqual(["take_down"]);
   });
 });
@@ -386,5 +389,15 @@ describe("pendingDeadline", () => {
       )?.overdue,
     ).toBe(true);
     expect(pendingDeadline(request({ status: "closed" }), now)).toBeNull();
+  });
+});
+
+describe("mediaTypeOf", () => {
+  it("keeps an accepted browser type, else goes by the extension", () => {
+    expect(mediaTypeOf("report.pdf", "application/pdf")).toBe("application/pdf");
+    expect(mediaTypeOf("server.log", "")).toBe("text/plain");
+    expect(mediaTypeOf("iocs.csv", "application/vnd.ms-excel")).toBe("text/csv");
+    expect(mediaTypeOf("setup.exe", "application/x-msdownload")).toBe("application/x-msdownload");
+    expect(mediaTypeOf("blob", "")).toBe("application/octet-stream");
   });
 });

@@ -112,9 +112,7 @@ export function typesFor(roles: string[]): RequestType[] {
     (type) =>
       roles.includes("policy") ||
       (roles.includes("law_enforcement") && type === "criminal_cooperation") ||
-      (roles.includes("technical") &&
-        type !== "criminal_cooperation" &&
-        type !== "information"),
+      (roles.includes("technical") && type !== "criminal_cooperation" && type !== "information"),
   );
 }
 
@@ -122,15 +120,7 @@ export function typesFor(roles: string[]): RequestType[] {
 
 /** Why an indicator is refused (a message key suffix: `indicator.problem.<reason>`). */
 export type IndicatorProblem =
-  | "ipv4"
-  | "ipv6"
-  | "prefixLength"
-  | "hostBits"
-  | "domain"
-  | "url"
-  | "hash"
-  | "email"
-  | "note";
+  "ipv4" | "ipv6" | "prefixLength" | "hostBits" | "domain" | "url" | "hash" | "email" | "note";
 
 function isIpv4(text: string): boolean {
   // Dotted decimal with four parts of 0-255 and no leading zeros, as inet_pton accepts.
@@ -334,14 +324,14 @@ const DETAILS: Record<RequestType, DetailField[]> = {
     { path: "criminal_cooperation.authority", kind: "text", required: true },
     { path: "criminal_cooperation.offence", kind: "text", required: true },
     { path: "criminal_cooperation.facts", kind: "textarea", required: true },
-    ...(
-      ["data_to_preserve", "relation_to_offence", "data_location", "necessity"] as const
-    ).map((name) => ({
-      path: `criminal_cooperation.${name}`,
-      kind: "textarea" as const,
-      required: true,
-      preservation: true,
-    })),
+    ...(["data_to_preserve", "relation_to_offence", "data_location", "necessity"] as const).map(
+      (name) => ({
+        path: `criminal_cooperation.${name}`,
+        kind: "textarea" as const,
+        required: true,
+        preservation: true,
+      }),
+    ),
     {
       path: "criminal_cooperation.mutual_assistance_to_follow",
       kind: "check",
@@ -569,7 +559,10 @@ const REQUESTED: Partial<Record<RequestStatus, Transition[]>> = {
 };
 
 /** Which side of `request` the signed-in person is on. */
-export function sideOf(request: CooperationRequest, me: Me | null): "requester" | "requested" | null {
+export function sideOf(
+  request: CooperationRequest,
+  me: Me | null,
+): "requester" | "requested" | null {
   if (!me || !request.content_visible) return null;
   if (me.organization.id === request.requesting_organization_id) return "requester";
   if (me.organization.state && me.organization.state === request.requested_state) {
@@ -608,4 +601,28 @@ export function pendingDeadline(
   }
   if (!due) return null;
   return { kind, due, overdue: !!marked || new Date(due) < now };
+}
+
+// ---- attachments --------------------------------------------------------------------------------
+
+/** The media types the server keeps (docs/api.md), by file name extension. */
+const MEDIA_TYPES: Record<string, string> = {
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  zip: "application/zip",
+  txt: "text/plain",
+  log: "text/plain",
+  csv: "text/csv",
+  json: "application/json",
+};
+
+/** The media type to upload a file with: the browser's when it is one the server keeps, else
+ * the one its extension names, else the browser's (the server then says it is not accepted). */
+export function mediaTypeOf(fileName: string, browserType: string): string {
+  if (Object.values(MEDIA_TYPES).includes(browserType)) return browserType;
+  const extension = fileName.toLowerCase().split(".").pop() || "";
+  return MEDIA_TYPES[extension] || browserType || "application/octet-stream";
 }
