@@ -102,29 +102,38 @@ function mailText(raw) {
   return body;
 }
 
-/** Waits for the e-mail to `address` in the SMTP sink's folder and returns its /ack/ link. */
-async function ackLinkFor(address) {
+/** Waits for the first e-mail to `address` in the SMTP sink's folder whose subject contains
+ * `about` (anything when empty) and returns it as raw text. */
+async function mailTo(address, about = "") {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     for (const name of readdirSync(MAIL_DIR).filter((n) => /^\d+\.eml$/.test(n))) {
       const raw = readFileSync(join(MAIL_DIR, name), "latin1");
       const to = (raw.match(/^To:\s*(.*)$/im) || [])[1] || "";
-      if (!to.includes(address)) continue;
-      const link = mailText(raw).match(/https?:\/\/[^\s"<>]+(\/ack\/[A-Za-z0-9_~.%-]+)/);
-      assert.ok(link, `the e-mail to ${address} carries an acknowledgement link`);
-      // The node's public_url is a placeholder in tests: keep the link's path, use our origin.
-      return `${BASE}${link[1]}`;
+      const subject = (raw.match(/^Subject:\s*(.*)$/im) || [])[1] || "";
+      if (to.includes(address) && subject.includes(about)) return raw;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no e-mail to ${address} arrived`);
+  throw new Error(`no e-mail ${about ? `about ${about} ` : ""}to ${address} arrived`);
 }
 
-async function api(method, path, { body, headers = {} } = {}) {
+/** Waits for the e-mail to `address` and returns its /ack/ link. */
+async function ackLinkFor(address) {
+  const link = mailText(await mailTo(address)).match(
+    /https?:\/\/[^\s"<>]+(\/ack\/[A-Za-z0-9_~.%-]+)/,
+  );
+  assert.ok(link, `the e-mail to ${address} carries an acknowledgement link`);
+  // The node's public_url is a placeholder in tests: keep the link's path, use our origin.
+  return `${BASE}${link[1]}`;
+}
+
+/** An API call with the given credentials (headers); the status, ETag and parsed body. */
+async function call(credentials, method, path, { body, headers = {} } = {}) {
   const response = await fetch(`${BASE}/api/v1${path}`, {
     method,
     headers: {
-      Authorization: `Bearer ${OPERATOR_TOKEN}`,
+      ...credentials,
       ...(body ? { "Content-Type": "application/json" } : {}),
       ...headers,
     },
@@ -138,6 +147,11 @@ async function api(method, path, { body, headers = {} } = {}) {
   };
 }
 
+/** An API call as the node's operator (bearer token). */
+async function api(method, path, options) {
+  return call({ Authorization: `Bearer ${OPERATOR_TOKEN}` }, method, path, options);
+}
+
 /** Signs `email` in over the API (as a browser would: cookie and CSRF token) and returns a
  * function making API calls as that account. */
 async function sessionOf(email) {
@@ -149,24 +163,8 @@ async function sessionOf(email) {
   assert.equal(login.status, 201, `${email} signs in`);
   const cookie = login.headers.get("set-cookie").split(";")[0];
   const { csrf_token: csrf } = await login.json();
-  return async (method, path, { body, headers = {} } = {}) => {
-    const response = await fetch(`${BASE}/api/v1${path}`, {
-      method,
-      headers: {
-        Cookie: cookie,
-        "X-CSRF-Token": csrf,
-        ...(body ? { "Content-Type": "application/json" } : {}),
-        ...headers,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      etag: response.headers.get("ETag"),
-      body: text ? JSON.parse(text) : null,
-    };
-  };
+  return (method, path, options) =>
+    call({ Cookie: cookie, "X-CSRF-Token": csrf }, method, path, options);
 }
 
 /** An account of `state`'s national CERT (technical), made by the operator over the API: the
@@ -220,21 +218,6 @@ function mitigationBody(subject, { submit = true } = {}) {
 /** "2026-11-28T06:00" for `hours` ago, as a datetime-local field read as UTC takes it. */
 function utcInput(hoursAgo) {
   return new Date(Date.now() - hoursAgo * 3_600_000).toISOString().slice(0, 16);
-}
-
-/** Waits for an e-mail to `address` whose subject names `text`; returns its raw text. */
-async function mailTo(address, text) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const name of readdirSync(MAIL_DIR).filter((n) => /^\d+\.eml$/.test(n))) {
-      const raw = readFileSync(join(MAIL_DIR, name), "latin1");
-      const to = (raw.match(/^To:\s*(.*)$/im) || [])[1] || "";
-      const subject = (raw.match(/^Subject:\s*(.*)$/im) || [])[1] || "";
-      if (to.includes(address) && subject.includes(text)) return raw;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`no e-mail about ${text} to ${address} arrived`);
 }
 
 async function signOut(page) {

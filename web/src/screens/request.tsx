@@ -21,6 +21,7 @@ import {
   ErrorNote,
   Field,
   Heading,
+  SelectField,
   StateLabel,
   Time,
   useLoad,
@@ -269,7 +270,7 @@ function Content({ request: r }: { request: CooperationRequest }) {
   return (
     <article class="card" aria-labelledby="request-content">
       <h2 id="request-content">{tr.t("request.content")}</h2>
-      <p class="prewrap" lang={c.language || undefined} id="request-description">
+      <p class="prewrap" lang={c.language || undefined} dir="auto" id="request-description">
         {c.description}
       </p>
       <dl class="pairs">
@@ -277,7 +278,7 @@ function Content({ request: r }: { request: CooperationRequest }) {
         <dd>{c.language ? tr.languageName(c.language) : "—"}</dd>
         <dt>{tr.t("field.sector")}</dt>
         <dd>{c.sector ? tr.t(`sector.${c.sector}` as MessageKey) : "—"}</dd>
-        <dt>{tr.t("field.activity_started_at")}</dt>
+        <dt>{tr.t("request.activityStarted")}</dt>
         <dd>
           <Time iso={c.activity_started_at} />
           {c.activity_ongoing && <> · {tr.t("request.ongoing")}</>}
@@ -291,8 +292,10 @@ function Content({ request: r }: { request: CooperationRequest }) {
         {details &&
           Object.entries(c[details] as Record<string, unknown>).map(([name, value]) => (
             <>
-              <dt>{tr.t(`field.${details}.${name}` as MessageKey)}</dt>
-              <dd class="prewrap">{detailValue(tr, name, value)}</dd>
+              <dt>{tr.t(VIEW_LABELS[name] || (`field.${details}.${name}` as MessageKey))}</dt>
+              <dd class="prewrap" dir="auto">
+                {detailValue(tr, name, value)}
+              </dd>
             </>
           ))}
       </dl>
@@ -329,6 +332,12 @@ function Content({ request: r }: { request: CooperationRequest }) {
   );
 }
 
+/** Times on the page are in the reader's zone (UTC on hover), so their labels say no "UTC". */
+const VIEW_LABELS: Record<string, MessageKey> = {
+  observed_from: "request.observedFrom",
+  observed_to: "request.observedTo",
+};
+
 function detailValue(tr: ReturnType<typeof useApp>["tr"], name: string, value: unknown) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return tr.t(value ? "common.yes" : "common.no");
@@ -358,7 +367,9 @@ function Resolution({ request: r }: { request: CooperationRequest }) {
         {rows.map(([label, value]) => (
           <>
             <dt>{tr.t(label)}</dt>
-            <dd class="prewrap">{value}</dd>
+            <dd class="prewrap" dir="auto">
+              {value}
+            </dd>
           </>
         ))}
       </dl>
@@ -457,78 +468,57 @@ function Transitions({
             />
           )}
           {open === "answer" && (
-            <Field id="t-outcome" label={tr.t("request.outcome")}>
-              <select
-                id="t-outcome"
-                required
-                value={outcome}
-                onChange={(e) => setOutcome(e.currentTarget.value)}
-              >
-                <option value="">{tr.t("request.choose")}</option>
-                {OUTCOMES.map((o) => (
-                  <option key={o} value={o}>
-                    {tr.t(`outcome.${o}` as MessageKey)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <SelectField
+              id="t-outcome"
+              label={tr.t("request.outcome")}
+              value={outcome}
+              empty={tr.t("request.choose")}
+              required
+              options={OUTCOMES.map((o) => [o, tr.t(`outcome.${o}` as MessageKey)])}
+              onChange={setOutcome}
+            />
           )}
           {open === "decline" && (
-            <Field id="t-reason" label={tr.t("request.declineReason")}>
-              <select
-                id="t-reason"
-                required
-                value={reason}
-                onChange={(e) => setReason(e.currentTarget.value)}
-              >
-                <option value="">{tr.t("request.choose")}</option>
-                {DECLINE_REASONS.map((d) => (
-                  <option key={d} value={d}>
-                    {tr.t(`decline.${d}` as MessageKey)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <SelectField
+              id="t-reason"
+              label={tr.t("request.declineReason")}
+              value={reason}
+              empty={tr.t("request.choose")}
+              required
+              options={DECLINE_REASONS.map((d) => [d, tr.t(`decline.${d}` as MessageKey)])}
+              onChange={setReason}
+            />
           )}
           {open === "redirect" && (
-            <Field id="t-target" label={tr.t("request.redirectState")}>
-              <select
-                id="t-target"
-                required
-                value={target}
-                onChange={(e) => setTarget(e.currentTarget.value)}
-              >
-                <option value="">{tr.t("request.choose")}</option>
-                {states
-                  .filter(
-                    (s) =>
-                      s.participating &&
-                      s.alpha2 !== r.requested_state &&
-                      s.alpha2 !== r.requesting_state,
-                  )
-                  .map((s) => (
-                    <option key={s.alpha2} value={s.alpha2}>
-                      {s.name}
-                    </option>
-                  ))}
-              </select>
-            </Field>
+            <SelectField
+              id="t-target"
+              label={tr.t("request.redirectState")}
+              value={target}
+              empty={tr.t("request.choose")}
+              required
+              options={states
+                .filter(
+                  (s) =>
+                    s.participating &&
+                    s.alpha2 !== r.requested_state &&
+                    s.alpha2 !== r.requesting_state,
+                )
+                .map((s) => [s.alpha2, s.name])}
+              onChange={setTarget}
+            />
           )}
           {open === "close" && (
-            <Field id="t-helpful" label={tr.t("request.helpful")}>
-              <select
-                id="t-helpful"
-                value={helpful}
-                onChange={(e) => setHelpful(e.currentTarget.value)}
-              >
-                <option value="">{tr.t("request.notRated")}</option>
-                {[5, 4, 3, 2, 1].map((n) => (
-                  <option key={n} value={n}>
-                    {tr.t("request.helpfulOf", { n: tr.numberText(n) })}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <SelectField
+              id="t-helpful"
+              label={tr.t("request.helpful")}
+              value={helpful}
+              empty={tr.t("request.notRated")}
+              options={[5, 4, 3, 2, 1].map((n) => [
+                String(n),
+                tr.t("request.helpfulOf", { n: tr.numberText(n) }),
+              ])}
+              onChange={setHelpful}
+            />
           )}
           {open !== "submit" && (
             <Field id="t-note" label={tr.t(`transition.note.${open}` as MessageKey)}>
@@ -583,7 +573,11 @@ function Timeline({ id }: { id: string }) {
               {e.detail?.decline_reason != null && (
                 <> · {tr.t(`decline.${e.detail.decline_reason}` as MessageKey)}</>
               )}
-              {typeof e.detail?.note === "string" && <p class="prewrap">{e.detail.note}</p>}
+              {typeof e.detail?.note === "string" && (
+                <p class="prewrap" dir="auto">
+                  {e.detail.note}
+                </p>
+              )}
             </li>
           ))}
         </ol>
@@ -631,7 +625,9 @@ function Conversation({ request: r, states }: { request: CooperationRequest; sta
                 <StateLabel alpha2={m.author_state} states={states} /> · <Time iso={m.created_at} />{" "}
                 · <TlpLabel tlp={m.tlp} />
               </p>
-              <p class="prewrap">{m.body}</p>
+              <p class="prewrap" dir="auto">
+                {m.body}
+              </p>
             </li>
           ))}
         </ol>

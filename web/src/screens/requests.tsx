@@ -2,10 +2,18 @@
 // drafts, and for operators every request's metadata. Filters by status and type live in the
 // address bar; "show more" follows the API's cursor.
 
-import { useEffect, useState } from "preact/hooks";
-import { api, type CooperationRequest, type Page, type State } from "../api";
+import { type CooperationRequest, type State } from "../api";
 import { isOperator, useApp } from "../app";
-import { ErrorNote, Field, Heading, StateLabel, Time, useStates } from "../components";
+import {
+  ErrorNote,
+  Heading,
+  SelectField,
+  ShowMore,
+  StateLabel,
+  Time,
+  usePages,
+  useStates,
+} from "../components";
 import type { MessageKey } from "../i18n";
 import { pendingDeadline, REQUEST_TYPES, STATUSES, typesFor } from "../requests";
 import { replaceQuery } from "../router";
@@ -28,51 +36,15 @@ export function RequestsScreen({ query }: { query: URLSearchParams }) {
   const box: Box = requested && tabs.includes(requested) ? requested : tabs[0];
   const status = box === "drafts" ? "" : query.get("status") || "";
   const type = query.get("type") || "";
-  const [items, setItems] = useState<CooperationRequest[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
   const mayCreate =
     !!me && me.organization.category === "state" && typesFor(me.account.roles).length > 0;
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api
-      .get<Page<CooperationRequest>>("/requests", {
-        ...boxQuery(box, status, type),
-        limit: PAGE_SIZE,
-      })
-      .then((reply) => {
-        if (!live) return;
-        setItems(reply.body.items);
-        setNext(reply.body.next);
-        setError(null);
-      })
-      .catch((e) => live && setError(e))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [box, status, type]);
-
-  async function showMore() {
-    if (!next) return;
-    setLoading(true);
-    try {
-      const reply = await api.get<Page<CooperationRequest>>("/requests", {
-        ...boxQuery(box, status, type),
-        limit: PAGE_SIZE,
-        cursor: next,
-      });
-      setItems((previous) => [...previous, ...reply.body.items]);
-      setNext(reply.body.next);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const pages = usePages<CooperationRequest>(
+    "/requests",
+    { ...boxQuery(box, status, type), limit: PAGE_SIZE },
+    `${box}|${status}|${type}`,
+  );
+  const { items, next, error, loading } = pages;
 
   function setFilter(name: string, value: string) {
     const nextQuery = new URLSearchParams(location.search);
@@ -109,35 +81,26 @@ export function RequestsScreen({ query }: { query: URLSearchParams }) {
       <p class="hint">{tr.t(`requests.about.${box}` as MessageKey)}</p>
       <form class="filters card" role="search" onSubmit={(e) => e.preventDefault()}>
         {box !== "drafts" && (
-          <Field id="rf-status" label={tr.t("request.status")}>
-            <select
-              id="rf-status"
-              value={status}
-              onChange={(e) => setFilter("status", e.currentTarget.value)}
-            >
-              <option value="">{tr.t("common.any")}</option>
-              {STATUSES.filter((s) => box !== "inbox" || s !== "draft").map((s) => (
-                <option key={s} value={s}>
-                  {tr.t(`rstatus.${s}` as MessageKey)}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectField
+            id="rf-status"
+            label={tr.t("request.status")}
+            value={status}
+            empty={tr.t("common.any")}
+            options={STATUSES.filter((s) => box !== "inbox" || s !== "draft").map((s) => [
+              s,
+              tr.t(`rstatus.${s}` as MessageKey),
+            ])}
+            onChange={(value) => setFilter("status", value)}
+          />
         )}
-        <Field id="rf-type" label={tr.t("request.type")}>
-          <select
-            id="rf-type"
-            value={type}
-            onChange={(e) => setFilter("type", e.currentTarget.value)}
-          >
-            <option value="">{tr.t("common.any")}</option>
-            {REQUEST_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {tr.t(`rtype.${t}` as MessageKey)}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          id="rf-type"
+          label={tr.t("request.type")}
+          value={type}
+          empty={tr.t("common.any")}
+          options={REQUEST_TYPES.map((t) => [t, tr.t(`rtype.${t}` as MessageKey)])}
+          onChange={(value) => setFilter("type", value)}
+        />
       </form>
       <p role="status" aria-live="polite" class="muted" id="requests-count">
         {loading
@@ -150,13 +113,7 @@ export function RequestsScreen({ query }: { query: URLSearchParams }) {
       <ErrorNote error={error} />
       <RequestTable items={items} states={states} box={box} />
       {!loading && items.length === 0 && !error && <p>{tr.t("requests.none")}</p>}
-      {next && (
-        <p>
-          <button type="button" onClick={() => void showMore()} disabled={loading}>
-            {tr.t("common.showMore")}
-          </button>
-        </p>
-      )}
+      <ShowMore pages={pages} />
     </section>
   );
 }
@@ -190,7 +147,7 @@ function RequestTable({
           {items.map((r) => (
             <tr key={r.id} data-id={r.id}>
               <td>
-                <a href={`/requests/${encodeURIComponent(r.id)}`}>
+                <a href={`/requests/${encodeURIComponent(r.id)}`} dir="auto">
                   {r.content?.subject || tr.t("request.untitled", { id: r.id })}
                 </a>
               </td>
