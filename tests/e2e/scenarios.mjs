@@ -802,6 +802,26 @@ const scenarios = {
       await page.getByRole("link", { name: "Edit the draft" }).click();
       await page.waitForURL(new RegExp(`/requests/${id}/edit$`));
       assert.equal(await page.getByLabel(/^Requested state/).inputValue(), "KE");
+      // Someone else in the organisation changes the draft meanwhile: saving is refused (412),
+      // nothing is overwritten, and the latest version can be reloaded.
+      const current = await asFrance("GET", `/requests/${id}`);
+      const meanwhile = await asFrance("PATCH", `/requests/${id}`, {
+        body: { urgency: "critical" },
+        headers: { "If-Match": current.etag },
+      });
+      assert.equal(meanwhile.status, 200);
+      await page.getByLabel(/^Subject/).fill("Changed here too");
+      await page.getByRole("button", { name: "Save as draft" }).click();
+      await page
+        .getByRole("alert")
+        .getByText(/Someone else changed this record/)
+        .waitFor();
+      assert.equal(
+        (await asFrance("GET", `/requests/${id}`)).body.content.subject,
+        "Scanning of grid operators from Kenyan addresses",
+      );
+      await page.getByRole("button", { name: "Reload the latest version" }).click();
+      await page.waitForFunction(() => document.querySelector("#rq-urgency")?.value === "critical");
       // Submitting with fields missing: each is marked, nothing is sent.
       await page.getByRole("button", { name: "Submit the request" }).click();
       await page.getByText(/Please correct the \d+ marked fields/).waitFor();
@@ -869,6 +889,37 @@ const scenarios = {
       await page.getByLabel("Message", { exact: true }).fill("We have blocked 10.2.0.7 upstream.");
       await page.getByRole("button", { name: "Send the message" }).click();
       await page.locator("#messages li").first().waitFor();
+      // A file attached to the request, and downloaded back with its SHA-256.
+      const log = "2026-11-28T06:00:01Z 10.2.0.7 -> 192.0.2.10:22 SYN\n";
+      await page.getByLabel("File to attach").setInputFiles({
+        name: "firewall.log",
+        mimeType: "",
+        buffer: Buffer.from(log),
+      });
+      await page.getByRole("button", { name: "Attach the file" }).click();
+      const attachment = page.locator("#attachments tbody tr").first();
+      await attachment.waitFor();
+      assert.match(await attachment.textContent(), /firewall\.log \(text\/plain\)/);
+      const download = await attachment
+        .getByRole("link", { name: "firewall.log" })
+        .evaluate(async (a) => {
+          const response = await fetch(a.href, { credentials: "same-origin" });
+          return { text: await response.text(), sha: response.headers.get("X-Liaison-SHA256") };
+        });
+      assert.equal(download.text, log);
+      assert.match(await attachment.textContent(), new RegExp(download.sha));
+      // A file of a type the node does not keep is refused with a reason.
+      await page.getByLabel("File to attach").setInputFiles({
+        name: "tool.exe",
+        mimeType: "application/x-msdownload",
+        buffer: Buffer.from("MZ"),
+      });
+      await page.getByRole("button", { name: "Attach the file" }).click();
+      await page
+        .getByRole("alert")
+        .getByText(/This kind of file cannot be attached/)
+        .waitFor();
+      assert.equal(await page.locator("#attachments tbody tr").count(), 1);
       await page.getByRole("button", { name: "Answer", exact: true }).click();
       await page.getByLabel("Outcome").selectOption("mitigated");
       await page
@@ -903,8 +954,9 @@ const scenarios = {
         .locator("#timeline li")
         .evaluateAll((items) => items.map((li) => li.dataset.kind));
       assert.deepEqual(
-        timeline.filter((k) => k !== "message"),
-        ["created", "updated", "submitted", "acknowledged", "answered"],
+        timeline.filter((k) => k !== "message" && k !== "attachment"),
+        // Edited twice as a draft: by the colleague, then by the form before submitting.
+        ["created", "updated", "updated", "submitted", "acknowledged", "answered"],
       );
       // France closes it, rating the answer.
       await page.getByRole("button", { name: "Close", exact: true }).click();

@@ -683,6 +683,8 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
 
+  const uploadProblem = uploadProblemKey(uploadError);
+
   async function upload(event: Event) {
     event.preventDefault();
     if (!file) return;
@@ -770,9 +772,24 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
           {tr.t("request.upload")}
         </button>
       </form>
-      <ErrorNote error={uploadError} labels={{ filename: tr.t("request.file"), tlp: "TLP" }} />
+      {uploadProblem ? (
+        <p class="note error" role="alert">
+          {tr.t(uploadProblem)}
+        </p>
+      ) : (
+        <ErrorNote error={uploadError} labels={{ filename: tr.t("request.file"), tlp: "TLP" }} />
+      )}
     </article>
   );
+}
+
+/** The sentence for a refused upload the server explains by its reason. */
+function uploadProblemKey(error: unknown): MessageKey | null {
+  if (!(error instanceof ApiError)) return null;
+  if (error.status === 413) return "request.tooLarge";
+  if (error.problem.reason === "unsupported_media_type") return "request.unsupportedType";
+  if (error.problem.reason === "media_type_mismatch") return "request.typeMismatch";
+  return null;
 }
 
 function Receipts({ id }: { id: string }) {
