@@ -31,6 +31,7 @@ import {
   type IndicatorLine,
   type RequestType,
 } from "../requests";
+import { utcText } from "../format";
 import { navigate } from "../router";
 
 /** The id of the control for an API path ("mitigation.observed_to" → "rq-mitigation-observed_to"). */
@@ -394,7 +395,10 @@ function RequestForm({
                 </div>
               );
             }
-            const hint = field.kind === "utc" ? tr.t("rform.utcHint") : undefined;
+            const hint =
+              field.kind === "utc"
+                ? tr.t("rform.utcHint", { now: utcText(new Date().toISOString()).slice(0, -4) })
+                : undefined;
             let input: ComponentChildren;
             if (field.kind === "select") {
               input = (
