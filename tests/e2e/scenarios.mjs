@@ -706,10 +706,46 @@ const scenarios = {
       assert.match((await row("no-state-TW"))[0], /No responsible state \(Taiwan\)/);
       assert.match((await row("unattributed"))[0], /Not attributed/);
       assert.match(await page.locator("#feed-errors").textContent(), /Line 7:/);
-      // No draft is pretended: the page says none was made and nothing was sent.
-      await page.getByText("No draft requests were made").waitFor();
+      // Without asking for drafts, none is made.
+      assert.equal(await page.locator("#feed-drafts-made").count(), 0);
+
+      // The same feed again, drafting one mitigation request per state: Kenya gets a draft;
+      // France (our own state) and the addresses no state answers for are listed as skipped.
+      await page.getByLabel("Draft a mitigation request to each state concerned").check();
+      await page
+        .getByLabel("Impact on your side (for every draft)")
+        .fill("Scanning of ministries.");
+      await page.getByRole("button", { name: "Attribute the feed" }).click();
+      const made = page.locator("#feed-drafts-made");
+      await made.waitFor();
+      assert.match(await made.textContent(), /Drafts — nothing has been sent/);
+      const kenyaDraft = made.locator('li[data-state="KE"]');
+      assert.match(await kenyaDraft.textContent(), /Kenya/);
+      assert.match(
+        await kenyaDraft.textContent(),
+        /2 of 2 distinct addresses listed as indicators; 2 observations\./,
+      );
+      assert.equal(await made.locator("ul.drafts li").count(), 1);
+      const skipped = await page
+        .locator("#feed-skipped li")
+        .evaluateAll((items) => items.map((li) => [li.dataset.group, li.textContent]));
+      assert.deepEqual(skipped.map(([group]) => group).sort(), [
+        "FR",
+        "no-state-TW",
+        "unattributed",
+      ]);
+      assert.match(skipped.find(([g]) => g === "FR")[1], /your own state/);
+      assert.match(skipped.find(([g]) => g === "no-state-TW")[1], /no state answers/);
       await axeCheck(page, "feed report (en)");
       await page.screenshot({ path: join(SHOTS, "en-feeds-report.png"), fullPage: true });
+      // The draft's page: not sent, its indicators from the feed, ready to be reviewed.
+      await kenyaDraft.getByRole("link").first().click();
+      await page.waitForURL(/\/requests\/req_[^/]+$/);
+      assert.match(await page.locator("#request-status").textContent(), /Draft/);
+      assert.equal(await page.locator("#request-indicators tbody tr").count(), 2);
+      await page.getByRole("link", { name: "Edit the draft" }).waitFor();
+      assert.equal(await page.locator("#receipts").count(), 0, "nothing was sent, nothing signed");
+      await page.goBack();
 
       // Arabic: the same screen right to left, addresses still left to right, numbers by Intl.
       await chooseLanguage(page, "ar");

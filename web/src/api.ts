@@ -380,11 +380,28 @@ export interface StateGroup {
   categories: Record<string, number>;
 }
 
+/** A draft mitigation request a report made (POST /jurisdiction/reports?drafts=true). */
 export interface DraftRequest {
   id: string;
-  state?: string | null;
-  status?: string;
-  observations?: number;
+  requested_state: string;
+  status: string;
+  version: number;
+  tlp: string;
+  urgency: string;
+  language: string;
+  subject: string;
+  /** Addresses listed as indicators (at most max_indicators). */
+  indicators: number;
+  distinct_addresses: number;
+  observations: number;
+}
+
+/** A group the report made no draft for, and why. */
+export interface SkippedGroup {
+  group: string;
+  state: string | null;
+  reason: "own_state" | "no_state" | "not_on_node";
+  observations: number;
 }
 
 export interface FeedReport {
@@ -397,7 +414,7 @@ export interface FeedReport {
   errors: { line: number; message: string }[];
   states: StateGroup[];
   drafts: DraftRequest[];
-  drafts_note?: string;
+  skipped: SkippedGroup[];
 }
 
 // ---- cooperation requests (docs/api.md, "Cooperation requests") ------------------------------

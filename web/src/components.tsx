@@ -246,7 +246,7 @@ export function ShowMore({ pages }: { pages: ReturnType<typeof usePages> }) {
   );
 }
 
-/** A labelled select whose first, empty choice reads `empty` ("Any", "Choose…"). */
+/** A labelled select; with `empty`, a first choice of no value reads it ("Any", "Choose…"). */
 export function SelectField({
   id,
   label,
@@ -259,7 +259,7 @@ export function SelectField({
   id: string;
   label: string;
   value: string;
-  empty: string;
+  empty?: string;
   options: [string, string][];
   onChange: (value: string) => void;
   required?: boolean;
@@ -272,7 +272,7 @@ export function SelectField({
         value={value}
         onChange={(e) => onChange(e.currentTarget.value)}
       >
-        <option value="">{empty}</option>
+        {empty !== undefined && <option value="">{empty}</option>}
         {options.map(([code, text]) => (
           <option key={code} value={code}>
             {text}
