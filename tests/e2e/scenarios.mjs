@@ -1078,6 +1078,9 @@ const scenarios = {
           ["campaigns", "/campaigns", "main tbody tr"],
           ["campaign", `/campaigns/${campaign.body.id}`, "figure svg"],
           ["audit", "/audit", "main tbody tr"],
+          // Operators see every request's metadata, never its content.
+          ["requests-all", "/requests", `#requests-table tr[data-id="${request.body.id}"]`],
+          ["request-metadata", `/requests/${request.body.id}`, "#timeline li"],
           ["jurisdiction", "/jurisdiction?q=10.0.0.0/14", "article.answer table"],
           ["jurisdiction-ip", "/jurisdiction?q=10.1.2.3", "article.answer dl"],
           ["feeds", "/jurisdiction/feeds", "#feed-file"],
