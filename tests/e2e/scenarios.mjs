@@ -828,6 +828,10 @@ const scenarios = {
       id = new URL(page.url()).pathname.split("/").pop();
       await page.getByText("Draft saved — nothing has been sent.").waitFor();
       assert.match(await page.locator("#request-status").textContent(), /Draft/);
+      // Submitting the incomplete draft from its page: the node's refusal names the field.
+      await page.getByRole("button", { name: "Submit", exact: true }).click();
+      await page.getByRole("button", { name: "Submit the request" }).click();
+      await page.getByRole("alert").getByText("Please check “Description”: is required").waitFor();
 
       // The drafts tab lists it; open, edit, complete.
       await page.getByRole("link", { name: "Cooperation requests" }).click();

@@ -136,7 +136,7 @@ export function problemText(
   if (field) {
     // "emails[1]" or "working_hours.mon[0]": name the form's label when the screen gave one.
     const base = field.split(/[.[]/)[0];
-    const label = labels[base] ? field.replace(base, labels[base]) : field;
+    const label = labels[field] ?? (labels[base] ? field.replace(base, labels[base]) : field);
     return tr.t("error.field", { field: label, detail: error.problem.detail || code });
   }
   return error.problem.detail || tr.t("error.unexpected");

@@ -39,6 +39,7 @@ import {
   type Tlp,
   type Transition,
 } from "../requests";
+import { templateLabels } from "./request_form";
 import { Deadline, StatusBadge, TlpLabel, UrgencyBadge } from "./requests";
 
 interface Loaded {
@@ -460,6 +461,7 @@ function Transitions({
             <ErrorNote
               error={error}
               labels={{
+                ...templateLabels(tr),
                 note: tr.t(`transition.note.${open}` as MessageKey),
                 outcome: tr.t("request.outcome"),
                 decline_reason: tr.t("request.declineReason"),

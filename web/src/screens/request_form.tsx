@@ -8,10 +8,11 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type CooperationRequest } from "../api";
 import { useApp } from "../app";
 import { BackLink, ErrorNote, Heading, useLoad, useStates } from "../components";
-import type { MessageKey } from "../i18n";
+import type { MessageKey, Translator } from "../i18n";
 import {
   ACTIONS,
   controlOf,
+  detailsKey,
   detailFields,
   emptyForm,
   formFromRequest,
@@ -19,6 +20,7 @@ import {
   indicatorLineOf,
   MAX_SUBJECT,
   parseIndicators,
+  REQUEST_TYPES,
   requestBody,
   SECTORS,
   TLPS,
@@ -179,15 +181,7 @@ function RequestForm({
     }
   }
 
-  const labels: Record<string, string> = {};
-  for (const path of Object.keys(values)) labels[path.split(".")[0]] = tr.t(labelKey(path));
-  for (const t of [
-    "mitigation",
-    "assistance",
-    "criminal_cooperation",
-    "vulnerability_notification",
-  ])
-    labels[t] = tr.t(`rform.details.${t}` as MessageKey);
+  const labels = templateLabels(tr);
 
   const control = (path: string, children: ComponentChildren, hint?: string) => (
     <FormField
@@ -435,6 +429,37 @@ function RequestForm({
       </form>
     </section>
   );
+}
+
+/** The form's names for the API's top-level fields, for problems that name one. */
+export function templateLabels(tr: Translator): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const key of [
+    "requested_state",
+    "type",
+    "urgency",
+    "tlp",
+    "subject",
+    "description",
+    "language",
+    "sector",
+    "activity_started_at",
+    "activity_ongoing",
+    "indicators",
+    "requested_actions",
+  ]) {
+    labels[key] = tr.t(labelKey(key));
+  }
+  for (const type of REQUEST_TYPES) {
+    const key = detailsKey(type);
+    if (!key) continue;
+    labels[key] = tr.t(`rform.details.${type}` as MessageKey);
+    // Every field of the type, the preservation ones included.
+    for (const field of detailFields(type, { [`${key}.kind`]: "preservation" })) {
+      labels[field.path] = tr.t(labelKey(field.path));
+    }
+  }
+  return labels;
 }
 
 function isRequired(path: string, values: FormValues): boolean {
