@@ -239,6 +239,42 @@ describe("requestBody", () => {
   });
 });
 
+describe("a preservation draft", () => {
+  it("keeps the Art. 29(2) fields and the tick through the form", () => {
+    const details = {
+      kind: "preservation",
+      authority: "Prosecutor, Paris",
+      offence: "Fraud",
+      facts: "Phishing of a ministry",
+      data_to_preserve: "Subscriber and traffic data",
+      relation_to_offence: "Used to send the phishing",
+      data_location: "Host Ltd",
+      necessity: "Deleted after 30 days",
+      mutual_assistance_to_follow: true,
+    };
+    const stored = request({
+      status: "draft",
+      type: "criminal_cooperation",
+      content: {
+        subject: "s",
+        description: "d",
+        language: "fr",
+        tlp: "AMBER",
+        sector: null,
+        activity_started_at: null,
+        activity_ongoing: null,
+        indicators: [],
+        requested_actions: ["preserve_logs"],
+        criminal_cooperation: details,
+      },
+    });
+    const values = formFromRequest(stored);
+    expect(values["criminal_cooperation.mutual_assistance_to_follow"]).toBe("true");
+    expect(formProblems(values, true)).toEqual({});
+    expect(requestBody(values).criminal_cooperation).toEqual(details);
+  });
+});
+
 describe("formProblems", () => {
   const now = new Date("2026-11-29T12:00:00Z");
   it("names missing required fields only when submitting", () => {
