@@ -12,7 +12,7 @@ ALLOWED = {
     "security": {"core", "store", "audit"},
     "notify": {"core", "store", "audit"},
     "directory": {"core", "store", "audit", "security", "notify"},
-    "requests": {"core", "store", "audit", "security", "notify", "directory"},
+    "requests": {"core", "store", "audit", "security", "notify", "directory", "jurisdiction"},
     "jurisdiction": {"core"},
     "http": {"core"},
     "api": {"core", "store", "audit", "security", "notify", "directory", "requests", "jurisdiction",

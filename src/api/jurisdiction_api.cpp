@@ -3,8 +3,9 @@
 //   GET  /api/v1/jurisdiction/asn/{number}
 //   GET  /api/v1/jurisdiction/domain/{name}
 //   POST /api/v1/jurisdiction/lookup              (a batch of up to 100,000 items)
-//   POST /api/v1/jurisdiction/reports             (a CSV or NDJSON feed, plain or gzip)
-// Pure translation: parse, call jurisdiction/, render.
+//   POST /api/v1/jurisdiction/reports             (a CSV or NDJSON feed, plain or gzip; with
+//                                                 ?drafts=true, draft mitigation requests)
+// Pure translation: parse, call jurisdiction/ (and requests/ for the drafts), render.
 #include <charconv>
 
 #include "api/app.hpp"
@@ -12,6 +13,7 @@
 #include "jurisdiction/attribution.hpp"
 #include "jurisdiction/data_service.hpp"
 #include "jurisdiction/reference.hpp"
+#include "requests/mitigation_drafts.hpp"
 #include "security/access_policy.hpp"
 
 namespace liaison::api {
@@ -267,6 +269,72 @@ Result<http::Response> Batch(const AppContext& app, http::Request& request) {
                     {"results", std::move(results)}});
 }
 
+Result<bool> QueryFlag(const http::Request& request, const std::string& name) {
+  std::string text = request.Query(name).value_or("false");
+  if (text != "true" && text != "false") {
+    return Error::InvalidArgument("must be true or false", name, "invalid_boolean");
+  }
+  return text == "true";
+}
+
+// The draft options of a report (?tlp=&urgency=&language=&impact=&max_indicators=).
+Result<requests::MitigationDraftOptions> DraftOptions(const http::Request& request) {
+  requests::MitigationDraftOptions options;
+  if (auto tlp = request.Query("tlp")) {
+    auto parsed = requests::ParseTlp(*tlp);
+    if (!parsed) {
+      return Error::InvalidArgument("one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED", "tlp",
+                                    "unknown_value");
+    }
+    options.tlp = *parsed;
+  }
+  if (auto urgency = request.Query("urgency")) {
+    auto parsed = requests::ParseUrgency(*urgency);
+    if (!parsed) {
+      return Error::InvalidArgument("one of critical, urgent, routine", "urgency", "unknown_value");
+    }
+    options.urgency = *parsed;
+  }
+  options.language = request.Query("language").value_or("");
+  options.impact = request.Query("impact").value_or("");
+  if (auto max = request.Query("max_indicators")) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(max->data(), max->data() + max->size(), n);
+    if (ec != std::errc() || end != max->data() + max->size() || n < 1 ||
+        n > requests::kMaxIndicators) {
+      return Error::InvalidArgument(
+          "a number from 1 to " + std::to_string(requests::kMaxIndicators), "max_indicators",
+          "out_of_range");
+    }
+    options.max_indicators = n;
+  }
+  return options;
+}
+
+object DraftsJson(const requests::MitigationDrafts& made) {
+  array drafts, skipped;
+  for (const auto& d : made.drafts) {
+    drafts.push_back(object{{"id", d.request.id},
+                            {"requested_state", d.request.requested_state},
+                            {"status", requests::RequestStatusName(d.request.status)},
+                            {"version", d.request.version},
+                            {"tlp", requests::TlpName(d.request.content->tlp)},
+                            {"urgency", requests::UrgencyName(d.request.urgency)},
+                            {"language", d.request.content->language},
+                            {"subject", d.request.content->subject},
+                            {"indicators", d.indicators},
+                            {"distinct_addresses", d.distinct_addresses},
+                            {"observations", d.observations}});
+  }
+  for (const auto& s : made.skipped) {
+    skipped.push_back(object{{"group", s.group},
+                             {"state", OrNull(s.state)},
+                             {"reason", requests::DraftSkipName(s.reason)},
+                             {"observations", s.observations}});
+  }
+  return {{"drafts", std::move(drafts)}, {"skipped", std::move(skipped)}};
+}
+
 Result<jd::AttributionOptions> ReportOptions(const http::Request& request) {
   jd::AttributionOptions options;
   std::string type = AsciiLower(request.Header("Content-Type").value_or(""));
@@ -282,12 +350,9 @@ Result<jd::AttributionOptions> ReportOptions(const http::Request& request) {
   }
   options.address_field = request.Query("column").value_or("");
   options.category_field = request.Query("category_column").value_or("");
-  std::string strict = request.Query("strict").value_or("false");
-  if (strict != "true" && strict != "false") {
-    return Error::InvalidArgument("must be true or false", "strict", "invalid_boolean");
-  }
-  options.strictness = strict == "true" ? jd::Strictness::kFailOnFirst
-                                        : jd::Strictness::kReportAndSkip;
+  options.time_field = request.Query("time_column").value_or("");
+  ASSIGN_OR_RETURN(bool strict, QueryFlag(request, "strict"));
+  options.strictness = strict ? jd::Strictness::kFailOnFirst : jd::Strictness::kReportAndSkip;
   options.threads = 2;
   options.max_observations = kMaxReportObservations;
   return options;
@@ -296,6 +361,13 @@ Result<jd::AttributionOptions> ReportOptions(const http::Request& request) {
 Result<http::Response> Report(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto principal, Authorize(app, request, security::Action::kJurisdictionReport));
   ASSIGN_OR_RETURN(auto options, ReportOptions(request));
+  ASSIGN_OR_RETURN(bool drafting, QueryFlag(request, "drafts"));
+  requests::MitigationDraftOptions draft_options;
+  if (drafting) {
+    // Refused before the feed is read, so a caller without the right does not wait for nothing.
+    RETURN_IF_ERROR(requests::CheckMayDraftMitigation(principal));
+    ASSIGN_OR_RETURN(draft_options, DraftOptions(request));
+  }
   ASSIGN_OR_RETURN(auto index, CurrentIndex(app));
   auto source = jd::FeedFromMemory(request.body);
   ASSIGN_OR_RETURN(auto summary, jd::Attribute(*source, *index, options));
@@ -311,23 +383,31 @@ Result<http::Response> Report(const AppContext& app, http::Request& request) {
                             {"observations", g.observations},
                             {"distinct_addresses", g.distinct_addresses},
                             {"distinct_as_numbers", g.distinct_as_numbers},
+                            {"first_seen", TimeJson(g.first_seen)},
+                            {"last_seen", TimeJson(g.last_seen)},
                             {"categories", std::move(categories)}});
   }
   array errors;
   for (const auto& e : summary.errors) {
     errors.push_back(object{{"line", e.line}, {"message", e.message}});
   }
+  object drafts{{"drafts", array()}, {"skipped", array()}};
+  if (drafting) {
+    ASSIGN_OR_RETURN(auto made, requests::DraftMitigationRequests(*app.db, principal, summary,
+                                                                  draft_options, app.clock->Now()));
+    drafts = DraftsJson(made);
+  }
   return Json(200, {{"data_version", summary.data_version},
                     {"address_column", summary.address_field},
                     {"category_column", OrNull(summary.category_field)},
+                    {"time_column", OrNull(summary.time_field)},
                     {"lines", summary.lines},
                     {"observations", summary.observations},
                     {"malformed", summary.malformed},
                     {"errors", std::move(errors)},
                     {"states", std::move(groups)},
-                    {"drafts", array()},
-                    {"drafts_note", "drafting mitigation requests is not available on this "
-                                    "node yet; the summary is complete"}});
+                    {"drafts", std::move(drafts["drafts"])},
+                    {"skipped", std::move(drafts["skipped"])}});
 }
 
 }  // namespace

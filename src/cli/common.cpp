@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "api/app.hpp"
+#include "security/accounts.hpp"
 #include "store/migrations.hpp"
 
 namespace liaison::cli {
@@ -11,6 +12,24 @@ void ReportError(const Error& error) {
   std::cerr << "liaison: " << error.message;
   if (!error.field.empty()) std::cerr << " (" << error.field << ")";
   std::cerr << "\n";
+}
+
+std::optional<security::Principal> LoadActor(store::Database& db, const std::string& id) {
+  auto tx = db.Begin(store::TxMode::kRead);
+  if (!tx.has_value()) {
+    ReportError(tx.error());
+    return std::nullopt;
+  }
+  auto principal = security::LoadPrincipal(**tx, id);
+  if (!principal.has_value()) {
+    ReportError(principal.error());
+    return std::nullopt;
+  }
+  if (!*principal) {
+    ReportError(Error::InvalidArgument("no enabled account " + id, "--as"));
+    return std::nullopt;
+  }
+  return **principal;
 }
 
 std::optional<Config> LoadConfigOrReport(const std::string& path) {

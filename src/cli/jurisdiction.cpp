@@ -13,6 +13,7 @@
 #include "jurisdiction/attribution.hpp"
 #include "jurisdiction/attribution_output.hpp"
 #include "jurisdiction/data_service.hpp"
+#include "requests/mitigation_drafts.hpp"
 
 namespace liaison::cli {
 namespace {
@@ -150,7 +151,74 @@ void PrintTable(const jd::AttributionSummary& s) {
               static_cast<long long>(s.malformed), s.groups.size(), s.data_version.c_str());
 }
 
+// What --draft-requests needs, set up before the feeds are read so that a wrong account or a
+// missing right stops the command at once.
+struct Drafting {
+  std::optional<Config> config;
+  std::unique_ptr<store::Database> db;
+  security::Principal actor;
+  requests::MitigationDraftOptions options;
+};
+
+std::optional<Drafting> PrepareDrafting(const JurisdictionCommands& c) {
+  if (c.config_path.empty() || c.as_account.empty()) {
+    ReportError(Error::InvalidArgument("--draft-requests needs --config and --as acc_…", "--as"));
+    return std::nullopt;
+  }
+  Drafting d;
+  d.config = LoadConfigOrReport(c.config_path);
+  if (!d.config) return std::nullopt;
+  d.db = OpenDatabase(*d.config, true);
+  if (!d.db) return std::nullopt;
+  auto actor = LoadActor(*d.db, c.as_account);
+  if (!actor) return std::nullopt;
+  d.actor = *actor;
+  auto allowed = requests::CheckMayDraftMitigation(d.actor);
+  if (!allowed.has_value()) {
+    ReportError(allowed.error());
+    return std::nullopt;
+  }
+  auto tlp = requests::ParseTlp(c.tlp);
+  auto urgency = requests::ParseUrgency(c.urgency);
+  if (!tlp || !urgency) {
+    ReportError(Error::InvalidArgument("unknown value", !tlp ? "--tlp" : "--urgency"));
+    return std::nullopt;
+  }
+  d.options.tlp = *tlp;
+  d.options.urgency = *urgency;
+  d.options.language = c.language;
+  d.options.impact = c.impact;
+  d.options.max_indicators = c.max_indicators;
+  return d;
+}
+
+int DraftRequests(Drafting& d, const jd::AttributionSummary& total) {
+  SystemClock clock;
+  auto made = requests::DraftMitigationRequests(*d.db, d.actor, total, d.options, clock.Now());
+  if (!made.has_value()) {
+    ReportError(made.error());
+    return 1;
+  }
+  std::printf("%zu draft mitigation requests (nothing is sent until you submit them):\n",
+              made->drafts.size());
+  for (const auto& m : made->drafts) {
+    std::printf("  %s  %s  %lld of %lld addresses as indicators\n", m.request.id.c_str(),
+                m.request.requested_state.c_str(), static_cast<long long>(m.indicators),
+                static_cast<long long>(m.distinct_addresses));
+  }
+  for (const auto& s : made->skipped) {
+    std::printf("  no draft for %s: %s\n", s.group.c_str(),
+                std::string(requests::DraftSkipName(s.reason)).c_str());
+  }
+  return 0;
+}
+
 int Attribute(const JurisdictionCommands& c) {
+  std::optional<Drafting> drafting;
+  if (c.draft_requests) {
+    drafting = PrepareDrafting(c);
+    if (!drafting) return 1;
+  }
   auto index = LoadIndex(c);
   if (!index.has_value()) {
     ReportError(index.error());
@@ -178,6 +246,7 @@ int Attribute(const JurisdictionCommands& c) {
     options.format = FormatOf(file, c.format);
     options.address_field = c.column;
     options.category_field = c.category_column;
+    options.time_field = c.time_column;
     options.strictness = c.strict ? jd::Strictness::kFailOnFirst : jd::Strictness::kReportAndSkip;
     options.threads = c.threads > 0 ? c.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -217,6 +286,7 @@ int Attribute(const JurisdictionCommands& c) {
   }
   PrintTable(total);
   if (writer) std::printf("per-state CSV and STIX 2.1 files in %s/\n", c.output_dir.c_str());
+  if (drafting) return DraftRequests(*drafting, total);
   return 0;
 }
 
@@ -241,6 +311,8 @@ void AddJurisdictionCommands(CLI::App& app, JurisdictionCommands& c) {
                                               "address, ip_address, src_ip, …)");
   attribute->add_option("--category-column", c.category_column,
                         "The category column or field (default: category, type, tag, …)");
+  attribute->add_option("--time-column", c.time_column,
+                        "The time column or field (default: timestamp, time, seen, …)");
   attribute->add_option("--format", c.format, "auto (by extension), csv or ndjson")
       ->check(CLI::IsMember({"auto", "csv", "ndjson"}));
   attribute->add_option("--output", c.output_dir, "Directory for the per-state files");
@@ -248,6 +320,19 @@ void AddJurisdictionCommands(CLI::App& app, JurisdictionCommands& c) {
   attribute->add_flag("--strict", c.strict, "Stop at the first malformed line");
   attribute->add_option("--threads", c.threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
+  attribute->add_flag("--draft-requests", c.draft_requests,
+                      "Draft a mitigation request to each state (needs --config and --as)");
+  attribute->add_option("--as", c.as_account, "The account drafting the requests (acc_…)");
+  attribute->add_option("--tlp", c.tlp, "TLP of the drafts")->capture_default_str();
+  attribute->add_option("--urgency", c.urgency, "critical | urgent | routine")
+      ->capture_default_str();
+  attribute->add_option("--language", c.language,
+                        "ar | zh | en | fr | ru | es (default: the account's)");
+  attribute->add_option("--impact", c.impact, "The impact, written into every draft");
+  attribute
+      ->add_option("--max-indicators", c.max_indicators, "Addresses listed as indicators per draft")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   attribute->callback([&c] { c.attribute = true; });
 }
 

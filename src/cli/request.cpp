@@ -17,25 +17,6 @@ namespace {
 
 namespace rq = requests;
 
-// The principal of account `id`; prints why and returns nullopt when there is none.
-std::optional<security::Principal> Actor(store::Database& db, const std::string& id) {
-  auto tx = db.Begin(store::TxMode::kRead);
-  if (!tx.has_value()) {
-    ReportError(tx.error());
-    return std::nullopt;
-  }
-  auto principal = security::LoadPrincipal(**tx, id);
-  if (!principal.has_value()) {
-    ReportError(principal.error());
-    return std::nullopt;
-  }
-  if (!*principal) {
-    ReportError(Error::InvalidArgument("no enabled account " + id, "--as"));
-    return std::nullopt;
-  }
-  return **principal;
-}
-
 Result<std::string> ReadInput(const std::string& file) {
   std::stringstream text;
   if (file == "-") {
@@ -190,7 +171,7 @@ int RunRequestCommands(const RequestCommands& c) {
   if (!config) return 1;
   auto db = OpenDatabase(*config, true);
   if (!db) return 1;
-  auto actor = Actor(*db, c.as_account);
+  auto actor = LoadActor(*db, c.as_account);
   if (!actor) return 1;
   // Submissions, acknowledgements and answers get receipts signed by the node's key.
   SystemClock clock;

@@ -7,6 +7,7 @@
 #include <bitset>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -61,7 +62,74 @@ struct GroupTable {
 struct Columns {
   int address = -1;
   int category = -1;
-  std::string address_name, category_name;
+  int time = -1;
+  std::string address_name, category_name, time_name;
+};
+
+// The observation window as Unix milliseconds; empty while first > last.
+struct Window {
+  long long first = std::numeric_limits<long long>::max();
+  long long last = std::numeric_limits<long long>::min();
+  void Add(long long t) {
+    first = std::min(first, t);
+    last = std::max(last, t);
+  }
+  void Add(const Window& w) {
+    first = std::min(first, w.first);
+    last = std::max(last, w.last);
+  }
+};
+
+// Reads the time field of a row. Feeds repeat the same day on many consecutive rows, so the
+// common form "YYYY-MM-DDTHH:MM:SS[.fff]Z" is read by hand once its day is known; anything else
+// goes through ParseRfc3339. One per worker.
+class TimeParser {
+ public:
+  std::optional<long long> Parse(std::string_view text) {
+    if (text.size() >= 20 && text.back() == 'Z' && text.compare(0, 10, day_text_) == 0 &&
+        (text[10] == 'T' || text[10] == ' ')) {
+      if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) return day_ms_ + *ms;
+    }
+    std::string normal(text);
+    // "2026-11-01 00:00:00Z": RFC 3339 §5.6 allows a space for the "T".
+    if (normal.size() > 10 && normal[10] == ' ') normal[10] = 'T';
+    auto parsed = ParseRfc3339(normal);
+    if (!parsed.has_value()) return std::nullopt;
+    // Remember the day of a UTC time for the rows that follow.
+    if (text.size() >= 20 && text.back() == 'Z') {
+      if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) {
+        day_text_.assign(text.substr(0, 10));
+        day_ms_ = ToUnixMillis(*parsed) - *ms;
+      }
+    }
+    return ToUnixMillis(*parsed);
+  }
+
+ private:
+  // "HH:MM:SS" with an optional fraction, as milliseconds since midnight.
+  static std::optional<long long> TimeOfDay(std::string_view t) {
+    auto digit = [&](std::size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+    if (t.size() < 8 || !digit(0) || !digit(1) || t[2] != ':' || !digit(3) || !digit(4) ||
+        t[5] != ':' || !digit(6) || !digit(7)) {
+      return std::nullopt;
+    }
+    auto two = [&](std::size_t i) { return (t[i] - '0') * 10 + (t[i + 1] - '0'); };
+    int hours = two(0), minutes = two(3), seconds = two(6);
+    if (hours > 23 || minutes > 59 || seconds > 59) return std::nullopt;
+    long long ms = ((hours * 60LL + minutes) * 60 + seconds) * 1000;
+    if (t.size() == 8) return ms;
+    if (t[8] != '.' || t.size() == 9) return std::nullopt;
+    int scale = 100;
+    for (std::size_t i = 9; i < t.size(); ++i) {
+      if (!digit(i)) return std::nullopt;
+      ms += (t[i] - '0') * scale;
+      scale /= 10;
+    }
+    return ms;
+  }
+
+  std::string day_text_;
+  long long day_ms_ = 0;
 };
 
 // Lets the category counts be looked up by string_view, without building a string per row.
@@ -80,6 +148,7 @@ struct PartialGroup {
   std::vector<std::uint32_t> as_numbers;  // Sorted and made distinct at the end.
   CategoryCounts categories;
   std::bitset<26 * 26> country_slots;
+  Window window;
 };
 
 struct ChunkResult {
@@ -159,7 +228,11 @@ class Attributor {
         if (columns_.category >= 0 && columns_.category < static_cast<int>(record.fields.size())) {
           category = record.fields[columns_.category];
         }
-        Observe(result, record.line, record.fields[columns_.address], category);
+        std::optional<long long> time;
+        if (columns_.time >= 0 && columns_.time < static_cast<int>(record.fields.size())) {
+          time = times_.Parse(record.fields[columns_.time]);
+        }
+        Observe(result, record.line, record.fields[columns_.address], category, time);
       }
     } else {
       std::int64_t line = chunk.first_line;
@@ -196,7 +269,13 @@ class Attributor {
             category = std::string(c->as_string());
           }
         }
-        Observe(result, this_line, address->as_string(), category);
+        std::optional<long long> time;
+        if (!columns_.time_name.empty()) {
+          if (const auto* t = object.if_contains(columns_.time_name); t && t->is_string()) {
+            time = times_.Parse(t->as_string());
+          }
+        }
+        Observe(result, this_line, address->as_string(), category, time);
       }
     }
     Flush(result);
@@ -219,13 +298,13 @@ class Attributor {
 
   // Parses one observation's address and queues it; look-ups run a batch at a time.
   void Observe(ChunkResult& result, std::int64_t line, std::string_view address_text,
-               std::string_view category) const {
+               std::string_view category, std::optional<long long> time) const {
     auto address = ParseIpAddress(address_text);
     if (!address.has_value()) {
       Malformed(result, line, address.error().message);
       return;
     }
-    batch_.push_back({line, *address, std::string(category)});
+    batch_.push_back({line, *address, std::string(category), time});
     if (batch_.size() == kBatch) Flush(result);
   }
 
@@ -239,13 +318,14 @@ class Attributor {
     for (std::size_t i = 0; i < n; ++i) as_numbers[i] = index_.AsNumberAt(batch_[i].address);
     for (std::size_t i = 0; i < n; ++i) {
       Record(result, batch_[i].line, batch_[i].address, countries[i], as_numbers[i],
-             batch_[i].category);
+             batch_[i].category, batch_[i].time);
     }
     batch_.clear();
   }
 
   void Record(ChunkResult& result, std::int64_t line, const IpAddress& address,
-              std::uint16_t packed, std::uint32_t as_number, std::string_view category) const {
+              std::uint16_t packed, std::uint32_t as_number, std::string_view category,
+              std::optional<long long> time) const {
     ++result.observations;
     int slot = GroupTable::Slot(packed);
     std::uint16_t group = slot < 0 ? 0 : groups_.by_code[slot];
@@ -260,6 +340,7 @@ class Attributor {
       g.as_numbers.push_back(as_number);
     }
     if (slot >= 0) g.country_slots.set(slot);
+    if (time) g.window.Add(*time);
     auto it = g.categories.find(category);
     if (it == g.categories.end()) {
       g.categories.emplace(std::string(category), 1);
@@ -283,9 +364,12 @@ class Attributor {
     std::int64_t line;
     IpAddress address;
     std::string category;
+    std::optional<long long> time;
   };
-  // The batch being filled; per Attributor copy, so per worker thread (see Attribute).
+  // The batch being filled and the time parser; per Attributor copy, so per worker thread (see
+  // Attribute).
   mutable std::vector<Queued> batch_;
+  mutable TimeParser times_;
 
   const JurisdictionIndex& index_;
   const AttributionOptions& options_;
@@ -421,6 +505,14 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
     }
     columns.category_name.clear();
   }
+  columns.time = FindColumn(names, options.time_field, kTimeFieldNames, columns.time_name);
+  if (columns.time < 0) {
+    if (!options.time_field.empty()) {
+      return Error::InvalidArgument("no column named \"" + options.time_field + "\"", "time_column",
+                                    "missing_column");
+    }
+    columns.time_name.clear();
+  }
   return columns;
 }
 
@@ -520,6 +612,7 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
   summary.data_version = index.stats().version;
   summary.address_field = columns.address_name;
   summary.category_field = columns.category_name;
+  summary.time_field = columns.time_name;
   std::unordered_map<std::uint16_t, PartialGroup> merged;
   std::optional<Error> failure;
   std::int64_t expected = 0;
@@ -574,6 +667,7 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
       g.as_numbers.insert(g.as_numbers.end(), partial.as_numbers.begin(),
                           partial.as_numbers.end());
       g.country_slots |= partial.country_slots;
+      g.window.Add(partial.window);
       for (auto& [category, count] : partial.categories) g.categories[category] += count;
       // Keep the address lists short as we go: sort and drop duplicates when they grow.
       if (g.v4.size() > (1u << 22)) SortUnique(g.v4);
@@ -609,6 +703,10 @@ Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex
     out.categories.insert(g.categories.begin(), g.categories.end());
     out.addresses_v4 = std::move(g.v4);
     out.addresses_v6 = std::move(g.v6);
+    if (g.window.first <= g.window.last) {
+      out.first_seen = FromUnixMillis(g.window.first);
+      out.last_seen = FromUnixMillis(g.window.last);
+    }
     summary.groups.push_back(std::move(out));
   }
   SortGroups(summary.groups);
@@ -643,6 +741,12 @@ void MergeSummaries(AttributionSummary& into, AttributionSummary more,
     it->distinct_as_numbers = static_cast<std::int64_t>(it->as_numbers.size());
     it->distinct_addresses =
         static_cast<std::int64_t>(it->addresses_v4.size() + it->addresses_v6.size());
+    if (g.first_seen && (!it->first_seen || *g.first_seen < *it->first_seen)) {
+      it->first_seen = g.first_seen;
+    }
+    if (g.last_seen && (!it->last_seen || *g.last_seen > *it->last_seen)) {
+      it->last_seen = g.last_seen;
+    }
   }
   SortGroups(into.groups);
 }

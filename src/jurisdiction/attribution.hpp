@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/time.hpp"
 #include "jurisdiction/feed_source.hpp"
 #include "jurisdiction/ip_address.hpp"
 #include "jurisdiction/jurisdiction_index.hpp"
@@ -28,11 +30,16 @@ inline constexpr const char* kAddressFieldNames[] = {"ip", "address", "ip_addres
 // The category field names tried, in order, when none is given (a feed may have none).
 inline constexpr const char* kCategoryFieldNames[] = {"category", "type", "tag",
                                                       "classification", "infection"};
+// The time field names tried, in order, when none is given (a feed may have none). Values are
+// RFC 3339 date-times ("2026-11-01T00:00:00Z"; a space for the "T" is accepted).
+inline constexpr const char* kTimeFieldNames[] = {"timestamp",   "time",       "seen",
+                                                  "observed_at", "first_seen", "date"};
 
 struct AttributionOptions {
   FeedFormat format = FeedFormat::kCsv;
   std::string address_field;   // Empty: the first of kAddressFieldNames present.
   std::string category_field;  // Empty: the first of kCategoryFieldNames present, if any.
+  std::string time_field;      // Empty: the first of kTimeFieldNames present, if any.
   Strictness strictness = Strictness::kReportAndSkip;
   int threads = 2;                         // Worker threads (at least 1).
   std::size_t chunk_bytes = 4 << 20;       // Bytes per chunk handed to a worker.
@@ -72,6 +79,9 @@ struct GroupSummary {
   std::vector<std::uint32_t> as_numbers;    // Distinct, ascending.
   std::vector<std::uint32_t> addresses_v4;  // Distinct, ascending; for STIX output.
   std::vector<Uint128> addresses_v6;
+  // The earliest and latest time of the group's observations, when the feed has a time field;
+  // values that are not RFC 3339 date-times are left out of the window (the row still counts).
+  std::optional<TimePoint> first_seen, last_seen;
 };
 
 struct AttributionSummary {
@@ -82,15 +92,17 @@ struct AttributionSummary {
   std::vector<FeedError> errors;   // The first max_errors_kept malformed lines.
   std::vector<GroupSummary> groups;  // Most observations first.
   std::string address_field, category_field;
+  std::string time_field;  // "" when the feed has none.
 };
 
 // Progress: bytes consumed of the source and its total (0 if unknown).
 using ProgressCallback = std::function<void(std::uint64_t consumed, std::uint64_t total)>;
 
 // Attributes every record of `source`. Errors: invalid_argument for a missing address column
-// (reason "missing_column"), an empty feed (reason "empty_feed"), a malformed line under
-// kFailOnFirst (reason "malformed_line", message with the line), too many rows (reason
-// "too_many_observations"), a damaged gzip stream (its own reasons); a sink's error as is.
+// (reason "missing_column", also for a category or time column named but absent), an empty
+// feed (reason "empty_feed"), a malformed line under kFailOnFirst (reason "malformed_line",
+// message with the line), too many rows (reason "too_many_observations"), a damaged gzip stream
+// (its own reasons); a sink's error as is.
 Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex& index,
                                      const AttributionOptions& options, const RowSink& sink = {},
                                      const ProgressCallback& progress = {});

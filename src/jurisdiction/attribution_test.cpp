@@ -90,6 +90,42 @@ TEST_F(AttributionTest, SummarisesPerStateWithCategoriesAddressesAndAsNumbers) {
   EXPECT_EQ(Group(*summary, "AU")->observations, 1);
 }
 
+TEST_F(AttributionTest, KeepsEachStatesObservationWindowFromTheTimeColumn) {
+  auto summary = Run(kFeed);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->time_field, "timestamp");
+  const auto* fr = Group(*summary, "FR");
+  ASSERT_TRUE(fr->first_seen && fr->last_seen);
+  EXPECT_EQ(FormatRfc3339(*fr->first_seen), "2026-11-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(*fr->last_seen), "2026-11-01T00:00:03.000Z");
+
+  // A space for the "T", an offset, and a value that is no time at all (left out of the window).
+  std::string feed =
+      "seen,ip\n"
+      "2026-10-31 23:00:00Z,10.0.0.1\n"
+      "2026-11-01T02:30:00+02:00,10.0.0.2\n"
+      "2026-10-31T22:00:00.5Z,10.0.0.4\n"  // The day is known: read without ParseRfc3339.
+      "2026-10-31T24:00:00Z,10.0.0.5\n"    // No such hour.
+      "yesterday,10.0.0.3\n";
+  AttributionOptions options;
+  options.chunk_bytes = 1024;
+  auto spaced = Run(feed, options);
+  ASSERT_TRUE(spaced.has_value()) << spaced.error().message;
+  const auto* g = Group(*spaced, "FR");
+  EXPECT_EQ(g->observations, 5);
+  EXPECT_EQ(FormatRfc3339(*g->first_seen), "2026-10-31T22:00:00.500Z");
+  EXPECT_EQ(FormatRfc3339(*g->last_seen), "2026-11-01T00:30:00.000Z");
+
+  auto none = Run("ip\n10.0.0.1\n");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->time_field, "");
+  EXPECT_FALSE(Group(*none, "FR")->first_seen.has_value());
+  options.time_field = "when";
+  auto missing = Run("ip\n10.0.0.1\n", options);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().field, "time_column");
+}
+
 TEST_F(AttributionTest, ManyThreadsAndSmallChunksGiveTheSameAnswer) {
   std::string feed = "ip,category\n";
   for (int i = 0; i < 5000; ++i) {

@@ -20,14 +20,18 @@ std::map<std::string, std::string> PingParams() {
 TEST(Templates, EveryTemplateExistsInTheSixLanguagesWithTheSamePlaceholders) {
   std::vector<std::string> names = TemplateNames();
   EXPECT_EQ(names, (std::vector<std::string>{"ping.request", "ping.stale", "request.escalated",
-                                              "request.new", "request.new_restricted",
-                                              "request.update", "test.message"}));
+                                              "request.mitigation_draft", "request.new",
+                                              "request.new_restricted", "request.update",
+                                              "test.message"}));
   std::map<std::string, std::string> params = PingParams();
   params["name"] = "Ana";
   // The cooperation-request templates' parameters.
   for (const char* name :
        {"recipient_name", "request_id", "type", "urgency", "requesting_state", "requested_state",
-        "link", "tlp", "acknowledge_by", "subject", "description", "status", "submitted_at"}) {
+        "link", "tlp", "acknowledge_by", "subject", "description", "status", "submitted_at",
+        // request.mitigation_draft
+        "observations", "distinct_addresses", "listed_addresses", "as_numbers", "categories",
+        "observed_from", "observed_to", "data_version"}) {
     params[name] = std::string("value of ") + name;
   }
   for (const std::string& name : names) {

@@ -27,6 +27,17 @@ CooperationRequest RequestFromRow(const store::Row& row);
 Result<std::optional<CooperationRequest>> LoadRequest(store::Transaction& tx,
                                                       const std::string& id);
 
+// A new request by `actor` from `draft`, checked as CreateRequest documents (policy, requested
+// state, content) but not stored yet: the first half of CreateRequest.
+Result<CooperationRequest> NewRequest(const security::Principal& actor, const RequestDraft& draft,
+                                      Submission submission, TimePoint now);
+
+// Stores `r` from NewRequest inside `tx` with its timeline, audit entry and, when submitted,
+// routing, e-mails, webhook events and receipt: the second half of CreateRequest.
+Status StoreNewRequest(store::Transaction& tx, const security::Principal& actor,
+                       CooperationRequest& r, Submission submission,
+                       const RequestSettings& settings, TimePoint now);
+
 // Stores a new request.
 Status InsertRequest(store::Transaction& tx, const CooperationRequest& r);
 

@@ -525,9 +525,10 @@ boost::json::object RequestDraftJson(const RequestDraft& draft) {
   return o;
 }
 
-Result<CooperationRequest> CreateRequest(store::Database& db, const security::Principal& actor,
-                                         const RequestDraft& draft, Submission submission,
-                                         const RequestSettings& settings, TimePoint now) {
+namespace internal {
+
+Result<CooperationRequest> NewRequest(const security::Principal& actor, const RequestDraft& draft,
+                                      Submission submission, TimePoint now) {
   if (actor.anonymous()) return Error::Unauthenticated("sign in to make a request");
   CooperationRequest r;
   r.type = draft.type;
@@ -546,22 +547,37 @@ Result<CooperationRequest> CreateRequest(store::Database& db, const security::Pr
   r.id = NewId("req");
   r.created_at = now;
   r.updated_at = now;
+  return r;
+}
+
+Status StoreNewRequest(Transaction& tx, const security::Principal& actor, CooperationRequest& r,
+                       Submission submission, const RequestSettings& settings, TimePoint now) {
+  RETURN_IF_ERROR(internal::AppendTimeline(tx, r.id, "created", actor, std::nullopt,
+                                           RequestStatus::kDraft, "{}", "", now));
+  if (submission == Submission::kSubmitNow) {
+    RETURN_IF_ERROR(Submit(tx, r, settings, now));
+    RETURN_IF_ERROR(internal::AppendTimeline(tx, r.id, "submitted", actor, RequestStatus::kDraft,
+                                             RequestStatus::kSubmitted,
+                                             json::Serialize(SubmittedInfo(r)), "", now));
+  }
+  RETURN_IF_ERROR(internal::InsertRequest(tx, r));
+  RETURN_IF_ERROR(internal::AuditChange(tx, actor, "request.create", nullptr, r, now));
+  if (submission == Submission::kSubmitNow) {
+    RETURN_IF_ERROR(internal::AnnounceToParties(tx, r, "request.submitted", now));
+    RETURN_IF_ERROR(MaybeIssueReceipt(tx, r, "submitted", actor, settings, now));
+  }
+  return OkStatus();
+}
+
+}  // namespace internal
+
+Result<CooperationRequest> CreateRequest(store::Database& db, const security::Principal& actor,
+                                         const RequestDraft& draft, Submission submission,
+                                         const RequestSettings& settings, TimePoint now) {
+  ASSIGN_OR_RETURN(CooperationRequest r, internal::NewRequest(actor, draft, submission, now));
   return store::InTransaction(
       db, TxMode::kWrite, [&](Transaction& tx) -> Result<CooperationRequest> {
-        RETURN_IF_ERROR(internal::AppendTimeline(tx, r.id, "created", actor, std::nullopt,
-                                                 RequestStatus::kDraft, "{}", "", now));
-        if (submission == Submission::kSubmitNow) {
-          RETURN_IF_ERROR(Submit(tx, r, settings, now));
-          RETURN_IF_ERROR(internal::AppendTimeline(tx, r.id, "submitted", actor,
-                                                   RequestStatus::kDraft, RequestStatus::kSubmitted,
-                                                   json::Serialize(SubmittedInfo(r)), "", now));
-        }
-        RETURN_IF_ERROR(internal::InsertRequest(tx, r));
-        RETURN_IF_ERROR(internal::AuditChange(tx, actor, "request.create", nullptr, r, now));
-        if (submission == Submission::kSubmitNow) {
-          RETURN_IF_ERROR(internal::AnnounceToParties(tx, r, "request.submitted", now));
-          RETURN_IF_ERROR(MaybeIssueReceipt(tx, r, "submitted", actor, settings, now));
-        }
+        RETURN_IF_ERROR(internal::StoreNewRequest(tx, actor, r, submission, settings, now));
         return r;
       });
 }

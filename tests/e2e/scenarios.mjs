@@ -22,6 +22,8 @@ const TIMEOUT = 20_000;
 
 const OPERATOR = "operator@node.invalid";
 const FR_POLICY = "policy@mfa.fr.demo.test";
+const FR_ANALYST = "analyst@cert.fr.demo.test";
+const KE_ANALYST = "analyst@cert.ke.demo.test";
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -100,29 +102,38 @@ function mailText(raw) {
   return body;
 }
 
-/** Waits for the e-mail to `address` in the SMTP sink's folder and returns its /ack/ link. */
-async function ackLinkFor(address) {
+/** Waits for the first e-mail to `address` in the SMTP sink's folder whose subject contains
+ * `about` (anything when empty) and returns it as raw text. */
+async function mailTo(address, about = "") {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     for (const name of readdirSync(MAIL_DIR).filter((n) => /^\d+\.eml$/.test(n))) {
       const raw = readFileSync(join(MAIL_DIR, name), "latin1");
       const to = (raw.match(/^To:\s*(.*)$/im) || [])[1] || "";
-      if (!to.includes(address)) continue;
-      const link = mailText(raw).match(/https?:\/\/[^\s"<>]+(\/ack\/[A-Za-z0-9_~.%-]+)/);
-      assert.ok(link, `the e-mail to ${address} carries an acknowledgement link`);
-      // The node's public_url is a placeholder in tests: keep the link's path, use our origin.
-      return `${BASE}${link[1]}`;
+      const subject = (raw.match(/^Subject:\s*(.*)$/im) || [])[1] || "";
+      if (to.includes(address) && subject.includes(about)) return raw;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no e-mail to ${address} arrived`);
+  throw new Error(`no e-mail ${about ? `about ${about} ` : ""}to ${address} arrived`);
 }
 
-async function api(method, path, { body, headers = {} } = {}) {
+/** Waits for the e-mail to `address` and returns its /ack/ link. */
+async function ackLinkFor(address) {
+  const link = mailText(await mailTo(address)).match(
+    /https?:\/\/[^\s"<>]+(\/ack\/[A-Za-z0-9_~.%-]+)/,
+  );
+  assert.ok(link, `the e-mail to ${address} carries an acknowledgement link`);
+  // The node's public_url is a placeholder in tests: keep the link's path, use our origin.
+  return `${BASE}${link[1]}`;
+}
+
+/** An API call with the given credentials (headers); the status, ETag and parsed body. */
+async function call(credentials, method, path, { body, headers = {} } = {}) {
   const response = await fetch(`${BASE}/api/v1${path}`, {
     method,
     headers: {
-      Authorization: `Bearer ${OPERATOR_TOKEN}`,
+      ...credentials,
       ...(body ? { "Content-Type": "application/json" } : {}),
       ...headers,
     },
@@ -134,6 +145,84 @@ async function api(method, path, { body, headers = {} } = {}) {
     etag: response.headers.get("ETag"),
     body: text ? JSON.parse(text) : null,
   };
+}
+
+/** An API call as the node's operator (bearer token). */
+async function api(method, path, options) {
+  return call({ Authorization: `Bearer ${OPERATOR_TOKEN}` }, method, path, options);
+}
+
+/** Signs `email` in over the API (as a browser would: cookie and CSRF token) and returns a
+ * function making API calls as that account. */
+async function sessionOf(email) {
+  const login = await fetch(`${BASE}/api/v1/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(login.status, 201, `${email} signs in`);
+  const cookie = login.headers.get("set-cookie").split(";")[0];
+  const { csrf_token: csrf } = await login.json();
+  return (method, path, options) =>
+    call({ Cookie: cookie, "X-CSRF-Token": csrf }, method, path, options);
+}
+
+/** An account of `state`'s national CERT (technical), made by the operator over the API: the
+ * demo data has accounts for France and Kenya only. */
+async function certAccount(state) {
+  const orgs = await api("GET", `/organizations?state=${state}&kind=national_cert`);
+  assert.equal(orgs.status, 200);
+  const email = `analyst@cert.${state.toLowerCase()}.demo.test`;
+  const created = await api("POST", "/accounts", {
+    body: {
+      organization_id: orgs.body.items[0].id,
+      email,
+      display_name: `Analyst (${state})`,
+      roles: ["technical"],
+      password: PASSWORD,
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return email;
+}
+
+/** A mitigation request body from France to Kenya, as the API takes it. */
+function mitigationBody(subject, { submit = true } = {}) {
+  const hour = 3_600_000;
+  return {
+    submit,
+    requested_state: "KE",
+    type: "mitigation",
+    urgency: "urgent",
+    subject,
+    description: "Scanning and brute force against our grid operators from addresses in Kenya.",
+    language: "en",
+    tlp: "AMBER",
+    sector: "energy",
+    activity_started_at: new Date(Date.now() - 30 * hour).toISOString(),
+    activity_ongoing: true,
+    indicators: [
+      { type: "ipv4", value: "10.2.0.7", note: "scanner" },
+      { type: "domain", value: "c2.example.ke" },
+    ],
+    requested_actions: ["block_or_sinkhole", "investigate"],
+    mitigation: {
+      evidence: "Firewall logs (attached on request).",
+      observed_from: new Date(Date.now() - 30 * hour).toISOString(),
+      observed_to: new Date(Date.now() - hour).toISOString(),
+      impact: "Degraded remote access for two operators.",
+    },
+  };
+}
+
+/** "2026-11-28T06:00" for `hours` ago, as a datetime-local field read as UTC takes it. */
+function utcInput(hoursAgo) {
+  return new Date(Date.now() - hoursAgo * 3_600_000).toISOString().slice(0, 16);
+}
+
+async function signOut(page) {
+  await page.locator("header .link-button").click();
+  await page.waitForURL(/\/login$/);
 }
 
 async function axeCheck(page, label) {
@@ -617,10 +706,46 @@ const scenarios = {
       assert.match((await row("no-state-TW"))[0], /No responsible state \(Taiwan\)/);
       assert.match((await row("unattributed"))[0], /Not attributed/);
       assert.match(await page.locator("#feed-errors").textContent(), /Line 7:/);
-      // No draft is pretended: the page says none was made and nothing was sent.
-      await page.getByText("No draft requests were made").waitFor();
+      // Without asking for drafts, none is made.
+      assert.equal(await page.locator("#feed-drafts-made").count(), 0);
+
+      // The same feed again, drafting one mitigation request per state: Kenya gets a draft;
+      // France (our own state) and the addresses no state answers for are listed as skipped.
+      await page.getByLabel("Draft a mitigation request to each state concerned").check();
+      await page
+        .getByLabel("Impact on your side (for every draft)")
+        .fill("Scanning of ministries.");
+      await page.getByRole("button", { name: "Attribute the feed" }).click();
+      const made = page.locator("#feed-drafts-made");
+      await made.waitFor();
+      assert.match(await made.textContent(), /Drafts — nothing has been sent/);
+      const kenyaDraft = made.locator('li[data-state="KE"]');
+      assert.match(await kenyaDraft.textContent(), /Kenya/);
+      assert.match(
+        await kenyaDraft.textContent(),
+        /2 of 2 distinct addresses listed as indicators; 2 observations\./,
+      );
+      assert.equal(await made.locator("ul.drafts li").count(), 1);
+      const skipped = await page
+        .locator("#feed-skipped li")
+        .evaluateAll((items) => items.map((li) => [li.dataset.group, li.textContent]));
+      assert.deepEqual(skipped.map(([group]) => group).sort(), [
+        "FR",
+        "no-state-TW",
+        "unattributed",
+      ]);
+      assert.match(skipped.find(([g]) => g === "FR")[1], /your own state/);
+      assert.match(skipped.find(([g]) => g === "no-state-TW")[1], /no state answers/);
       await axeCheck(page, "feed report (en)");
       await page.screenshot({ path: join(SHOTS, "en-feeds-report.png"), fullPage: true });
+      // The draft's page: not sent, its indicators from the feed, ready to be reviewed.
+      await kenyaDraft.getByRole("link").first().click();
+      await page.waitForURL(/\/requests\/req_[^/]+$/);
+      assert.match(await page.locator("#request-status").textContent(), /Draft/);
+      assert.equal(await page.locator("#request-indicators tbody tr").count(), 2);
+      await page.getByRole("link", { name: "Edit the draft" }).waitFor();
+      assert.equal(await page.locator("#receipts").count(), 0, "nothing was sent, nothing signed");
+      await page.goBack();
 
       // Arabic: the same screen right to left, addresses still left to right, numbers by Intl.
       await chooseLanguage(page, "ar");
@@ -644,6 +769,272 @@ const scenarios = {
     });
   },
 
+  // Issue 6's request scenario: France (A) drafts a mitigation request to Kenya (B) through the
+  // form, completes and submits it from its drafts; Kenya finds it in its inbox, acknowledges it
+  // (a second tab that acted on the old version is told of the conflict), writes and answers;
+  // France sees the status, the answer and the signed receipts; Germany (C) cannot open it.
+  async requests() {
+    const deAnalyst = await certAccount("DE");
+    const asFrance = await sessionOf(FR_ANALYST);
+    let id;
+    await withBrowser(async (page, context) => {
+      // ---- France: the form, as a draft first --------------------------------------------------
+      await signIn(page, FR_ANALYST);
+      await page.getByRole("link", { name: "Requests" }).click();
+      await page.waitForURL(/\/requests$/);
+      assert.equal(await heading(page), "Cooperation requests");
+      await page.getByRole("link", { name: "New request" }).click();
+      await page.waitForURL(/\/requests\/new$/);
+      // A technical account is offered the technical types only.
+      const types = await page
+        .locator("#rq-type option")
+        .evaluateAll((os) => os.map((o) => o.value));
+      assert.deepEqual(types, [
+        "mitigation",
+        "assistance",
+        "incident_notification",
+        "vulnerability_notification",
+      ]);
+      // Fields appear by type: the Budapest Art. 29 fields are not offered to this account, the
+      // assistance field replaces the mitigation ones.
+      await page.getByLabel("Type of request").selectOption("assistance");
+      await page.getByLabel(/^Help needed/).waitFor();
+      assert.equal(await page.locator("#rq-mitigation-evidence").count(), 0);
+      await page.getByLabel("Type of request").selectOption("mitigation");
+      await page.getByLabel(/^Evidence/).waitFor();
+      assert.equal(await page.locator("#rq-assistance-help_needed").count(), 0);
+
+      await page.getByLabel(/^Requested state/).selectOption("KE");
+      await page.getByLabel(/^Subject/).fill("Scanning of grid operators from Kenyan addresses");
+      // Indicators, one per line, checked as they are typed.
+      const indicators = page.getByLabel("Technical indicators");
+      await indicators.fill("10.2.0.7 scanner\n\n300.1.2.3\nc2.example.ke\n10.2.0.1/16");
+      const problems = page.locator("#indicator-problems li");
+      await problems.first().waitFor();
+      assert.deepEqual(await problems.allTextContents(), [
+        "Line 3: not an IPv4 address (four numbers 0–255 separated by dots) 300.1.2.3",
+        "Line 5: host bits are set: give the network address of the prefix 10.2.0.1/16",
+      ]);
+      assert.match(
+        await page.locator("#indicator-check").textContent(),
+        /Indicators recognised: 2; with a problem: 2\./,
+      );
+      assert.equal(await indicators.getAttribute("aria-invalid"), "true");
+      await indicators.fill("10.2.0.7 scanner\nc2.example.ke\n10.2.0.0/16 their range");
+      await page.locator("#indicator-problems").waitFor({ state: "detached" });
+      assert.equal(await indicators.getAttribute("aria-invalid"), null);
+      await page.getByRole("button", { name: "Save as draft" }).click();
+      await page.waitForURL(/\/requests\/req_[^/?]+\?saved=1$/);
+      id = new URL(page.url()).pathname.split("/").pop();
+      await page.getByText("Draft saved — nothing has been sent.").waitFor();
+      assert.match(await page.locator("#request-status").textContent(), /Draft/);
+      // Submitting the incomplete draft from its page: the node's refusal names the field.
+      await page.getByRole("button", { name: "Submit", exact: true }).click();
+      await page.getByRole("button", { name: "Submit the request" }).click();
+      await page.getByRole("alert").getByText("Please check “Description”: is required").waitFor();
+
+      // The drafts tab lists it; open, edit, complete.
+      await page.getByRole("link", { name: "Cooperation requests" }).click();
+      await page.getByRole("link", { name: "Drafts" }).click();
+      await page.waitForURL(/box=drafts/);
+      await page.locator(`#requests-table tr[data-id="${id}"]`).waitFor();
+      await page.locator(`#requests-table tr[data-id="${id}"] a`).click();
+      await page.getByRole("link", { name: "Edit the draft" }).click();
+      await page.waitForURL(new RegExp(`/requests/${id}/edit$`));
+      assert.equal(await page.getByLabel(/^Requested state/).inputValue(), "KE");
+      // Someone else in the organisation changes the draft meanwhile: saving is refused (412),
+      // nothing is overwritten, and the latest version can be reloaded.
+      const current = await asFrance("GET", `/requests/${id}`);
+      const meanwhile = await asFrance("PATCH", `/requests/${id}`, {
+        body: { urgency: "critical" },
+        headers: { "If-Match": current.etag },
+      });
+      assert.equal(meanwhile.status, 200);
+      await page.getByLabel(/^Subject/).fill("Changed here too");
+      await page.getByRole("button", { name: "Save as draft" }).click();
+      await page
+        .getByRole("alert")
+        .getByText(/Someone else changed this record/)
+        .waitFor();
+      assert.equal(
+        (await asFrance("GET", `/requests/${id}`)).body.content.subject,
+        "Scanning of grid operators from Kenyan addresses",
+      );
+      await page.getByRole("button", { name: "Reload the latest version" }).click();
+      await page.waitForFunction(() => document.querySelector("#rq-urgency")?.value === "critical");
+      // Submitting with fields missing: each is marked, nothing is sent.
+      await page.getByRole("button", { name: "Submit the request" }).click();
+      await page.getByText(/Please correct the \d+ marked fields/).waitFor();
+      assert.equal(await page.getByLabel(/^Description/).getAttribute("aria-invalid"), "true");
+      assert.equal((await asFrance("GET", `/requests/${id}`)).body.status, "draft");
+
+      await page
+        .getByLabel(/^Description/)
+        .fill("Scanning and brute force against our grid operators.");
+      await page.getByLabel("Critical-infrastructure sector").selectOption("energy");
+      await page.getByLabel("Block or sinkhole").check();
+      await page.getByLabel("Investigate").check();
+      await page.getByLabel(/^Evidence/).fill("Firewall logs of two operators.");
+      // The observed window in UTC: an end before the start is refused as it is typed.
+      await page.getByLabel(/^Observed from \(UTC\)/).fill(utcInput(30));
+      await page.getByLabel(/^Observed until \(UTC\)/).fill(utcInput(40));
+      await page.getByText("The window ends before it starts.").waitFor();
+      await page.getByLabel(/^Observed until \(UTC\)/).fill(utcInput(1));
+      await page.getByLabel(/^Impact/).fill("Degraded remote access.");
+      await page.getByRole("button", { name: "Submit the request" }).click();
+      await page.waitForURL(new RegExp(`/requests/${id}\\?sent=1$`));
+      await page.locator("#request-sent").waitFor();
+      assert.match(await page.locator("#request-sent").textContent(), /submitted to Kenya/);
+      assert.match(await page.locator("#request-status").textContent(), /Submitted/);
+      assert.match(await page.locator("#tlp-banner").textContent(), /TLP:AMBER/);
+      const sent = (await asFrance("GET", `/requests/${id}`)).body;
+      assert.equal(sent.status, "submitted");
+      assert.equal(sent.routing.level, "technical");
+      // Kenya's CERT contact was e-mailed through the real SMTP sink.
+      await mailTo("incident@cert.ke.demo.test", id);
+      await signOut(page);
+
+      // ---- Kenya: inbox, acknowledge (and a stale second tab), message, answer ------------------
+      await signIn(page, KE_ANALYST);
+      await page.goto(`${BASE}/requests`);
+      const row = page.locator(`#requests-table tr[data-id="${id}"]`);
+      await row.waitFor();
+      assert.match(await row.textContent(), /France/);
+      assert.match(await row.textContent(), /Submitted/);
+      assert.match(await row.textContent(), /Acknowledge by/);
+      await row.getByRole("link").click();
+      await page.waitForURL(new RegExp(`/requests/${id}$`));
+      const other = await context.newPage();
+      await other.goto(`${BASE}/requests/${id}`);
+      await other.getByRole("button", { name: "Acknowledge" }).waitFor();
+
+      await page.getByRole("button", { name: "Acknowledge", exact: true }).click();
+      await page.getByLabel("Note (optional)").fill("Received; our CERT is looking into it.");
+      await page.getByRole("button", { name: "Confirm the acknowledgement" }).click();
+      await page.locator("#request-status").getByText("Acknowledged").waitFor();
+      assert.match(await page.locator("#transition-done").textContent(), /You acknowledged/);
+
+      // The other tab still holds version 2: its acknowledgement is refused with 412.
+      await other.getByRole("button", { name: "Acknowledge", exact: true }).click();
+      await other.getByRole("button", { name: "Confirm the acknowledgement" }).click();
+      await other.getByText(/Someone else moved this request on/).waitFor();
+      await other.getByRole("button", { name: "Reload the latest version" }).click();
+      await other.getByRole("button", { name: "Answer", exact: true }).waitFor();
+      assert.equal(
+        await other.getByRole("button", { name: "Acknowledge", exact: true }).count(),
+        0,
+      );
+      await other.close();
+
+      await page.getByLabel("Message", { exact: true }).fill("We have blocked 10.2.0.7 upstream.");
+      await page.getByRole("button", { name: "Send the message" }).click();
+      await page.locator("#messages li").first().waitFor();
+      // A file attached to the request, and downloaded back with its SHA-256.
+      const log = "2026-11-28T06:00:01Z 10.2.0.7 -> 192.0.2.10:22 SYN\n";
+      await page.getByLabel("File to attach").setInputFiles({
+        name: "firewall.log",
+        mimeType: "",
+        buffer: Buffer.from(log),
+      });
+      await page.getByRole("button", { name: "Attach the file" }).click();
+      const attachment = page.locator("#attachments tbody tr").first();
+      await attachment.waitFor();
+      assert.match(await attachment.textContent(), /firewall\.log \(text\/plain\)/);
+      const download = await attachment
+        .getByRole("link", { name: "firewall.log" })
+        .evaluate(async (a) => {
+          const response = await fetch(a.href, { credentials: "same-origin" });
+          return { text: await response.text(), sha: response.headers.get("X-Liaison-SHA256") };
+        });
+      assert.equal(download.text, log);
+      assert.match(await attachment.textContent(), new RegExp(download.sha));
+      // A file of a type the node does not keep is refused with a reason.
+      await page.getByLabel("File to attach").setInputFiles({
+        name: "tool.exe",
+        mimeType: "application/x-msdownload",
+        buffer: Buffer.from("MZ"),
+      });
+      await page.getByRole("button", { name: "Attach the file" }).click();
+      await page
+        .getByRole("alert")
+        .getByText(/This kind of file cannot be attached/)
+        .waitFor();
+      assert.equal(await page.locator("#attachments tbody tr").count(), 1);
+      await page.getByRole("button", { name: "Answer", exact: true }).click();
+      await page.getByLabel("Outcome").selectOption("mitigated");
+      await page
+        .getByLabel("What was done")
+        .fill("The host was cleaned and the range is filtered.");
+      await page.getByRole("button", { name: "Send the answer" }).click();
+      await page.locator("#request-status").getByText("Answered").waitFor();
+      assert.match(await page.locator("#transition-done").textContent(), /Your answer was sent/);
+      assert.equal(await page.locator("#request-actions").count(), 0, "nothing left to do");
+      await signOut(page);
+
+      // ---- France: sees the status, the answer, the message and the receipts -------------------
+      await signIn(page, FR_ANALYST);
+      await page.goto(`${BASE}/requests?box=outbox`);
+      const mine = page.locator(`#requests-table tr[data-id="${id}"]`);
+      await mine.waitFor();
+      assert.match(await mine.textContent(), /Answered/);
+      await mine.getByRole("link").click();
+      await page.locator("#resolution").waitFor();
+      const resolution = await page.locator("#resolution").textContent();
+      assert.match(resolution, /Mitigated/);
+      assert.match(resolution, /The host was cleaned and the range is filtered\./);
+      assert.match(await page.locator("#messages").textContent(), /blocked 10\.2\.0\.7 upstream/);
+      await page.locator("#receipts li").nth(2).waitFor();
+      const receipts = await page.locator("#receipts li").allTextContents();
+      assert.match(receipts[0], /Submitted/);
+      assert.match(receipts[1], /Acknowledged/);
+      assert.match(receipts[2], /Answered/);
+      const keys = await (await fetch(`${BASE}/.well-known/liaison-keys.json`)).json();
+      assert.match(receipts[0], new RegExp(keys.keys[0].kid));
+      const timeline = await page
+        .locator("#timeline li")
+        .evaluateAll((items) => items.map((li) => li.dataset.kind));
+      assert.deepEqual(
+        timeline.filter((k) => k !== "message" && k !== "attachment"),
+        // Edited twice as a draft: by the colleague, then by the form before submitting.
+        ["created", "updated", "updated", "submitted", "acknowledged", "answered"],
+      );
+      // France closes it, rating the answer.
+      await page.getByRole("button", { name: "Close", exact: true }).click();
+      await page.getByLabel("Was it helpful?").selectOption("5");
+      await page.getByRole("button", { name: "Close the request" }).click();
+      await page.locator("#request-status").getByText("Closed").waitFor();
+      assert.match(await page.locator("#transition-done").textContent(), /The request is closed/);
+
+      // In Arabic, the request page reads right to left; indicators stay left to right.
+      await chooseLanguage(page, "ar");
+      await page.waitForFunction(() =>
+        document.querySelector("#request-status")?.textContent.includes("مغلق"),
+      );
+      assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
+      const cell = page.locator("#request-indicators code").first();
+      assert.equal(await cell.evaluate((el) => getComputedStyle(el).direction), "ltr");
+      await chooseLanguage(page, "en");
+      await signOut(page);
+
+      // ---- Germany: a third state cannot open it -------------------------------------------------
+      await signIn(page, deAnalyst);
+      await page.goto(`${BASE}/requests/${id}`);
+      await page.getByRole("heading", { name: "Request not found" }).waitFor();
+      assert.doesNotMatch(await page.locator("main").textContent(), /grid operators/);
+      const status = await page.evaluate(
+        async (path) => (await fetch(path, { credentials: "same-origin" })).status,
+        `/api/v1/requests/${id}`,
+      );
+      assert.equal(status, 404);
+      await page.goto(`${BASE}/requests?box=inbox`);
+      await page
+        .locator("#requests-count")
+        .getByText(/0 requests/)
+        .waitFor();
+      assert.equal(await page.locator(`tr[data-id="${id}"]`).count(), 0);
+    });
+  },
+
   // The main screens in English and Arabic: an axe-core check (no serious or critical
   // violation) and a full-page screenshot of each.
   async screens() {
@@ -658,6 +1049,20 @@ const scenarios = {
       const form = await fetch(link, { method: "POST" });
       assert.equal(form.status, 200);
       const contact = (await api("GET", "/contacts?q=Ndiaye")).body.items[0];
+      // A submitted request with a message, and a draft, for the request screens.
+      const asFrance = await sessionOf(FR_POLICY);
+      const request = await asFrance("POST", "/requests", {
+        body: mitigationBody("Scanning of grid operators"),
+      });
+      assert.equal(request.status, 201, JSON.stringify(request.body));
+      const message = await asFrance("POST", `/requests/${request.body.id}/messages`, {
+        body: { body: "Logs are available on request." },
+      });
+      assert.equal(message.status, 201);
+      const draft = await asFrance("POST", "/requests", {
+        body: mitigationBody("Follow-up", { submit: false }),
+      });
+      assert.equal(draft.status, 201);
 
       let checked = 0;
       for (const language of ["en", "ar"]) {
@@ -677,6 +1082,9 @@ const scenarios = {
           ["campaigns", "/campaigns", "main tbody tr"],
           ["campaign", `/campaigns/${campaign.body.id}`, "figure svg"],
           ["audit", "/audit", "main tbody tr"],
+          // Operators see every request's metadata, never its content.
+          ["requests-all", "/requests", `#requests-table tr[data-id="${request.body.id}"]`],
+          ["request-metadata", `/requests/${request.body.id}`, "#timeline li"],
           ["jurisdiction", "/jurisdiction?q=10.0.0.0/14", "article.answer table"],
           ["jurisdiction-ip", "/jurisdiction?q=10.1.2.3", "article.answer dl"],
           ["feeds", "/jurisdiction/feeds", "#feed-file"],
@@ -696,6 +1104,34 @@ const scenarios = {
         await page
           .getByRole("button", { name: language === "en" ? "Sign out" : "تسجيل الخروج" })
           .click();
+        await page.waitForURL(/\/login$/);
+
+        // The request screens, as a state's policy account (operators never see content).
+        await page.locator("#login-email").fill(FR_POLICY);
+        await page.locator("#login-password").fill(PASSWORD);
+        await page.locator("form button[type=submit]").click();
+        await page.waitForURL(/\/contacts/);
+        const requestScreens = [
+          ["requests-inbox", "/requests?box=inbox", "#requests-count:not(:empty)"],
+          ["requests-outbox", "/requests?box=outbox", "#requests-table tbody tr"],
+          ["request-new", "/requests/new", "#rq-subject"],
+          ["request", `/requests/${request.body.id}`, "#receipts li"],
+          ["request-draft-edit", `/requests/${draft.body.id}/edit`, "#rq-mitigation-evidence"],
+        ];
+        for (const [name, path, ready] of requestScreens) {
+          await page.goto(`${BASE}${path}`);
+          await page.locator(ready).first().waitFor();
+          if (name === "request-new") {
+            // The per-line check and a field problem are on the page when it is checked.
+            await page.locator("#rq-indicators").fill("10.2.0.7 scanner\n300.1.2.3");
+            await page.locator("#indicator-problems").waitFor();
+            await page.locator("form.request-form button[type=submit]").click();
+            await page.locator(".field-error").first().waitFor();
+          }
+          checked += await axeCheck(page, `${name} (${language})`);
+          await page.screenshot({ path: join(SHOTS, `${language}-${name}.png`), fullPage: true });
+        }
+        await page.locator("header .link-button").click();
         await page.waitForURL(/\/login$/);
       }
       console.log(`axe-core: ${checked} rule checks passed; screenshots in ${SHOTS}`);

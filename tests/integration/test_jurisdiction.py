@@ -5,8 +5,8 @@ Contract notes:
 - Without a data set the look-ups answer 503 and the node stays ready (/readyz shows
   jurisdiction_data.version null): nothing else depends on it.
 - A CIDR prefix is written in the path as /ip/{address}/{length}.
-- Reports summarise only: drafting mitigation requests waits for the requests module, and the
-  response says so (drafts is an empty list)."""
+- Without drafts=true a report only summarises (drafts is an empty list); drafting is tested in
+  test_report_drafts.py."""
 import gzip
 import json
 import pathlib

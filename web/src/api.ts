@@ -124,6 +124,9 @@ export const api = {
   post: <T>(path: string, body: unknown) => request<T>("POST", path, { body }),
   patch: <T>(path: string, body: unknown, ifMatch: string) =>
     request<T>("PATCH", path, { body, ifMatch }),
+  /** A POST that changes a versioned record (a request's transition), with If-Match. */
+  postIf: <T>(path: string, body: unknown, ifMatch: string | null) =>
+    request<T>("POST", path, { body, ifMatch }),
   del: (path: string, ifMatch?: string) => request<void>("DELETE", path, { ifMatch }),
   upload: <T>(path: string, body: Blob, type: string) =>
     request<T>("POST", path, { raw: { body, type } }),
@@ -377,11 +380,28 @@ export interface StateGroup {
   categories: Record<string, number>;
 }
 
+/** A draft mitigation request a report made (POST /jurisdiction/reports?drafts=true). */
 export interface DraftRequest {
   id: string;
-  state?: string | null;
-  status?: string;
-  observations?: number;
+  requested_state: string;
+  status: string;
+  version: number;
+  tlp: string;
+  urgency: string;
+  language: string;
+  subject: string;
+  /** Addresses listed as indicators (at most max_indicators). */
+  indicators: number;
+  distinct_addresses: number;
+  observations: number;
+}
+
+/** A group the report made no draft for, and why. */
+export interface SkippedGroup {
+  group: string;
+  state: string | null;
+  reason: "own_state" | "no_state" | "not_on_node";
+  observations: number;
 }
 
 export interface FeedReport {
@@ -394,5 +414,113 @@ export interface FeedReport {
   errors: { line: number; message: string }[];
   states: StateGroup[];
   drafts: DraftRequest[];
-  drafts_note?: string;
+  skipped: SkippedGroup[];
+}
+
+// ---- cooperation requests (docs/api.md, "Cooperation requests") ------------------------------
+
+export interface RequestContent {
+  subject: string;
+  description: string;
+  language: string;
+  tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+  sector: string | null;
+  activity_started_at: string | null;
+  activity_ongoing: boolean | null;
+  indicators: { type: string; value: string; note?: string }[];
+  requested_actions: string[];
+  mitigation?: {
+    evidence: string;
+    observed_from: string | null;
+    observed_to: string | null;
+    impact: string;
+  };
+  assistance?: { help_needed: string };
+  criminal_cooperation?: Record<string, string | boolean | null>;
+  vulnerability_notification?: { affected: string; remedies: string };
+}
+
+export interface CooperationRequest {
+  id: string;
+  version: number;
+  type: string;
+  urgency: string;
+  status: string;
+  requesting_state: string;
+  requesting_organization_id: string;
+  requested_state: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  acknowledged_at: string | null;
+  answered_at: string | null;
+  finished_at: string | null;
+  acknowledge_due_at: string | null;
+  answer_due_at: string | null;
+  acknowledge_overdue_at: string | null;
+  answer_overdue_at: string | null;
+  escalation_step: number;
+  redirected_from: string | null;
+  redirected_to: string | null;
+  content_visible: boolean;
+  sender_account_id: string | null;
+  content: RequestContent | null;
+  resolution: {
+    outcome: string | null;
+    answer: string;
+    decline_reason: string | null;
+    decline_text: string;
+    redirect_reason: string;
+    withdraw_reason: string;
+    helpful: number | null;
+    feedback: string;
+  } | null;
+  routing: { level: string; fell_back_to_policy: boolean; contacts: number } | null;
+  /** Set when the request went to the policy contacts for want of the type's level. */
+  notice?: string;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  kind: string;
+  actor_account_id: string;
+  actor_organization_id: string;
+  from_status: string | null;
+  to_status: string | null;
+  info: Record<string, unknown>;
+  detail: Record<string, unknown> | null;
+}
+
+export interface RequestMessage {
+  id: string;
+  request_id: string;
+  in_reply_to: string | null;
+  author_account_id: string;
+  author_organization_id: string;
+  author_state: string;
+  tlp: string;
+  body: string;
+  attachment_ids: string[];
+  created_at: string;
+}
+
+export interface RequestAttachment {
+  id: string;
+  request_id: string;
+  filename: string;
+  media_type: string;
+  sha256: string;
+  size: number;
+  tlp: string;
+  uploaded_by: string;
+  created_at: string;
+}
+
+export interface Receipt {
+  seq: number;
+  event: string;
+  at: string;
+  key_id: string;
+  jws: string;
 }

@@ -25,6 +25,9 @@ import { FeedsScreen } from "./screens/feeds";
 import { JurisdictionScreen } from "./screens/jurisdiction";
 import { LoginScreen } from "./screens/login";
 import { ProfileScreen } from "./screens/profile";
+import { RequestScreen } from "./screens/request";
+import { RequestFormScreen } from "./screens/request_form";
+import { RequestsScreen } from "./screens/requests";
 import { StatesScreen } from "./screens/states";
 
 export interface AppState {
@@ -50,13 +53,20 @@ interface Route {
   signedIn: boolean;
 }
 
-// Cooperation requests (/requests…) slot in here when their API lands; their navigation key
-// (nav.requests) already exists.
 const ROUTES: Route[] = [
   { path: "/login", screen: LoginScreen, title: "login.title", signedIn: false },
   { path: "/states", screen: StatesScreen, title: "states.title", signedIn: true },
   { path: "/contacts", screen: ContactsScreen, title: "contacts.title", signedIn: true },
   { path: "/contacts/:id", screen: ContactScreen, title: "contact.title", signedIn: true },
+  { path: "/requests", screen: RequestsScreen, title: "requests.title", signedIn: true },
+  { path: "/requests/new", screen: RequestFormScreen, title: "rform.title", signedIn: true },
+  { path: "/requests/:id", screen: RequestScreen, title: "request.title", signedIn: true },
+  {
+    path: "/requests/:id/edit",
+    screen: RequestFormScreen,
+    title: "rform.editTitle",
+    signedIn: true,
+  },
   { path: "/campaigns", screen: CampaignsScreen, title: "campaigns.title", signedIn: true },
   { path: "/campaigns/:id", screen: CampaignScreen, title: "campaign.title", signedIn: true },
   {
@@ -79,6 +89,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { href: "/contacts", label: "nav.contacts", visible: () => true },
   { href: "/states", label: "nav.states", visible: () => true },
+  { href: "/requests", label: "nav.requests", visible: () => true },
   { href: "/campaigns", label: "nav.campaigns", visible: () => true },
   { href: "/jurisdiction", label: "nav.jurisdiction", visible: () => true },
   { href: "/audit", label: "nav.audit", visible: () => true },

@@ -3,7 +3,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type State } from "./api";
+import { api, ApiError, type Page, type State } from "./api";
 import { useApp } from "./app";
 import { flagEmoji, utcText } from "./format";
 import type { Language, MessageKey, Translator } from "./i18n";
@@ -136,7 +136,7 @@ export function problemText(
   if (field) {
     // "emails[1]" or "working_hours.mon[0]": name the form's label when the screen gave one.
     const base = field.split(/[.[]/)[0];
-    const label = labels[base] ? field.replace(base, labels[base]) : field;
+    const label = labels[field] ?? (labels[base] ? field.replace(base, labels[base]) : field);
     return tr.t("error.field", { field: label, detail: error.problem.detail || code });
   }
   return error.problem.detail || tr.t("error.unexpected");
@@ -180,6 +180,107 @@ export function useLoad<T>(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { data, error, loading, reload: () => setTick((n) => n + 1) };
+}
+
+/** A list the API pages with a cursor: the first page loads whenever `key` changes (the
+ * filters), `showMore` appends the next one. */
+export function usePages<T>(
+  path: string,
+  query: Record<string, string | number>,
+  key: string,
+): {
+  items: T[];
+  next: string | null;
+  error: unknown;
+  loading: boolean;
+  showMore: () => Promise<void>;
+} {
+  const [items, setItems] = useState<T[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    api
+      .get<Page<T>>(path, query)
+      .then((reply) => {
+        if (!live) return;
+        setItems(reply.body.items);
+        setNext(reply.body.next);
+        setError(null);
+      })
+      .catch((e) => live && setError(e))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [path, key]);
+
+  async function showMore() {
+    if (!next) return;
+    setLoading(true);
+    try {
+      const reply = await api.get<Page<T>>(path, { ...query, cursor: next });
+      setItems((previous) => [...previous, ...reply.body.items]);
+      setNext(reply.body.next);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }
+  return { items, next, error, loading, showMore };
+}
+
+/** The "show more" button under a list that `usePages` loads (nothing on the last page). */
+export function ShowMore({ pages }: { pages: ReturnType<typeof usePages> }) {
+  const { tr } = useApp();
+  if (!pages.next) return null;
+  return (
+    <p>
+      <button type="button" onClick={() => void pages.showMore()} disabled={pages.loading}>
+        {tr.t("common.showMore")}
+      </button>
+    </p>
+  );
+}
+
+/** A labelled select; with `empty`, a first choice of no value reads it ("Any", "Choose…"). */
+export function SelectField({
+  id,
+  label,
+  value,
+  empty,
+  options,
+  onChange,
+  required,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  empty?: string;
+  options: [string, string][];
+  onChange: (value: string) => void;
+  required?: boolean;
+}) {
+  return (
+    <Field id={id} label={label}>
+      <select
+        id={id}
+        required={required}
+        value={value}
+        onChange={(e) => onChange(e.currentTarget.value)}
+      >
+        {empty !== undefined && <option value="">{empty}</option>}
+        {options.map(([code, text]) => (
+          <option key={code} value={code}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
 }
 
 /** A labelled form control: the label wraps the control, the hint is tied by aria-describedby. */

@@ -1,10 +1,19 @@
 // The directory: contacts filtered by state, regional group, level, language, 24/7 and text,
 // a page at a time (cursor pagination, "show more" appends), with export of the same selection.
 
-import { useEffect, useRef, useState } from "preact/hooks";
-import { api, REGIONAL_GROUPS, withQuery, type Contact, type Page } from "../api";
+import { useRef, useState } from "preact/hooks";
+import { REGIONAL_GROUPS, withQuery, type Contact } from "../api";
 import { useApp } from "../app";
-import { ErrorNote, Field, Heading, StateLabel, useStates } from "../components";
+import {
+  ErrorNote,
+  Field,
+  Heading,
+  SelectField,
+  ShowMore,
+  StateLabel,
+  usePages,
+  useStates,
+} from "../components";
 import { replaceQuery } from "../router";
 
 const FILTERS = ["state", "group", "level", "language", "available_24_7", "q"] as const;
@@ -19,30 +28,14 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
   const filters: Record<string, string> = {};
   for (const name of FILTERS) filters[name] = query.get(name) || "";
   const [text, setText] = useState(filters.q);
-  const [items, setItems] = useState<Contact[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
   const key = FILTERS.map((name) => filters[name]).join("|");
+  const pages = usePages<Contact>(
+    "/contacts",
+    { ...filters, limit: PAGE_SIZE },
+    key,
+  );
+  const { items, next, error, loading } = pages;
   const debounce = useRef<number | undefined>(undefined);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api
-      .get<Page<Contact>>("/contacts", { ...filters, limit: PAGE_SIZE })
-      .then((reply) => {
-        if (!live) return;
-        setItems(reply.body.items);
-        setNext(reply.body.next);
-        setError(null);
-      })
-      .catch((e) => live && setError(e))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [key]);
 
   function setFilter(name: string, value: string) {
     // From the address bar, not this render's `query`: a debounced search may fire after
@@ -57,24 +50,6 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
     setText(value);
     window.clearTimeout(debounce.current);
     debounce.current = window.setTimeout(() => setFilter("q", value.trim()), 250);
-  }
-
-  async function showMore() {
-    if (!next) return;
-    setLoading(true);
-    try {
-      const reply = await api.get<Page<Contact>>("/contacts", {
-        ...filters,
-        limit: PAGE_SIZE,
-        cursor: next,
-      });
-      setItems((previous) => [...previous, ...reply.body.items]);
-      setNext(reply.body.next);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
   }
 
   const exportQuery = { ...filters };
@@ -195,13 +170,7 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
         </table>
       </div>
       {!loading && items.length === 0 && !error && <p>{tr.t("contacts.none")}</p>}
-      {next && (
-        <p>
-          <button type="button" onClick={() => void showMore()} disabled={loading}>
-            {tr.t("common.showMore")}
-          </button>
-        </p>
-      )}
+      <ShowMore pages={pages} />
     </section>
   );
 }
@@ -221,18 +190,15 @@ function FilterSelect({
   options: [string, string][];
 }) {
   const { tr } = useApp();
-  const id = `f-${name}`;
   return (
-    <Field id={id} label={label}>
-      <select id={id} value={value} onChange={(e) => onChange(name, e.currentTarget.value)}>
-        <option value="">{tr.t("common.any")}</option>
-        {options.map(([code, text]) => (
-          <option key={code} value={code}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </Field>
+    <SelectField
+      id={`f-${name}`}
+      label={label}
+      value={value}
+      empty={tr.t("common.any")}
+      options={options}
+      onChange={(next) => onChange(name, next)}
+    />
   );
 }
 

@@ -1,14 +1,25 @@
 // Feed upload: an observation feed (CSV with a header, or NDJSON; plain or gzip — the server
 // tells by the magic bytes) goes as it is to POST /jurisdiction/reports, and the per-state
-// summary comes back as a table. Draft mitigation requests, when the node makes them, are only
-// listed here: nothing is sent to another state from this screen.
+// summary comes back as a table. On request (drafts=true) the node also drafts one mitigation
+// request per state; they are listed with links to their pages, where each is reviewed,
+// completed and submitted: nothing is sent to another state from this screen.
 
 import { useState } from "preact/hooks";
-import { api, type FeedReport, type State, type StateGroup } from "../api";
+import { api, type FeedReport, type SkippedGroup, type State, type StateGroup } from "../api";
 import { useApp } from "../app";
-import { BackLink, ErrorNote, Field, Heading, StateLabel, useStates } from "../components";
+import {
+  BackLink,
+  ErrorNote,
+  Field,
+  Heading,
+  SelectField,
+  StateLabel,
+  useStates,
+} from "../components";
 import { feedFormat } from "../format";
-import type { Translator } from "../i18n";
+import type { MessageKey, Translator } from "../i18n";
+import { TLPS, UN_LANGUAGES, URGENCIES, typesFor } from "../requests";
+import { TlpLabel } from "./requests";
 
 const MEDIA_TYPES = { csv: "text/csv", ndjson: "application/x-ndjson" } as const;
 type Format = keyof typeof MEDIA_TYPES;
@@ -23,10 +34,22 @@ export function FeedsScreen() {
   const [column, setColumn] = useState("");
   const [categoryColumn, setCategoryColumn] = useState("");
   const [strict, setStrict] = useState(false);
+  const [drafting, setDrafting] = useState(false);
+  const [draftTlp, setDraftTlp] = useState("AMBER");
+  const [draftUrgency, setDraftUrgency] = useState("routine");
+  const [draftLanguage, setDraftLanguage] = useState<string>(
+    (UN_LANGUAGES as readonly string[]).includes(tr.lang) ? tr.lang : "en",
+  );
+  const [impact, setImpact] = useState("");
   const [report, setReport] = useState<FeedReport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const mayReport = !!me && me.account.roles.some((role) => role !== "observer");
+  // Drafting needs the right to make mitigation requests (a state organisation's account).
+  const mayDraft =
+    !!me &&
+    me.organization.category === "state" &&
+    typesFor(me.account.roles).includes("mitigation");
   const chosen: Format | null = format === "auto" ? (file ? feedFormat(file.name) : null) : format;
 
   async function submit(event: Event) {
@@ -39,6 +62,13 @@ export function FeedsScreen() {
     if (column.trim()) query.set("column", column.trim());
     if (categoryColumn.trim()) query.set("category_column", categoryColumn.trim());
     if (strict) query.set("strict", "true");
+    if (drafting && mayDraft) {
+      query.set("drafts", "true");
+      query.set("tlp", draftTlp);
+      query.set("urgency", draftUrgency);
+      query.set("language", draftLanguage);
+      if (impact.trim()) query.set("impact", impact.trim());
+    }
     const search = query.toString();
     const path = `/jurisdiction/reports${search ? `?${search}` : ""}`;
     try {
@@ -123,9 +153,76 @@ export function FeedsScreen() {
             />
             <label for="feed-strict">{tr.t("feeds.strict")}</label>
           </div>
+          {mayDraft && (
+            <fieldset>
+              <legend>{tr.t("feeds.drafts")}</legend>
+              <div class="field checkbox">
+                <input
+                  id="feed-drafts"
+                  type="checkbox"
+                  checked={drafting}
+                  aria-describedby="feed-drafts-hint"
+                  onChange={(e) => setDrafting(e.currentTarget.checked)}
+                />
+                <label for="feed-drafts">{tr.t("feeds.draftRequests")}</label>
+              </div>
+              <p class="hint" id="feed-drafts-hint">
+                {tr.t("feeds.draftRequestsHint")}
+              </p>
+              {drafting && (
+                <div class="grid-2">
+                  <SelectField
+                    id="feed-tlp"
+                    label={tr.t("field.tlp")}
+                    value={draftTlp}
+                    required
+                    options={TLPS.map((t) => [t, `TLP:${t}`])}
+                    onChange={setDraftTlp}
+                  />
+                  <SelectField
+                    id="feed-urgency"
+                    label={tr.t("field.urgency")}
+                    value={draftUrgency}
+                    required
+                    options={URGENCIES.map((u) => [u, tr.t(`urgency.${u}` as MessageKey)])}
+                    onChange={setDraftUrgency}
+                  />
+                  <SelectField
+                    id="feed-language"
+                    label={tr.t("field.language")}
+                    value={draftLanguage}
+                    required
+                    options={UN_LANGUAGES.map((l) => [l, tr.languageName(l)])}
+                    onChange={setDraftLanguage}
+                  />
+                  <Field
+                    id="feed-impact"
+                    label={tr.t("feeds.impact")}
+                    hint={tr.t("feeds.impactHint")}
+                  >
+                    <input
+                      id="feed-impact"
+                      type="text"
+                      maxLength={10000}
+                      aria-describedby="feed-impact-hint"
+                      value={impact}
+                      onInput={(e) => setImpact(e.currentTarget.value)}
+                    />
+                  </Field>
+                </div>
+              )}
+            </fieldset>
+          )}
           <ErrorNote
             error={error}
-            labels={{ feed: tr.t("feeds.file"), column: tr.t("feeds.column") }}
+            labels={{
+              feed: tr.t("feeds.file"),
+              column: tr.t("feeds.column"),
+              tlp: tr.t("field.tlp"),
+              urgency: tr.t("field.urgency"),
+              language: tr.t("field.language"),
+              impact: tr.t("feeds.impact"),
+            }}
           />
           <div>
             <button type="submit" disabled={busy || !file || !chosen}>
@@ -244,27 +341,64 @@ function Report({ report, states }: { report: FeedReport; states: State[] }) {
 
 function Drafts({ report, states }: { report: FeedReport; states: State[] }) {
   const { tr } = useApp();
-  if (report.drafts.length === 0) {
-    return <p class="note">{tr.t("feeds.noDrafts")}</p>;
-  }
+  if (report.drafts.length === 0 && report.skipped.length === 0) return null;
   return (
-    <section aria-labelledby="drafts-heading">
+    <section aria-labelledby="drafts-heading" id="feed-drafts-made">
       <h3 id="drafts-heading">{tr.t("feeds.drafts")}</h3>
-      <p class="note warn">{tr.t("feeds.draftsNotSent")}</p>
-      <ul>
-        {report.drafts.map((draft) => (
-          <li key={draft.id}>
-            {draft.state ? <StateLabel alpha2={draft.state} states={states} /> : null}{" "}
-            <code>{draft.id}</code>
-            {draft.observations !== undefined && (
-              <>
-                {" "}
-                · {tr.t("feeds.draftObservations", { count: tr.numberText(draft.observations) })}
-              </>
-            )}
-          </li>
-        ))}
-      </ul>
+      {report.drafts.length === 0 ? (
+        <p class="note">{tr.t("feeds.noDrafts")}</p>
+      ) : (
+        <>
+          <p class="note warn" role="note">
+            {tr.t("feeds.draftsNotSent")}
+          </p>
+          <ul class="drafts">
+            {report.drafts.map((draft) => (
+              <li key={draft.id} data-state={draft.requested_state}>
+                <StateLabel alpha2={draft.requested_state} states={states} />{" "}
+                <TlpLabel tlp={draft.tlp} />{" "}
+                <a href={`/requests/${encodeURIComponent(draft.id)}`} dir="auto">
+                  {draft.subject}
+                </a>
+                <br />
+                <span class="muted">
+                  {tr.t("feeds.draftLine", {
+                    listed: tr.numberText(draft.indicators),
+                    addresses: tr.numberText(draft.distinct_addresses),
+                    observations: tr.numberText(draft.observations),
+                  })}
+                </span>{" "}
+                <a href={`/requests/${encodeURIComponent(draft.id)}/edit`}>
+                  {tr.t("feeds.reviewDraft")}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <p>
+            <a href="/requests?box=drafts">{tr.t("feeds.allDrafts")}</a>
+          </p>
+        </>
+      )}
+      {report.skipped.length > 0 && (
+        <>
+          <h4>{tr.t("feeds.skipped")}</h4>
+          <ul id="feed-skipped">
+            {report.skipped.map((group) => (
+              <li key={group.group} data-group={group.group}>
+                {skippedLabel(tr, group, states)} —{" "}
+                {tr.t(`feeds.skip.${group.reason}` as MessageKey)}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
   );
+}
+
+function skippedLabel(tr: Translator, group: SkippedGroup, states: State[]) {
+  if (group.state) return <StateLabel alpha2={group.state} states={states} />;
+  if (group.group === "unattributed") return <span>{tr.t("feeds.unattributed")}</span>;
+  const country = group.group.replace(/^no-state-/, "");
+  return <span>{tr.t("feeds.noState", { countries: tr.regionName(country) })}</span>;
 }
