@@ -122,6 +122,14 @@ class Connection {
       return Error::Unavailable(message);  // Too many connections, cancelled, lock timeout.
     }
     if (sqlstate.starts_with("23")) return Error::FailedPrecondition(message, "constraint");
+    if (sqlstate == "22021" || sqlstate == "22P05") {
+      return Error::InvalidArgument("text is not valid UTF-8", "", "invalid_utf8");
+    }
+    if (sqlstate.starts_with("22")) {
+      // A value PostgreSQL's column types refuse (out of range, not a number) where SQLite's
+      // dynamic typing would have stored it: the caller's input, not the server's fault.
+      return Error::InvalidArgument(message, "", "invalid_value");
+    }
     return Error::Internal(message);
   }
 
@@ -171,6 +179,11 @@ class Connection {
           texts[i] = buffer;
         }
       } else {
+        // libpq reads text parameters up to their first NUL, and PostgreSQL cannot store one in
+        // text: refuse rather than store a shortened value.
+        if (v.as_text().find('\0') != std::string::npos) {
+          return Error::InvalidArgument("text contains a NUL character", "", "nul_character");
+        }
         texts[i] = v.as_text();
       }
       values[i] = texts[i].c_str();
