@@ -89,6 +89,10 @@ class Connection {
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (conn == nullptr) return Error::Unavailable("cannot allocate a PostgreSQL connection");
     auto connection = std::make_unique<Connection>(conn);
+    // libpq prints the server's notices (e.g. "relation … already exists, skipping" for CREATE
+    // TABLE IF NOT EXISTS) to stderr, which would interleave with the JSON log; they carry
+    // nothing the caller does not learn from the statement's result.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
     if (PQstatus(conn) != CONNECTION_OK) {
       return Error::Unavailable("cannot connect to " + Describe(conn) + ": " +
                                 TrimMessage(PQerrorMessage(conn)));
