@@ -14,6 +14,9 @@
 #   BENCH_SKIP_BUILD=1      use an existing build/release/liaison
 #   LIAISON_BIN=path        use this binary (implies BENCH_SKIP_BUILD)
 #   BENCH_KEEP=1            keep the temporary directory (config, database, logs)
+#   BENCH_DATABASE=postgresql
+#                           store the node in a throwaway local PostgreSQL cluster (fsync on,
+#                           tests/support/pg_cluster.py --durable) instead of SQLite
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,6 +25,7 @@ duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-64}
 runs=${BENCH_RUNS:-"2:warn 4:warn 4:info"}
 io_threads=${BENCH_IO_THREADS:-1}
+database=${BENCH_DATABASE:-sqlite}
 state=FR
 path="/api/v1/contacts?state=$state"
 
@@ -58,6 +62,7 @@ cleanup() {
     kill -TERM "$nginx_pid" 2>/dev/null || true  # the master stops its workers
     wait "$nginx_pid" 2>/dev/null || true
   fi
+  if [ -s "$tmp/pg/data_dir" ]; then /usr/bin/python3 tests/support/pg_cluster.py stop "$tmp/pg"; fi
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -68,6 +73,14 @@ free_port() {
 }
 
 # --- liaison ---------------------------------------------------------------------------------
+case "$database" in
+  sqlite) db_url="sqlite://$tmp/liaison.db"; db_note="SQLite WAL in $tmp" ;;
+  postgresql)
+    /usr/bin/python3 tests/support/pg_cluster.py start "$tmp/pg" --durable >/dev/null
+    db_url=$(cat "$tmp/pg/url")
+    db_note="PostgreSQL $(pg_config --version 2>/dev/null | sed 's/PostgreSQL //') on loopback (fsync on), pool_size = worker threads + 2" ;;
+  *) echo "bench: BENCH_DATABASE must be sqlite or postgresql" >&2; exit 2 ;;
+esac
 liaison_port=$(free_port)
 cat > "$tmp/liaison.toml" <<TOML
 [server]
@@ -78,7 +91,7 @@ io_threads = $io_threads
 worker_threads = 4
 
 [database]
-url = "sqlite://$tmp/liaison.db"
+url = "$db_url"
 
 [security]
 secret_key = "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -95,7 +108,9 @@ token=$("$bin" init --config "$tmp/liaison.toml" | sed -n 's/^token: //p')
 # start_liaison WORKERS LEVEL: (re)starts the server with config overrides from the environment.
 start_liaison() {
   rm -f "$tmp/ready"
-  LIAISON_SERVER_WORKER_THREADS=$1 LIAISON_LOG_LEVEL=$2 \
+  local pool=4  # The default; on PostgreSQL one connection per worker thread plus two.
+  [ "$database" = sqlite ] || pool=$(($1 + 2))
+  LIAISON_SERVER_WORKER_THREADS=$1 LIAISON_LOG_LEVEL=$2 LIAISON_DATABASE_POOL_SIZE=$pool \
     "$bin" serve --config "$tmp/liaison.toml" --ready-file "$tmp/ready" \
     >>"$tmp/liaison-$1-$2.log" 2>&1 &
   liaison_pid=$!
@@ -197,7 +212,7 @@ stop_liaison
 echo
 echo "GET $path ($count contacts, $bytes bytes), wrk -t2 -c$connections -d$duration, $(nproc) cores, $(date -u +%FT%TZ)"
 echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'): worker_processes 2, access_log off, static file"
-echo "liaison: io_threads $io_threads, SQLite WAL in $tmp, one Bearer token; log level warn = no access log, info = JSON access log to a file"
+echo "liaison: io_threads $io_threads, $db_note, one Bearer token; log level warn = no access log, info = JSON access log to a file"
 python3 - "${results[@]}" <<'PY'
 import sys
 rows = [r.split() for r in sys.argv[1:]]

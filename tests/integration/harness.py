@@ -223,12 +223,15 @@ class Response:
 class Node:
     """One liaison server with its database, SMTP sink and webhook receiver."""
 
-    def __init__(self, extra_config="", init_args=()):
+    def __init__(self, extra_config="", init_args=(), postgres_server=None):
+        """`postgres_server`: a PostgreSQL server URL to use instead of the test run's (a test
+        that restarts its own server)."""
         if not BIN:
             raise RuntimeError("LIAISON_BIN is not set")
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="liaison-it-"))
         self.smtp = self.webhooks = self.process = self.log = None
         self.pg_database = None
+        self.pg_server = postgres_server or POSTGRES
         try:
             self._set_up(extra_config, init_args)
         except BaseException:
@@ -240,9 +243,9 @@ class Node:
         self.webhooks = Sink("webhook_sink.py", self.dir / "webhooks")
         self.config = self.dir / "liaison.toml"
         self.db_path = self.dir / "liaison.db"
-        self.db_kind = "postgresql" if POSTGRES else "sqlite"
-        if POSTGRES:
-            self.pg_database, self.db_url = create_postgres_database()
+        self.db_kind = "postgresql" if self.pg_server else "sqlite"
+        if self.pg_server:
+            self.pg_database, self.db_url = create_postgres_database(self.pg_server)
         else:
             self.db_url = f"sqlite://{self.db_path}"
         self.config.write_text(merge_toml(f"""
@@ -313,7 +316,7 @@ format = "json"
                 if sink:
                     sink.stop()
             if self.pg_database:
-                drop_postgres_database(self.pg_database)
+                drop_postgres_database(self.pg_database, self.pg_server)
                 self.pg_database = None
         if os.environ.get("LIAISON_KEEP_TEST_DIRS") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)

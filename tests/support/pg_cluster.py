@@ -6,9 +6,11 @@ PostgreSQL refuses to run as root, so when run as root the cluster belongs to th
 system user `liaison-test` (created when missing) and every server command runs through
 `runuser -u`.
 
-  pg_cluster.py start STATE_DIR   starts a cluster; writes STATE_DIR/url (the maintenance
+  pg_cluster.py start STATE_DIR [--durable]
+                                  starts a cluster; writes STATE_DIR/url (the maintenance
                                   database, postgresql://liaison@127.0.0.1:PORT/postgres) and
-                                  STATE_DIR/data_dir
+                                  STATE_DIR/data_dir. --durable keeps fsync and synchronous
+                                  commits on (for benchmarks)
   pg_cluster.py stop STATE_DIR    stops it and removes its files
 
 Tests that need a cluster of their own (to stop and restart it) import Cluster.
@@ -57,7 +59,8 @@ def ensure_user():
 class Cluster:
     """One PostgreSQL server under `data_dir` listening on 127.0.0.1:`port`."""
 
-    def __init__(self, data_dir=None, port=None):
+    def __init__(self, data_dir=None, port=None, durable=False):
+        self.durable = durable
         self.user = ensure_user()
         self.bin = bin_dir()
         if data_dir is None:
@@ -88,8 +91,9 @@ class Cluster:
         last = None
         for _ in range(5):
             port = self.port or free_port()
-            options = (f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+            options = f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
+            if not self.durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             result = self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.root / "server.log",
                                "-o", options, "-w", "-t", "60", "start", check=False)
             if result.returncode == 0:
@@ -120,6 +124,8 @@ class Cluster:
 
 
 def main(argv):
+    durable = "--durable" in argv
+    argv = [a for a in argv if a != "--durable"]
     if len(argv) != 3 or argv[1] not in ("start", "stop"):
         print(__doc__, file=sys.stderr)
         return 2
@@ -128,7 +134,7 @@ def main(argv):
         if (state / "data_dir").exists():  # A cluster left by an interrupted run.
             Cluster(data_dir=(state / "data_dir").read_text().strip()).remove()
         state.mkdir(parents=True, exist_ok=True)
-        cluster = Cluster().init().start()
+        cluster = Cluster(durable=durable).init().start()
         (state / "data_dir").write_text(str(cluster.root))
         (state / "url").write_text(cluster.url() + "\n")
         print(f"PostgreSQL test server at {cluster.url()} ({cluster.root})")

@@ -89,6 +89,10 @@ class Connection {
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (conn == nullptr) return Error::Unavailable("cannot allocate a PostgreSQL connection");
     auto connection = std::make_unique<Connection>(conn);
+    // libpq prints the server's notices (e.g. "relation … already exists, skipping" for CREATE
+    // TABLE IF NOT EXISTS) to stderr, which would interleave with the JSON log; they carry
+    // nothing the caller does not learn from the statement's result.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
     if (PQstatus(conn) != CONNECTION_OK) {
       return Error::Unavailable("cannot connect to " + Describe(conn) + ": " +
                                 TrimMessage(PQerrorMessage(conn)));
@@ -122,6 +126,14 @@ class Connection {
       return Error::Unavailable(message);  // Too many connections, cancelled, lock timeout.
     }
     if (sqlstate.starts_with("23")) return Error::FailedPrecondition(message, "constraint");
+    if (sqlstate == "22021" || sqlstate == "22P05") {
+      return Error::InvalidArgument("text is not valid UTF-8", "", "invalid_utf8");
+    }
+    if (sqlstate.starts_with("22")) {
+      // A value PostgreSQL's column types refuse (out of range, not a number) where SQLite's
+      // dynamic typing would have stored it: the caller's input, not the server's fault.
+      return Error::InvalidArgument(message, "", "invalid_value");
+    }
     return Error::Internal(message);
   }
 
@@ -171,6 +183,11 @@ class Connection {
           texts[i] = buffer;
         }
       } else {
+        // libpq reads text parameters up to their first NUL, and PostgreSQL cannot store one in
+        // text: refuse rather than store a shortened value.
+        if (v.as_text().find('\0') != std::string::npos) {
+          return Error::InvalidArgument("text contains a NUL character", "", "nul_character");
+        }
         texts[i] = v.as_text();
       }
       values[i] = texts[i].c_str();
