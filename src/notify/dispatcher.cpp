@@ -198,12 +198,14 @@ class Dispatcher::Impl {
                                           }));
     if (any.empty()) return batch;
     batch.token = worker.name + "/" + std::to_string(++worker.claims);
-    batch.lease_until = now_ms + LeaseMs();
     ASSIGN_OR_RETURN(
         batch.items,
         store::InTransaction(
             db_, store::TxMode::kWrite,
             [&](store::Transaction& tx) -> Result<std::vector<Claimed>> {
+              // Read the time once the write lock is held: waiting for it must not eat the lease.
+              now_ms = ToUnixMillis(clock_.Now());
+              batch.lease_until = now_ms + LeaseMs();
               ASSIGN_OR_RETURN(std::int64_t changed,
                                tx.Execute(ClaimBatchSql(), {batch.lease_until, batch.token, due,
                                                             now_ms, limit, due, now_ms}));
@@ -263,11 +265,12 @@ class Dispatcher::Impl {
     long long now_ms = ToUnixMillis(clock_.Now());
     long long needed = 1000LL * options_.notify.delivery_timeout_seconds + kLeaseMarginMs;
     if (batch.lease_until - now_ms >= needed) return OkStatus();
-    long long lease_until = now_ms + LeaseMs();
+    long long lease_until = 0;
     ASSIGN_OR_RETURN(store::Rows held,
                      store::InTransaction(
                          db_, store::TxMode::kWrite,
                          [&](store::Transaction& tx) -> Result<store::Rows> {
+                           lease_until = ToUnixMillis(clock_.Now()) + LeaseMs();
                            RETURN_IF_ERROR(tx.Execute(
                                "UPDATE notifications SET lease_until = ?"
                                " WHERE lease_owner = ? AND status = 'delivering'",

@@ -211,7 +211,7 @@ pool_size = 8
 [notify]
 workers = {WORKERS}
 delivery_timeout_seconds = 2
-lease_seconds = 4
+lease_seconds = 10
 poll_interval_milliseconds = 50
 """)
         finally:
@@ -233,8 +233,11 @@ poll_interval_milliseconds = 50
         cls.de = node.account_token("lage@cert-bund.de.test")
         cls.contacts = []
         for body in [
-                contact_body(de_cert["id"], "Lagezentrum", emails=["lage@cert-bund.de.test"]),
-                contact_body(de_cert["id"], "Backup desk", emails=["backup@cert-bund.de.test"]),
+                # Available 24/7: the acknowledgement deadline counts on the clock.
+                contact_body(de_cert["id"], "Lagezentrum", emails=["lage@cert-bund.de.test"],
+                             available_24_7=True),
+                contact_body(de_cert["id"], "Backup desk", emails=["backup@cert-bund.de.test"],
+                             available_24_7=True),
                 contact_body(de_aa["id"], "Cyber policy", level="policy",
                              emails=["cyber@aa.de.test"])] + [
                 contact_body(fr_cert["id"], f"Analyst {i}", emails=[f"a{i}@cert.fr.test"])
