@@ -51,7 +51,6 @@ const REASONS: Record<string, string> = {
   must_be_true: "mustBeTrue",
   own_state: "ownState",
   unknown_state: "unknownState",
-  invalid_actions: "noneAlone",
   duplicate: "duplicate",
   too_long: "tooLong",
 };
