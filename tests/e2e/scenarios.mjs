@@ -1059,6 +1059,18 @@ const scenarios = {
         body: { body: "Logs are available on request." },
       });
       assert.equal(message.status, 201);
+      // Brazil without its technical contact: a mitigation request goes to its policy contact,
+      // and the request page says so.
+      const brazil = (await api("GET", "/contacts?state=BR&level=technical")).body.items[0];
+      const removed = await api("DELETE", `/contacts/${brazil.id}`, {
+        headers: { "If-Match": `"${brazil.version}"` },
+      });
+      assert.equal(removed.status, 204);
+      const fallback = await asFrance("POST", "/requests", {
+        body: { ...mitigationBody("Scanning from Brazil"), requested_state: "BR" },
+      });
+      assert.equal(fallback.status, 201);
+      assert.equal(fallback.body.routing.fell_back_to_policy, true);
       const draft = await asFrance("POST", "/requests", {
         body: mitigationBody("Follow-up", { submit: false }),
       });
@@ -1117,6 +1129,7 @@ const scenarios = {
           ["request-new", "/requests/new", "#rq-subject"],
           ["request", `/requests/${request.body.id}`, "#receipts li"],
           ["request-draft-edit", `/requests/${draft.body.id}/edit`, "#rq-mitigation-evidence"],
+          ["request-fallback", `/requests/${fallback.body.id}`, "#routing-notice"],
         ];
         for (const [name, path, ready] of requestScreens) {
           await page.goto(`${BASE}${path}`);

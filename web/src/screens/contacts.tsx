@@ -29,11 +29,7 @@ export function ContactsScreen({ query }: { query: URLSearchParams }) {
   for (const name of FILTERS) filters[name] = query.get(name) || "";
   const [text, setText] = useState(filters.q);
   const key = FILTERS.map((name) => filters[name]).join("|");
-  const pages = usePages<Contact>(
-    "/contacts",
-    { ...filters, limit: PAGE_SIZE },
-    key,
-  );
+  const pages = usePages<Contact>("/contacts", { ...filters, limit: PAGE_SIZE }, key);
   const { items, next, error, loading } = pages;
   const debounce = useRef<number | undefined>(undefined);
 

@@ -45,13 +45,11 @@ const labelKey = (path: string) => `field.${path}` as MessageKey;
 /** Server reasons the form says in the reader's language (others: the server's detail). */
 const REASONS: Record<string, string> = {
   required: "required",
-  invalid_indicator: "invalidIndicator",
   in_the_future: "inTheFuture",
   invalid_window: "invalidWindow",
   must_be_true: "mustBeTrue",
   own_state: "ownState",
   unknown_state: "unknownState",
-  invalid_actions: "noneAlone",
   duplicate: "duplicate",
   too_long: "tooLong",
 };
@@ -130,6 +128,7 @@ function RequestForm({
     if (serverProblem && serverControl === path) {
       const line = indicatorLineOf(serverProblem.field, values.indicators || "");
       const reason = serverProblem.reason && REASONS[serverProblem.reason];
+      // An indicator the node refused: the server's own explanation of that line.
       const text = reason
         ? tr.t(`problem.${reason}` as MessageKey)
         : serverProblem.detail || serverProblem.code;
