@@ -7,7 +7,9 @@
 //   the segments that start in that block, and a branch-free binary search finishes it. A block
 //   that lies wholly inside one segment (most of the IPv4 space: 86 % of the /16 blocks of the
 //   country data) carries that segment's value in its first-level entry, so ValueAt answers it
-//   from the first level alone;
+//   from the first level alone; every other block has a second level of 2^kSubBits entries that
+//   does the same for its sub-blocks (all but 1.3 % of the IPv4 space at 6 bits) or names the
+//   first segment of the sub-block, from which a short forward scan finds the answer;
 // - kTopBits == 0: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
 //   for IPv4): each level is one small count of keys <= the address, a node per cache line or
 //   two, then a step back over the few segments that share those 64 bits.
@@ -48,6 +50,9 @@ class RangeTable {
   // The part of a key the B+-tree compares: all of an IPv4 key, the top 64 bits of an IPv6 one.
   using SearchKey = std::conditional_t<(sizeof(Key) > 8), std::uint64_t, Key>;
   static constexpr int kFanout = 16;
+  // Second-level bits per mixed first-level block (kTopBits > 0).
+  static constexpr int kSubBits = kShift >= 6 ? 6 : kShift;
+  static constexpr int kSubShift = kShift - kSubBits;
 
   RangeTable() { Build({}); }
 
@@ -67,9 +72,17 @@ class RangeTable {
   // The value for `key` (0: none). The fast path of Find.
   std::uint32_t ValueAt(Key key) const {
     if constexpr (kTopBits > 0) {
-      const Block* block = blocks_.data() + static_cast<std::size_t>(key >> kShift);
-      if (block->value & kWholeBlock) return block->value & ~kWholeBlock;
-      return values_[Search(block->first, block[1].first, key)];
+      const std::uint32_t block = blocks_[static_cast<std::size_t>(key >> kShift)].value;
+      if (block & kWholeBlock) return block & ~kWholeBlock;
+      const std::size_t sub_index = (std::size_t{block} << kSubBits) |
+                                    static_cast<std::size_t>((key >> kSubShift) &
+                                                             ((Key{1} << kSubBits) - 1));
+      const std::uint32_t sub = subs_[sub_index];
+      if (sub & kWholeBlock) return sub & ~kWholeBlock;
+      // The segments starting inside one sub-block are few: scan forward from its first.
+      std::size_t i = sub;
+      while (i + 1 < starts_.size() && starts_[i + 1] <= key) ++i;
+      return values_[i];
     } else {
       return values_[Locate(key)];
     }
@@ -94,7 +107,8 @@ class RangeTable {
   std::size_t MemoryBytes() const {
     std::size_t bytes = starts_.capacity() * sizeof(Key) +
                         values_.capacity() * sizeof(std::uint32_t) +
-                        blocks_.capacity() * sizeof(Block);
+                        blocks_.capacity() * sizeof(Block) +
+                        subs_.capacity() * sizeof(std::uint32_t);
     for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
     return bytes;
   }
@@ -162,7 +176,7 @@ class RangeTable {
   }
   // A first-level entry (kTopBits > 0): `first` is the index of the last segment starting at or
   // before the block's first address; `value` is kWholeBlock | that segment's value when the
-  // segment covers the whole block, else 0.
+  // segment covers the whole block, else the number of the block's second-level table in subs_.
   struct Block {
     std::uint32_t first;
     std::uint32_t value;
@@ -172,6 +186,9 @@ class RangeTable {
   std::vector<Key> starts_;
   std::vector<std::uint32_t> values_;
   std::vector<Block> blocks_;  // 2^kTopBits + 1 entries (kTopBits > 0).
+  // The second-level tables, 2^kSubBits entries each: kWholeBlock | value for a sub-block inside
+  // one segment, else the index of the last segment starting at or before the sub-block.
+  std::vector<std::uint32_t> subs_;
   // The B+-tree's levels, bottom first (kTopBits == 0).
   std::vector<std::vector<SearchKey>> levels_;
 };
@@ -237,6 +254,7 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
 
   levels_.clear();
   blocks_.clear();
+  subs_.clear();
   if constexpr (kTopBits == 0) {
     std::vector<SearchKey> level;
     level.reserve(starts_.size());
@@ -259,9 +277,24 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
     while (i + 1 < starts_.size() && starts_[i + 1] <= block_start) ++i;
     LIAISON_CHECK(values_[i] < kWholeBlock);
     const bool whole = i + 1 == starts_.size() || starts_[i + 1] > block_last;
-    blocks_[b] = {static_cast<std::uint32_t>(i), whole ? kWholeBlock | values_[i] : 0};
+    if (whole) {
+      blocks_[b] = {static_cast<std::uint32_t>(i), kWholeBlock | values_[i]};
+      continue;
+    }
+    const std::size_t table = subs_.size() >> kSubBits;
+    LIAISON_CHECK(table < kWholeBlock && starts_.size() < kWholeBlock);
+    blocks_[b] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(table)};
+    std::size_t j = i;
+    for (std::size_t sub = 0; sub < (std::size_t{1} << kSubBits); ++sub) {
+      Key sub_start = static_cast<Key>(block_start + (static_cast<Key>(sub) << kSubShift));
+      Key sub_last = static_cast<Key>(sub_start + ((Key{1} << kSubShift) - 1));
+      while (j + 1 < starts_.size() && starts_[j + 1] <= sub_start) ++j;
+      const bool sub_whole = j + 1 == starts_.size() || starts_[j + 1] > sub_last;
+      subs_.push_back(sub_whole ? kWholeBlock | values_[j] : static_cast<std::uint32_t>(j));
+    }
   }
   blocks_[blocks] = {static_cast<std::uint32_t>(starts_.size() - 1), 0};
+  subs_.shrink_to_fit();
 }
 
 }  // namespace liaison::jurisdiction
