@@ -37,6 +37,18 @@ int Export(const TransferCommands& c) {
       std::cerr << "liaison: cannot write " << temp << "\n";
       return 1;
     }
+    // Readable by its owner only: the file holds everything the database does.
+    std::error_code mode_error;
+    std::filesystem::permissions(
+        temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, mode_error);
+    if (mode_error) {
+      std::cerr << "liaison: cannot restrict " << temp << " to its owner: " << mode_error.message()
+                << "\n";
+      out.close();
+      std::remove(temp.c_str());
+      return 1;
+    }
     SystemClock clock;
     auto exported = store::ExportNode(*db, api::AllMigrations(), out, clock.Now());
     if (!exported.has_value()) {
