@@ -37,6 +37,18 @@ int Export(const TransferCommands& c) {
       std::cerr << "liaison: cannot write " << temp << "\n";
       return 1;
     }
+    // Readable by its owner only: the file holds everything the database does.
+    std::error_code mode_error;
+    std::filesystem::permissions(
+        temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, mode_error);
+    if (mode_error) {
+      std::cerr << "liaison: cannot restrict " << temp << " to its owner: " << mode_error.message()
+                << "\n";
+      out.close();
+      std::remove(temp.c_str());
+      return 1;
+    }
     SystemClock clock;
     auto exported = store::ExportNode(*db, api::AllMigrations(), out, clock.Now());
     if (!exported.has_value()) {
@@ -83,8 +95,7 @@ void AddTransferCommands(CLI::App& app, TransferCommands& commands) {
       "export",
       "Write every record of the node and its audit chain to a store-neutral NDJSON file, from "
       "one consistent snapshot (the servers may keep running)");
-  export_cmd->add_option("--config", commands.config_path, "Configuration file (TOML)")
-      ->required();
+  export_cmd->add_option("--config", commands.config_path, "Configuration file (TOML)")->required();
   export_cmd->add_option("--output", commands.output_path, "The file to write")->required();
   export_cmd->callback([&commands] { commands.do_export = true; });
 
@@ -93,8 +104,7 @@ void AddTransferCommands(CLI::App& app, TransferCommands& commands) {
       "Load a file written by `liaison export` into this node's database, which must be freshly "
       "migrated (`liaison migrate`, not `init`) and empty; all or nothing, in one transaction. "
       "Keep security.secret_key as on the exporting node: stored secrets are encrypted with it");
-  import_cmd->add_option("--config", commands.config_path, "Configuration file (TOML)")
-      ->required();
+  import_cmd->add_option("--config", commands.config_path, "Configuration file (TOML)")->required();
   import_cmd->add_option("--input", commands.input_path, "The file to read")->required();
   import_cmd->callback([&commands] { commands.do_import = true; });
 }

@@ -34,7 +34,8 @@ std::vector<std::string> Tokens(std::string_view sql) {
       ++i;
     } else if (std::isalnum(c) || c == '_') {
       std::size_t start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) {
+      while (i < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) {
         ++i;
       }
       tokens.emplace_back(sql.substr(start, i - start));
@@ -99,7 +100,8 @@ Result<Value> ValueFromJson(const boost::json::value& j) {
   if (j.is_object()) {
     const auto* b64 = j.as_object().if_contains("base64url");
     if (b64 != nullptr && b64->is_string() && j.as_object().size() == 1) {
-      auto bytes = Base64UrlDecode(std::string_view(b64->as_string().data(), b64->as_string().size()));
+      auto bytes =
+          Base64UrlDecode(std::string_view(b64->as_string().data(), b64->as_string().size()));
       if (bytes) return Value::Blob(std::move(*bytes));
     }
   }

@@ -17,8 +17,10 @@ std::vector<Migration> TestMigrations() {
        {"CREATE TABLE things (id TEXT PRIMARY KEY, n BIGINT NOT NULL, r REAL, b BLOB,"
         " note TEXT, UNIQUE (n))",
         "CREATE INDEX things_by_n ON things (n)", "CREATE TABLE gone (x INTEGER)"}},
-      {"things", 2, "drop gone, add colour", {"DROP TABLE gone",
-                                              "ALTER TABLE things ADD COLUMN colour TEXT"}},
+      {"things",
+       2,
+       "drop gone, add colour",
+       {"DROP TABLE gone", "ALTER TABLE things ADD COLUMN colour TEXT"}},
       {"other",
        1,
        "create links",
@@ -31,10 +33,10 @@ class NodeTransfer : public ::testing::Test {
  protected:
   std::unique_ptr<Database> Fresh(const std::string& label,
                                   const std::vector<Migration>& migrations) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("liaison-transfer-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + label +
-                 ".db");
+    auto path =
+        std::filesystem::temp_directory_path() /
+        ("liaison-transfer-" + std::to_string(::getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + label + ".db");
     paths_.push_back(path);
     std::filesystem::remove(path);
     auto db = Open("sqlite://" + path.string(), 2);
@@ -72,18 +74,18 @@ class NodeTransfer : public ::testing::Test {
     return out;
   }
   void Fill(Database& db) {
-    ASSERT_TRUE(InTransaction(db, TxMode::kWrite, [](Transaction& tx) -> Status {
-                  RETURN_IF_ERROR(tx.Execute(
-                      "INSERT INTO things (id, n, r, b, note, colour) VALUES (?, ?, ?, ?, ?, ?)",
-                      {"a", 1, 1.0, Value::Blob(std::string("\0\xff\n", 3)), "Ünïcode \"q\"\n",
-                       nullptr}));
-                  RETURN_IF_ERROR(tx.Execute(
-                      "INSERT INTO things (id, n, r, b, note, colour) VALUES (?, ?, ?, ?, ?, ?)",
-                      {"b", -9007199254740993LL, 2.5, nullptr, "", "red"}));
-                  RETURN_IF_ERROR(
-                      tx.Execute("INSERT INTO links (thing_id, rank) VALUES ('a', 1), ('b', 2)"));
-                  return OkStatus();
-                }).has_value());
+    ASSERT_TRUE(
+        InTransaction(db, TxMode::kWrite, [](Transaction& tx) -> Status {
+          RETURN_IF_ERROR(tx.Execute(
+              "INSERT INTO things (id, n, r, b, note, colour) VALUES (?, ?, ?, ?, ?, ?)",
+              {"a", 1, 1.0, Value::Blob(std::string("\0\xff\n", 3)), "Ünïcode \"q\"\n", nullptr}));
+          RETURN_IF_ERROR(
+              tx.Execute("INSERT INTO things (id, n, r, b, note, colour) VALUES (?, ?, ?, ?, ?, ?)",
+                         {"b", -9007199254740993LL, 2.5, nullptr, "", "red"}));
+          RETURN_IF_ERROR(
+              tx.Execute("INSERT INTO links (thing_id, rank) VALUES ('a', 1), ('b', 2)"));
+          return OkStatus();
+        }).has_value());
   }
 
   ManualClock clock_{FromUnixMillis(1795932000000)};

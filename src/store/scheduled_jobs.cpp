@@ -3,15 +3,19 @@
 namespace liaison::store {
 namespace {
 
-// Creates the row of job `name` when missing: due at once, held by nobody. Portable: no
-// INSERT … ON CONFLICT, which SQLite and PostgreSQL spell alike only in recent versions.
+// Creates the row of job `name` when missing: due at once, held by nobody. A look, then a plain
+// INSERT … VALUES: no INSERT … ON CONFLICT (spelt differently across engines) and no untyped
+// parameters in a SELECT list (which PostgreSQL would take as text). Write transactions are
+// serialised on SQLite; on PostgreSQL two servers creating the same job at the same instant make
+// one of them fail with already_exists, and it claims at its next tick.
 Status EnsureJob(Transaction& tx, std::string_view name, TimePoint now) {
+  ASSIGN_OR_RETURN(Rows rows,
+                   tx.Query("SELECT 1 FROM scheduled_jobs WHERE name = ?", {std::string(name)}));
+  if (!rows.empty()) return OkStatus();
   RETURN_IF_ERROR(tx.Execute(
       "INSERT INTO scheduled_jobs (name, next_due, holder, lease_until, state, last_started_at,"
-      " last_finished_at, updated_at)"
-      " SELECT ?, ?, NULL, NULL, '', NULL, NULL, ?"
-      " WHERE NOT EXISTS (SELECT 1 FROM scheduled_jobs WHERE name = ?)",
-      {std::string(name), ToUnixMillis(now), ToUnixMillis(now), std::string(name)}));
+      " last_finished_at, updated_at) VALUES (?, ?, NULL, NULL, '', NULL, NULL, ?)",
+      {std::string(name), ToUnixMillis(now), ToUnixMillis(now)}));
   return OkStatus();
 }
 

@@ -21,8 +21,8 @@ std::vector<Migration> Migrations();
 
 // How one claim of a job is made.
 struct JobClaim {
-  std::string_view name;      // The job, e.g. "requests.deadlines"; created on first claim.
-  std::string_view holder;    // Who runs it: unique per server process.
+  std::string_view name;        // The job, e.g. "requests.deadlines"; created on first claim.
+  std::string_view holder;      // Who runs it: unique per server process.
   std::chrono::seconds period;  // The next run is due this long after this one's start.
   std::chrono::seconds lease;   // How long the holder has to finish before others may run it.
 };

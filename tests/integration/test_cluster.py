@@ -35,6 +35,7 @@ import unittest
 
 from harness import BIN, Node, contact_body, wait_for
 from request_bodies import mitigation
+from test_jurisdiction import write_data_set
 
 SECONDS = float(os.environ.get("LIAISON_CLUSTER_SECONDS", "20"))
 CLIENTS = 32
@@ -46,14 +47,14 @@ SMTP_DELAY_MS = 40  # A slow-ish mail server keeps deliveries claimed while the 
 class Server:
     """One `liaison serve` process of the cluster, on the node's configuration."""
 
-    def __init__(self, node, index):
+    def __init__(self, node, index, env=None):
         self.node, self.index = node, index
         self.ready = node.dir / f"ready-{index}"
         self.log_path = node.dir / f"server-{index}.log"
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [BIN, "serve", "--config", str(node.config), "--ready-file", str(self.ready)],
-            stdout=self.log, stderr=self.log)
+            stdout=self.log, stderr=self.log, env={**os.environ, **(env or {})})
 
         def is_ready():
             if self.process.poll() is not None:
@@ -380,6 +381,46 @@ poll_interval_milliseconds = 50
                                      server.text()):
                 runs.append((match.group(1), match.group(2)))
         return runs
+
+
+class ClusterJurisdictionDataTest(unittest.TestCase):
+    """Two servers on one database, each with its own data directory holding the same two IP
+    data sets, both serving the first. `liaison data update` on the first server's machine
+    switches it to the second set; the second server follows by itself, from its own directory,
+    because the cluster's data version is recorded in the database."""
+
+    def test_a_server_follows_the_data_version_another_loaded(self):
+        node = Node("[server]\nscheduler_interval_seconds = 1\n")
+        self.addCleanup(node.close)
+        roots = [node.dir / "ipdata-a", node.dir / "ipdata-b"]
+
+        def data_update(root, folder):
+            """`liaison data update` on the machine whose data directory is `root`."""
+            done = subprocess.run(
+                [BIN, "data", "update", "--config", str(node.config), str(root / folder)],
+                env={**os.environ, "LIAISON_JURISDICTION_DATA_DIR": str(root)},
+                capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stderr)
+        for root in roots:
+            write_data_set(root / "v1", "it-1")
+            write_data_set(root / "v2", "it-2")
+            data_update(root, "v1")
+        servers = []
+        for i, root in enumerate(roots):
+            server = Server(node, i, env={"LIAISON_JURISDICTION_DATA_DIR": str(root)})
+            servers.append(server)
+            self.addCleanup(server.stop)
+
+        def version(server):
+            node.port = server.port
+            return node.get("/readyz").json()["jurisdiction_data"]["version"]
+        for server in servers:
+            wait_for(lambda: version(server) == "it-1", 30, "data set it-1")
+
+        data_update(roots[0], "v2")
+        wait_for(lambda: version(servers[0]) == "it-2", 30, "the first server on it-2")
+        wait_for(lambda: version(servers[1]) == "it-2", 30, "the second server to follow")
+        self.assertIn("/ipdata-b/v2", (roots[1] / "CURRENT").read_text())
 
 
 if __name__ == "__main__":

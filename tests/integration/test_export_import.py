@@ -96,6 +96,9 @@ class ExportImportTest(unittest.TestCase):
         self.node.cli("audit", "verify", "--config", str(self.target_config),
                       "--expected-head", head.strip())
 
+    def test_export_file_is_readable_by_its_owner_only(self):
+        self.assertEqual(self.export.stat().st_mode & 0o777, 0o600)
+
     def test_second_import_and_import_into_a_used_database_are_refused(self):
         before = table_rows(self.target_db)
         for config in (self.target_config, self.node.config):
