@@ -226,7 +226,8 @@ TEST(PostgresStore, ReplacesConnectionsTheServerDropped) {
     auto tx = *admin->Begin(TxMode::kRead);
     auto killed = tx->Query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend'");
     ASSERT_TRUE(killed.has_value()) << killed.error().message;
     ASSERT_EQ(killed->size(), 3u);
   }
