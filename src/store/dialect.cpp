@@ -132,8 +132,8 @@ std::string ToPostgres(const std::vector<Token>& tokens) {
     }
   }
   if (on_conflict_do_nothing) {
-    while (!out.empty() && (std::isspace(static_cast<unsigned char>(out.back())) ||
-                            out.back() == ';')) {
+    while (!out.empty() &&
+           (std::isspace(static_cast<unsigned char>(out.back())) || out.back() == ';')) {
       out.pop_back();
     }
     out += " ON CONFLICT DO NOTHING";

@@ -48,7 +48,8 @@ std::string RandomSuffix() {
 std::string SafeLabel(const std::string& label) {
   std::string out;
   for (char c : label) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::tolower(c)));
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out.push_back(static_cast<char>(std::tolower(c)));
     if (out.size() == 24) break;
   }
   return out;

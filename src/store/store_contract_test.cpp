@@ -34,8 +34,7 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
     scratch_.reset();
   }
 
-  std::unique_ptr<Database> OpenPool(int size,
-                                     std::chrono::milliseconds wait = kDefaultPoolWait) {
+  std::unique_ptr<Database> OpenPool(int size, std::chrono::milliseconds wait = kDefaultPoolWait) {
     auto db = Open(scratch_->url(), size, wait);
     EXPECT_TRUE(db.has_value()) << db.error().message;
     return db.has_value() ? *std::move(db) : nullptr;
@@ -62,8 +61,8 @@ TEST_P(StoreContract, RoundTripsEveryValueType) {
   });
   ASSERT_TRUE(status.has_value()) << status.error().message;
   auto tx = *db_->Begin(TxMode::kRead);
-  auto rows = *tx->Query("SELECT id, n, r, b, NULL, COUNT(*) FROM items WHERE id = ? GROUP BY id",
-                         {"a"});
+  auto rows =
+      *tx->Query("SELECT id, n, r, b, NULL, COUNT(*) FROM items WHERE id = ? GROUP BY id", {"a"});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].Text(0), "a");
   EXPECT_TRUE(rows[0][1].is_int());
@@ -226,7 +225,8 @@ TEST(PostgresStore, ReplacesConnectionsTheServerDropped) {
     auto tx = *admin->Begin(TxMode::kRead);
     auto killed = tx->Query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend'");
     ASSERT_TRUE(killed.has_value()) << killed.error().message;
     ASSERT_EQ(killed->size(), 3u);
   }

@@ -67,6 +67,11 @@ std::string Describe(PGconn* conn) {
          (port && *port ? port : "5432") + "/" + (db ? db : "");
 }
 
+// libpq prints the server's notices (e.g. "relation … already exists, skipping" for CREATE TABLE
+// IF NOT EXISTS) to stderr, which would interleave with the JSON log; they carry nothing the
+// caller does not learn from the statement's result.
+void IgnoreNotice(void*, const char*) {}
+
 bool IsConnectionLossState(std::string_view sqlstate) {
   // Class 08 (connection exception); 57P01..57P03: the server is shutting down or starting.
   return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
@@ -89,10 +94,7 @@ class Connection {
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (conn == nullptr) return Error::Unavailable("cannot allocate a PostgreSQL connection");
     auto connection = std::make_unique<Connection>(conn);
-    // libpq prints the server's notices (e.g. "relation … already exists, skipping" for CREATE
-    // TABLE IF NOT EXISTS) to stderr, which would interleave with the JSON log; they carry
-    // nothing the caller does not learn from the statement's result.
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
     if (PQstatus(conn) != CONNECTION_OK) {
       return Error::Unavailable("cannot connect to " + Describe(conn) + ": " +
                                 TrimMessage(PQerrorMessage(conn)));
@@ -169,8 +171,8 @@ class Connection {
         continue;
       }
       if (v.is_int()) {
-        texts[i] = type == kBoolOid ? (v.as_int() != 0 ? "true" : "false")
-                                    : std::to_string(v.as_int());
+        texts[i] =
+            type == kBoolOid ? (v.as_int() != 0 ? "true" : "false") : std::to_string(v.as_int());
       } else if (v.is_real()) {
         double d = v.as_real();
         if (std::isnan(d)) {
@@ -368,8 +370,7 @@ class PostgresDatabase final : public Database {
           std::lock_guard lock(mutex_);
           ++started_;
         }
-        return std::unique_ptr<Transaction>(
-            new PgTransaction(this, std::move(connection), mode));
+        return std::unique_ptr<Transaction>(new PgTransaction(this, std::move(connection), mode));
       }
       // A connection found broken when the transaction starts (the server restarted, or an
       // administrator ended the session) is replaced and the start retried: nothing has run on
@@ -454,8 +455,8 @@ class PostgresDatabase final : public Database {
     {
       std::unique_lock lock(mutex_);
       ++waiting_;
-      bool ready = available_.wait_until(
-          lock, deadline, [&] { return !idle_.empty() || open_ < pool_size_; });
+      bool ready = available_.wait_until(lock, deadline,
+                                         [&] { return !idle_.empty() || open_ < pool_size_; });
       --waiting_;
       if (!ready) {
         ++timeouts_;
