@@ -396,8 +396,12 @@ class Chunker {
         Chunk chunk;
         chunk.sequence = sequence_++;
         chunk.first_line = line_;
-        chunk.text = pending_.substr(0, end);
-        pending_.erase(0, end);
+        // The chunk takes the buffer; only the partial record after `end` is copied back.
+        std::string rest = pending_.substr(end);
+        chunk.text = std::move(pending_);
+        chunk.text.resize(end);
+        pending_ = std::move(rest);
+        pending_.reserve(chunk_bytes_ + chunk_bytes_ / 4);
         line_ += std::count(chunk.text.begin(), chunk.text.end(), '\n');
         return std::optional<Chunk>(std::move(chunk));
       }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 namespace liaison::jurisdiction {
 namespace {
@@ -27,9 +28,34 @@ Uint128 HostMask(IpFamily family, int length) {
   return (static_cast<Uint128>(1) << host) - 1;
 }
 
+// A dotted quad as inet_pton(AF_INET) reads it (four decimal parts of 0-255, no leading zeros),
+// without the copy and the library call: the hot path of bulk attribution. nullopt for anything
+// else, which the caller then hands to inet_pton.
+std::optional<std::uint32_t> DottedQuad(std::string_view text) {
+  std::uint32_t value = 0;
+  std::size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= text.size() || text[i] != '.') return std::nullopt;
+      ++i;
+    }
+    std::size_t start = i;
+    std::uint32_t octet = 0;
+    while (i < text.size() && i - start < 3 && text[i] >= '0' && text[i] <= '9') {
+      octet = octet * 10 + static_cast<std::uint32_t>(text[i] - '0');
+      ++i;
+    }
+    if (i == start || octet > 255 || (text[start] == '0' && i - start > 1)) return std::nullopt;
+    value = (value << 8) | octet;
+  }
+  if (i != text.size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 Result<IpAddress> ParseIpAddress(std::string_view text) {
+  if (auto v4 = DottedQuad(text)) return IpAddress{IpFamily::kIpv4, *v4};
   if (text.empty() || text.size() > kMaxAddressText) return InvalidAddress(text);
   char buffer[kMaxAddressText + 1];
   std::memcpy(buffer, text.data(), text.size());

@@ -1,6 +1,10 @@
 #include "jurisdiction/ip_address.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <iterator>
+#include <random>
 
 namespace liaison::jurisdiction {
 namespace {
@@ -13,6 +17,27 @@ TEST(IpAddress, ParsesIpv4AndFormatsCanonically) {
   EXPECT_EQ(FormatIpAddress(*a), "192.0.2.1");
   EXPECT_EQ(ParseIpAddress("0.0.0.0")->v4(), 0u);
   EXPECT_EQ(ParseIpAddress("255.255.255.255")->v4(), 0xFFFFFFFFu);
+}
+
+TEST(IpAddress, ReadsDottedQuadsExactlyAsInetPton) {
+  // Every combination of tricky parts and separators, checked against the C library.
+  const char* parts[] = {"0", "00", "01", "1", "9", "10", "099", "255", "256", "999", "1000", "",
+                         " 1", "+1", "-1", "1a"};
+  std::mt19937 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    int count = 3 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < count; ++k) {
+      if (k > 0) text += rng() % 20 == 0 ? ":" : ".";
+      text += parts[rng() % std::size(parts)];
+    }
+    if (rng() % 10 == 0) text += rng() % 2 ? " " : ".";
+    in_addr expected;
+    bool valid = inet_pton(AF_INET, text.c_str(), &expected) == 1;
+    auto parsed = ParseIpAddress(text);
+    ASSERT_EQ(parsed.has_value() && parsed->family == IpFamily::kIpv4, valid) << text;
+    if (valid) EXPECT_EQ(parsed->v4(), ntohl(expected.s_addr)) << text;
+  }
 }
 
 TEST(IpAddress, ParsesIpv6AndFormatsPerRfc5952) {

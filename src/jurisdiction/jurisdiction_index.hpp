@@ -111,8 +111,9 @@ class JurisdictionIndex {
       const std::string& directory, TimePoint now);
 
   // Chosen by bench/jurisdiction_lookup_bench's layout comparison (bench/README.md): IPv4 a
-  // first level on the top 16 bits; IPv6 the B+-tree on the top 64 bits (its ranges crowd into
-  // a few /20 blocks, up to 40,000 in one, so a first level on top bits helps little there).
+  // first level on the top 16 bits with whole-block values and a 6-bit second level; IPv6 the
+  // B+-tree on the top 64 bits (its ranges crowd into a few /20 blocks, up to 40,000 in one, so
+  // a first level on top bits helps little there).
   using V4Table = RangeTable<std::uint32_t, 16>;
   using V6Table = RangeTable<Uint128, 0>;
 

@@ -4,7 +4,12 @@
 // kept as a sorted array of segment starts beside an array of values. Two searches, chosen per
 // table by measurement (bench/README.md):
 // - kTopBits > 0: a direct-indexed first level on the top kTopBits bits narrows each look-up to
-//   the segments that start in that block, and a branch-free binary search finishes it;
+//   the segments that start in that block, and a branch-free binary search finishes it. A block
+//   that lies wholly inside one segment (most of the IPv4 space: 86 % of the /16 blocks of the
+//   country data) carries that segment's value in its first-level entry, so ValueAt answers it
+//   from the first level alone; every other block has a second level of 2^kSubBits entries that
+//   does the same for its sub-blocks (all but 1.3 % of the IPv4 space at 6 bits) or names the
+//   first segment of the sub-block, from which a short forward scan finds the answer;
 // - kTopBits == 0: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
 //   for IPv4): each level is one small count of keys <= the address, a node per cache line or
 //   two, then a step back over the few segments that share those 64 bits.
@@ -16,6 +21,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/result.hpp"
 #include "jurisdiction/ip_address.hpp"
 
 namespace liaison::jurisdiction {
@@ -44,6 +50,9 @@ class RangeTable {
   // The part of a key the B+-tree compares: all of an IPv4 key, the top 64 bits of an IPv6 one.
   using SearchKey = std::conditional_t<(sizeof(Key) > 8), std::uint64_t, Key>;
   static constexpr int kFanout = 16;
+  // Second-level bits per mixed first-level block (kTopBits > 0).
+  static constexpr int kSubBits = kShift >= 6 ? 6 : kShift;
+  static constexpr int kSubShift = kShift - kSubBits;
 
   RangeTable() { Build({}); }
 
@@ -61,7 +70,23 @@ class RangeTable {
   }
 
   // The value for `key` (0: none). The fast path of Find.
-  std::uint32_t ValueAt(Key key) const { return values_[Locate(key)]; }
+  std::uint32_t ValueAt(Key key) const {
+    if constexpr (kTopBits > 0) {
+      const std::uint32_t block = blocks_[static_cast<std::size_t>(key >> kShift)].value;
+      if (block & kWholeBlock) return block & ~kWholeBlock;
+      const std::size_t sub_index = (std::size_t{block} << kSubBits) |
+                                    static_cast<std::size_t>((key >> kSubShift) &
+                                                             ((Key{1} << kSubBits) - 1));
+      const std::uint32_t sub = subs_[sub_index];
+      if (sub & kWholeBlock) return sub & ~kWholeBlock;
+      // The segments starting inside one sub-block are few: scan forward from its first.
+      std::size_t i = sub;
+      while (i + 1 < starts_.size() && starts_[i + 1] <= key) ++i;
+      return values_[i];
+    } else {
+      return values_[Locate(key)];
+    }
+  }
 
   // Calls `f(segment)` for every segment overlapping [first, last], in order, clipped to it.
   template <typename F>
@@ -82,7 +107,8 @@ class RangeTable {
   std::size_t MemoryBytes() const {
     std::size_t bytes = starts_.capacity() * sizeof(Key) +
                         values_.capacity() * sizeof(std::uint32_t) +
-                        buckets_.capacity() * sizeof(std::uint32_t);
+                        blocks_.capacity() * sizeof(Block) +
+                        subs_.capacity() * sizeof(std::uint32_t);
     for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
     return bytes;
   }
@@ -130,9 +156,12 @@ class RangeTable {
     return index;
   }
   std::size_t LocateInBlock(Key key) const {
-    std::size_t block = static_cast<std::size_t>(key >> kShift);
-    std::size_t base = buckets_[block];
-    std::size_t n = buckets_[block + 1] - base + 1;
+    const Block* block = blocks_.data() + static_cast<std::size_t>(key >> kShift);
+    return Search(block->first, block[1].first, key);
+  }
+  // The segment holding `key` among [base, last]; starts_[base] <= key.
+  std::size_t Search(std::size_t base, std::size_t last, Key key) const {
+    std::size_t n = last - base + 1;
     const Key* starts = starts_.data();
     // Invariant: starts[base] <= key; the answer is in [base, base + n).
     while (n > 1) {
@@ -145,10 +174,21 @@ class RangeTable {
   Key LastOf(std::size_t i) const {
     return i + 1 < starts_.size() ? static_cast<Key>(starts_[i + 1] - 1) : static_cast<Key>(~Key{0});
   }
+  // A first-level entry (kTopBits > 0): `first` is the index of the last segment starting at or
+  // before the block's first address; `value` is kWholeBlock | that segment's value when the
+  // segment covers the whole block, else the number of the block's second-level table in subs_.
+  struct Block {
+    std::uint32_t first;
+    std::uint32_t value;
+  };
+  static constexpr std::uint32_t kWholeBlock = 0x80000000u;  // Values stay below it.
+
   std::vector<Key> starts_;
   std::vector<std::uint32_t> values_;
-  // buckets_[b]: index of the last segment starting at or before b << kShift (kTopBits > 0).
-  std::vector<std::uint32_t> buckets_;
+  std::vector<Block> blocks_;  // 2^kTopBits + 1 entries (kTopBits > 0).
+  // The second-level tables, 2^kSubBits entries each: kWholeBlock | value for a sub-block inside
+  // one segment, else the index of the last segment starting at or before the sub-block.
+  std::vector<std::uint32_t> subs_;
   // The B+-tree's levels, bottom first (kTopBits == 0).
   std::vector<std::vector<SearchKey>> levels_;
 };
@@ -213,7 +253,8 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
   values_.shrink_to_fit();
 
   levels_.clear();
-  buckets_.clear();
+  blocks_.clear();
+  subs_.clear();
   if constexpr (kTopBits == 0) {
     std::vector<SearchKey> level;
     level.reserve(starts_.size());
@@ -228,14 +269,32 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
     return;
   }
   std::size_t blocks = std::size_t{1} << kTopBits;
-  buckets_.assign(blocks + 1, 0);
+  blocks_.assign(blocks + 1, Block{0, 0});
   std::size_t i = 0;
   for (std::size_t b = 0; b < blocks; ++b) {
     Key block_start = static_cast<Key>(static_cast<Key>(b) << kShift);
+    Key block_last = static_cast<Key>(block_start + ((Key{1} << kShift) - 1));
     while (i + 1 < starts_.size() && starts_[i + 1] <= block_start) ++i;
-    buckets_[b] = static_cast<std::uint32_t>(i);
+    LIAISON_CHECK(values_[i] < kWholeBlock);
+    const bool whole = i + 1 == starts_.size() || starts_[i + 1] > block_last;
+    if (whole) {
+      blocks_[b] = {static_cast<std::uint32_t>(i), kWholeBlock | values_[i]};
+      continue;
+    }
+    const std::size_t table = subs_.size() >> kSubBits;
+    LIAISON_CHECK(table < kWholeBlock && starts_.size() < kWholeBlock);
+    blocks_[b] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(table)};
+    std::size_t j = i;
+    for (std::size_t sub = 0; sub < (std::size_t{1} << kSubBits); ++sub) {
+      Key sub_start = static_cast<Key>(block_start + (static_cast<Key>(sub) << kSubShift));
+      Key sub_last = static_cast<Key>(sub_start + ((Key{1} << kSubShift) - 1));
+      while (j + 1 < starts_.size() && starts_[j + 1] <= sub_start) ++j;
+      const bool sub_whole = j + 1 == starts_.size() || starts_[j + 1] > sub_last;
+      subs_.push_back(sub_whole ? kWholeBlock | values_[j] : static_cast<std::uint32_t>(j));
+    }
   }
-  buckets_[blocks] = static_cast<std::uint32_t>(starts_.size() - 1);
+  blocks_[blocks] = {static_cast<std::uint32_t>(starts_.size() - 1), 0};
+  subs_.shrink_to_fit();
 }
 
 }  // namespace liaison::jurisdiction

@@ -57,6 +57,16 @@ TEST(RangeTable, BlockLayoutFollowsTheLaterRangeWinsRuleForIpv4) {
   ExpectMatchesModel<RangeTable<std::uint32_t, 16>, std::uint32_t>(0x0A00FF00u, 1024, 1);
 }
 
+TEST(RangeTable, WholeBlocksAndSubBlocksAnswerFromTheirEntries) {
+  // 16-bit keys with a 12-bit first level: blocks of 16 keys, so the random ranges cover many
+  // whole blocks, and blocks with starts inside them sit next to them.
+  ExpectMatchesModel<RangeTable<std::uint16_t, 12>, std::uint16_t>(0x1000, 1024, 8);
+  ExpectMatchesModel<RangeTable<std::uint16_t, 12>, std::uint16_t>(0xFC00, 1024, 9);
+  // An 8-bit first level: blocks of 256 keys, second-level sub-blocks of 4, whole or mixed.
+  ExpectMatchesModel<RangeTable<std::uint16_t, 8>, std::uint16_t>(0x1000, 1024, 10);
+  ExpectMatchesModel<RangeTable<std::uint16_t, 8>, std::uint16_t>(0xFC00, 1024, 11);
+}
+
 TEST(RangeTable, TreeLayoutFollowsTheLaterRangeWinsRuleForIpv4) {
   ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0x0A00FF00u, 1024, 2);
   ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0xFFFFFC00u, 1024, 3);

@@ -35,9 +35,16 @@ std::string CleanCategory(std::string_view raw) {
                                : (lead >> 4) == 0xe  ? 3
                                : (lead >> 3) == 0x1e ? 4
                                                      : 0;
-    bool valid = length > 0 && i + length <= raw.size();
+    bool valid = length > 0 && i + length <= raw.size() && lead != 0xC0 && lead != 0xC1 &&
+                 lead <= 0xF4;
     for (std::size_t k = 1; valid && k < length; ++k) {
       valid = (static_cast<unsigned char>(raw[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid && length > 2) {
+      // No overlong forms, no UTF-16 surrogates, nothing above U+10FFFF (RFC 3629 §4).
+      const auto second = static_cast<unsigned char>(raw[i + 1]);
+      valid = !(lead == 0xE0 && second < 0xA0) && !(lead == 0xED && second >= 0xA0) &&
+              !(lead == 0xF0 && second < 0x90) && !(lead == 0xF4 && second >= 0x90);
     }
     if (!valid || lead < 0x20 || lead == 0x7f) {
       out += '?';
