@@ -8,8 +8,10 @@
 #   BENCH_DURATION=10s      wrk duration per run
 #   BENCH_CONNECTIONS=64    wrk connections (-c); wrk threads are fixed at 2 (-t2)
 #   BENCH_RUNS="2:warn 4:warn 4:info"
-#                           liaison runs as worker_threads:log_level; "warn" silences the access
-#                           log, "info" (the default level) writes one JSON line per request
+#                           liaison runs as worker_threads:log_level[:nocache]; "warn" silences
+#                           the access log, "info" (the default level) writes one JSON line per
+#                           request; "nocache" turns the contact list cache off
+#                           ([server] response_cache_bytes = 0)
 #   BENCH_IO_THREADS=1      liaison [server] io_threads
 #   BENCH_SKIP_BUILD=1      use an existing build/release/liaison
 #   LIAISON_BIN=path        use this binary (implies BENCH_SKIP_BUILD)
@@ -105,12 +107,14 @@ chmod 600 "$tmp/liaison.toml"
 token=$("$bin" init --config "$tmp/liaison.toml" | sed -n 's/^token: //p')
 [ -n "$token" ] || { echo "bench: liaison init printed no token" >&2; exit 1; }
 
-# start_liaison WORKERS LEVEL: (re)starts the server with config overrides from the environment.
+# start_liaison WORKERS LEVEL [CACHE_BYTES]: (re)starts the server with config overrides from the
+# environment.
 start_liaison() {
   rm -f "$tmp/ready"
   local pool=4  # The default; on PostgreSQL one connection per worker thread plus two.
   [ "$database" = sqlite ] || pool=$(($1 + 2))
   LIAISON_SERVER_WORKER_THREADS=$1 LIAISON_LOG_LEVEL=$2 LIAISON_DATABASE_POOL_SIZE=$pool \
+    LIAISON_SERVER_RESPONSE_CACHE_BYTES=${3:-67108864} \
     "$bin" serve --config "$tmp/liaison.toml" --ready-file "$tmp/ready" \
     >>"$tmp/liaison-$1-$2.log" 2>&1 &
   liaison_pid=$!
@@ -197,10 +201,14 @@ PY
 results=()
 results+=("$(run_wrk nginx "http://127.0.0.1:$nginx_port$path")")
 for run in $runs; do
-  workers=${run%%:*}
-  level=${run#*:}
+  IFS=: read -r workers level cache <<<"$run"
   stop_liaison
-  start_liaison "$workers" "$level"
+  if [ "$cache" = nocache ]; then
+    start_liaison "$workers" "$level" 0
+    level=$level-nocache
+  else
+    start_liaison "$workers" "$level"
+  fi
   # A short warm-up so that the first run does not pay for cold caches alone.
   BENCH_TOKEN=$token wrk -t2 -c"$connections" -d2s -s "$tmp/auth.lua" \
     "http://127.0.0.1:$liaison_port$path" >/dev/null 2>&1 || true

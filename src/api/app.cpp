@@ -102,6 +102,25 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
     }
     return gauges;
   });
+  if (http::ResponseCache* cache = app.directory_cache) {
+    metrics.AddGaugeSource([cache] {
+      const char* help = "Contact list reads answered from the response cache, and not";
+      return std::vector<http::Gauge>{
+          {"liaison_response_cache_lookups",
+           help,
+           {{"result", "hit"}},
+           static_cast<double>(cache->hits())},
+          {"liaison_response_cache_lookups",
+           help,
+           {{"result", "miss"}},
+           static_cast<double>(cache->misses())},
+          {"liaison_response_cache_bytes",
+           "Memory held by cached responses",
+           {},
+           static_cast<double>(cache->bytes())},
+      };
+    });
+  }
 }
 
 http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {

@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "http/message.hpp"
+#include "http/response_cache.hpp"
 #include "security/login_throttle.hpp"
 #include "security/principal.hpp"
 #include "security/signing.hpp"
@@ -32,6 +33,7 @@ struct AppContext {
   security::LoginThrottle* throttle = nullptr;
   const security::Signer* signer = nullptr;  // Signs receipts with the node's current key.
   jurisdiction::JurisdictionService* jurisdiction = nullptr;  // The IP data set in use.
+  http::ResponseCache* directory_cache = nullptr;  // Cached contact lists; none when null.
 };
 
 // The name of the browser session cookie and of the CSRF header that must accompany every

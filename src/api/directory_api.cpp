@@ -26,6 +26,10 @@ Result<directory::ContactFilter> ParseFilter(const http::Request& request) {
     if (!filter.level)
       return Error::InvalidArgument("must be policy, technical or law_enforcement", "level");
   }
+  if (auto role = request.Query("role")) {
+    filter.role = directory::ParseContactRole(*role);
+    if (!filter.role) return Error::InvalidArgument("must be primary or backup", "role");
+  }
   if (auto language = request.Query("language")) {
     auto tag = directory::NormalizeLanguageTag(*language);
     if (!tag) return Error::InvalidArgument("not a BCP 47 language tag", "language");
@@ -57,11 +61,10 @@ http::Response ContactResponse(int status, const directory::PointOfContact& c, T
   return response;
 }
 
-Result<http::Response> List(const AppContext& app, http::Request& request) {
-  ASSIGN_OR_RETURN(auto principal, RequireAccount(app, request));
-  ASSIGN_OR_RETURN(auto filter, ParseFilter(request));
+// The JSON text of one page of contacts as `principal` may see it at `now`.
+Result<std::string> RenderList(const AppContext& app, const security::Principal& principal,
+                               const directory::ContactFilter& filter, TimePoint now) {
   ASSIGN_OR_RETURN(auto page, directory::ListContacts(*app.db, principal, filter));
-  TimePoint now = app.clock->Now();
   boost::json::monotonic_resource arena;
   boost::json::storage_ptr sp(&arena);
   boost::json::array items(sp);
@@ -69,8 +72,68 @@ Result<http::Response> List(const AppContext& app, http::Request& request) {
   for (const auto& c : page.contacts) items.push_back(ContactJson(c, now, sp));
   boost::json::value next(sp);
   if (!page.next_cursor.empty()) next = boost::json::string(page.next_cursor, sp);
-  return Json(200,
-              boost::json::object({{"items", std::move(items)}, {"next", std::move(next)}}, sp));
+  return boost::json::serialize(
+      boost::json::object({{"items", std::move(items)}, {"next", std::move(next)}}, sp));
+}
+
+// Everything a contact list answer depends on besides the directory's content: the filter, the
+// caller's audience (the principal's fields the access policy reads, never its account or
+// credential, so that callers of one audience share answers), and the UTC minute (the
+// in_working_hours_now flags).
+std::string ListCacheKey(const directory::ContactFilter& f, const security::Principal& p,
+                         std::int64_t generation, TimePoint now) {
+  std::string key =
+      "contacts\x1f" + std::to_string(generation) + "\x1f" +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count());
+  auto add = [&key](std::string_view part) {
+    key += '\x1f';
+    key += part;
+  };
+  add(p.organization_id);
+  add(security::OrgCategoryName(p.org_category));
+  add(p.state);
+  for (security::Role role : p.roles) add(security::RoleName(role));
+  add("\x1e");
+  add(f.state);
+  add(f.regional_group ? RegionalGroupName(*f.regional_group) : "");
+  add(f.level ? directory::ContactLevelName(*f.level) : "");
+  add(f.role ? directory::ContactRoleName(*f.role) : "");
+  add(f.language);
+  add(f.available_24_7 ? (*f.available_24_7 ? "1" : "0") : "");
+  add(f.org_kind ? security::OrgKindName(*f.org_kind) : "");
+  add(f.text);
+  add(f.after_id);
+  add(std::to_string(f.limit));
+  return key;
+}
+
+// Lists contacts. With the cache, the answer is looked up under its key at the directory's
+// current generation (one indexed read), so a write is seen by the next read on any server.
+Result<http::Response> List(const AppContext& app, http::Request& request) {
+  ASSIGN_OR_RETURN(auto principal, RequireAccount(app, request));
+  ASSIGN_OR_RETURN(auto filter, ParseFilter(request));
+  const TimePoint now = app.clock->Now();
+  if (app.directory_cache == nullptr) {
+    ASSIGN_OR_RETURN(std::string body, RenderList(app, principal, filter, now));
+    return http::Response::Json(200, std::move(body));
+  }
+  ASSIGN_OR_RETURN(std::int64_t generation, directory::DirectoryGeneration(*app.db));
+  const std::string key = ListCacheKey(filter, principal, generation, now);
+  std::optional<http::ResponseCache::Entry> entry = app.directory_cache->Find(key);
+  if (!entry) {
+    ASSIGN_OR_RETURN(std::string body, RenderList(app, principal, filter, now));
+    entry = app.directory_cache->Put(key, std::move(body));
+  }
+  http::Response response;
+  response.SetHeader("ETag", entry->etag);
+  if (auto inm = request.Header("If-None-Match"); inm && http::IfNoneMatchHits(*inm, entry->etag)) {
+    response.status = 304;
+    return response;
+  }
+  response = http::Response::Json(200, *entry->body);
+  response.SetHeader("ETag", entry->etag);
+  return response;
 }
 
 Result<http::Response> Create(const AppContext& app, http::Request& request) {

@@ -55,6 +55,13 @@ Result<std::vector<directory::Channel>> ParseChannels(json::ObjectReader& reader
   return channels;
 }
 
+Result<directory::ContactRole> ParseRole(json::ObjectReader& reader) {
+  ASSIGN_OR_RETURN(auto text, reader.RequiredString("role", 16));
+  auto role = directory::ParseContactRole(text);
+  if (!role) return Error::InvalidArgument("must be primary or backup", "role", "invalid_role");
+  return *role;
+}
+
 Result<directory::ContactLevel> ParseLevel(const std::string& text) {
   auto level = directory::ParseContactLevel(text);
   if (!level)
@@ -102,6 +109,7 @@ boost::json::object ContactJson(const directory::PointOfContact& c, TimePoint no
                               {"organization_name", c.organization_name},
                               {"state", OptionalText(c.state, sp)},
                               {"level", directory::ContactLevelName(c.level)},
+                              {"role", directory::ContactRoleName(c.role)},
                               {"name", c.name},
                               {"title", c.title},
                               {"emails", Strings(c.emails, sp)},
@@ -147,6 +155,9 @@ Result<directory::ContactInput> ParseContactInput(const boost::json::value& body
   ASSIGN_OR_RETURN(in.organization_id, reader.RequiredString("organization_id", 64));
   ASSIGN_OR_RETURN(auto level, reader.RequiredString("level", 16));
   ASSIGN_OR_RETURN(in.level, ParseLevel(level));
+  if (reader.Has("role")) {
+    ASSIGN_OR_RETURN(in.role, ParseRole(reader));
+  }
   ASSIGN_OR_RETURN(in.name, reader.RequiredString("name", 200));
   ASSIGN_OR_RETURN(auto title, reader.OptionalString("title", 200));
   in.title = title.value_or("");
@@ -193,6 +204,9 @@ Result<directory::ContactPatch> ParseContactPatch(const boost::json::value& body
   if (reader.Has("level")) {
     ASSIGN_OR_RETURN(auto level, reader.RequiredString("level", 16));
     ASSIGN_OR_RETURN(patch.level, ParseLevel(level));
+  }
+  if (reader.Has("role")) {
+    ASSIGN_OR_RETURN(patch.role, ParseRole(reader));
   }
   if (reader.Has("name")) {
     ASSIGN_OR_RETURN(patch.name, reader.RequiredString("name", 200));

@@ -273,7 +273,7 @@ Result<http::Response> PostMessage(const AppContext& app, http::Request& request
   ASSIGN_OR_RETURN(input.attachment_ids, reader.StringArray("attachment_ids", 20, 64));
   RETURN_IF_ERROR(reader.RejectUnknown());
   ASSIGN_OR_RETURN(auto m, rq::PostMessage(*app.db, principal, request.path_params["id"], input,
-                                           app.clock->Now()));
+                                           Settings(app), app.clock->Now()));
   return Json(201, MessageJson(m));
 }
 

@@ -105,6 +105,15 @@ Result<std::string> SeedDemoData(store::Database& db, const std::string& operato
     technical.available_24_7 = s.cert_24_7;
     RETURN_IF_ERROR(directory::CreateContact(db, system, technical, now));
 
+    // The CERT's shift lead stands in when a request is not acknowledged in time.
+    directory::ContactInput backup = technical;
+    backup.role = directory::ContactRole::kBackup;
+    backup.name = std::string("Shift lead (demo, ") + s.alpha2 + ")";
+    backup.title = "Incident response shift lead";
+    backup.emails = {"shift-lead@cert." + domain};
+    backup.available_24_7 = false;
+    RETURN_IF_ERROR(directory::CreateContact(db, system, backup, now));
+
     if (std::string_view(s.alpha2) == "FR" || std::string_view(s.alpha2) == "KE") {
       std::string policy_email = "policy@mfa." + domain;
       std::string technical_email = "analyst@cert." + domain;
@@ -130,7 +139,7 @@ Result<std::string> SeedDemoData(store::Database& db, const std::string& operato
       out += "  " + technical_email + " (technical, " + s.alpha2 + ")\n";
     }
   }
-  out += "demo data: 15 states, 30 organisations, 30 points of contact (all fictional)\n";
+  out += "demo data: 15 states, 30 organisations, 45 points of contact (all fictional)\n";
   return out;
 }
 

@@ -255,7 +255,10 @@ int Serve(const ServeOptions& options) {
       .window = std::chrono::seconds(config->security.login_window_seconds)});
   jurisdiction::JurisdictionService jurisdiction(config->jurisdiction.data_dir, clock);
   ReloadJurisdictionData(jurisdiction);
-  api::AppContext app{db.get(), &clock, &*config, &throttle, &*signer, &jurisdiction};
+  http::ResponseCache directory_cache(
+      static_cast<std::size_t>(config->server.response_cache_bytes));
+  api::AppContext app{db.get(), &clock,        &*config,        &throttle,
+                      &*signer, &jurisdiction, &directory_cache};
   http::Metrics metrics;
   api::AddGaugeSources(app, metrics);
   http::Router router = api::BuildRouter(app, metrics);
@@ -265,6 +268,9 @@ int Serve(const ServeOptions& options) {
     server_options.body_limit_overrides.emplace_back(bulk,
                                                      config->jurisdiction.bulk_body_limit_bytes);
   }
+  // An attachment is the raw body of its upload: the node's attachment limit is its body limit.
+  server_options.body_limit_overrides.emplace_back("/api/v1/requests/{id}/attachments",
+                                                   config->requests.attachment_max_bytes);
 
   auto server = http::Server::Create(server_options, router, metrics);
   if (!server.has_value()) {

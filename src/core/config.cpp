@@ -31,6 +31,7 @@ std::vector<Key> Keys(Config& c) {
       {"server", "io_threads", &c.server.io_threads, 1, 64},
       {"server", "worker_threads", &c.server.worker_threads, 1, 256},
       {"server", "body_limit_bytes", &c.server.body_limit_bytes, 1024, 1LL << 32},
+      {"server", "response_cache_bytes", &c.server.response_cache_bytes, 0, 1LL << 36},
       {"server", "header_limit_bytes", &c.server.header_limit_bytes, 1024, 1 << 20},
       {"server", "request_timeout_seconds", &c.server.request_timeout_seconds, 1, 3600},
       {"server", "idle_timeout_seconds", &c.server.idle_timeout_seconds, 1, 3600},

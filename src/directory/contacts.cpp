@@ -291,7 +291,8 @@ Params ContactColumnValues(const PointOfContact& c) {
           static_cast<long long>(c.version),
           ToUnixMillis(c.created_at),
           ToUnixMillis(c.updated_at),
-          SearchText(c)};
+          SearchText(c),
+          std::string(ContactRoleName(c.role))};
 }
 
 Status InsertContact(Transaction& tx, const PointOfContact& c) {
@@ -301,7 +302,8 @@ Status InsertContact(Transaction& tx, const PointOfContact& c) {
       "INSERT INTO contacts (id, organization_id, state, level, name, title, emails, phones, "
       "languages, language_key, time_zone, working_hours, available_24_7, openpgp_fingerprint, "
       "openpgp_key, preferred_channels, notes, stale, version, created_at, updated_at, "
-      "search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "search_text, role) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       params);
   if (!inserted.has_value()) return std::move(inserted).error();
   return OkStatus();
@@ -319,7 +321,7 @@ Result<bool> UpdateContactRow(Transaction& tx, const PointOfContact& c,
                               "language_key = ?, time_zone = ?, working_hours = ?, "
                               "available_24_7 = ?, openpgp_fingerprint = ?, openpgp_key = ?, "
                               "preferred_channels = ?, notes = ?, stale = ?, version = ?, "
-                              "created_at = ?, updated_at = ?, search_text = ? "
+                              "created_at = ?, updated_at = ?, search_text = ?, role = ? "
                               "WHERE id = ? AND version = ?",
                               params));
   return changed == 1;
@@ -367,6 +369,7 @@ ContactInput InputFrom(const PointOfContact& c) {
   ContactInput in;
   in.organization_id = c.organization_id;
   in.level = c.level;
+  in.role = c.role;
   in.name = c.name;
   in.title = c.title;
   in.emails = c.emails;
@@ -384,6 +387,7 @@ ContactInput InputFrom(const PointOfContact& c) {
 
 void ApplyInput(const ContactInput& in, PointOfContact& c) {
   c.level = in.level;
+  c.role = in.role;
   c.name = in.name;
   c.title = in.title;
   c.emails = in.emails;
@@ -435,6 +439,22 @@ std::string_view ContactLevelName(ContactLevel v) { return NameIn(ContactLevelVo
 
 std::optional<ContactLevel> ParseContactLevel(std::string_view name) {
   return ParseIn(ContactLevelVocabulary(), name);
+}
+
+namespace {
+
+const Names<ContactRole>& ContactRoleVocabulary() {
+  static const Names<ContactRole> names = {{ContactRole::kPrimary, "primary"},
+                                           {ContactRole::kBackup, "backup"}};
+  return names;
+}
+
+}  // namespace
+
+std::string_view ContactRoleName(ContactRole v) { return NameIn(ContactRoleVocabulary(), v); }
+
+std::optional<ContactRole> ParseContactRole(std::string_view name) {
+  return ParseIn(ContactRoleVocabulary(), name);
 }
 
 namespace {
@@ -550,6 +570,7 @@ Result<ContactInput> ValidateContactInput(const ContactInput& input) {
     return Error::InvalidArgument("the organisation is required", "organization_id", "required");
   }
   out.level = input.level;
+  out.role = input.role;
   out.name = Trim(input.name);
   if (out.name.empty()) {
     return Error::InvalidArgument("the name is required", "name", "required");
@@ -606,6 +627,7 @@ std::string CanonicalContactJson(const PointOfContact& c) {
   o["organization_id"] = c.organization_id;
   o["state"] = c.state;
   o["level"] = ContactLevelName(c.level);
+  o["role"] = ContactRoleName(c.role);
   o["name"] = c.name;
   o["title"] = c.title;
   o["emails"] = ToJsonArray(c.emails);
@@ -681,6 +703,7 @@ Result<PointOfContact> UpdateContact(store::Database& db, const security::Princi
         LoadForWrite(tx, actor, id, security::Action::kContactUpdate, expected_version));
     ContactInput merged = InputFrom(current);
     if (patch.level) merged.level = *patch.level;
+    if (patch.role) merged.role = *patch.role;
     if (patch.name) merged.name = *patch.name;
     if (patch.title) merged.title = *patch.title;
     if (patch.emails) merged.emails = *patch.emails;
@@ -730,12 +753,15 @@ std::string PreferredUnLanguage(const PointOfContact& contact) {
   return internal::FirstUnLanguage(contact);
 }
 
-Result<std::vector<PointOfContact>> ContactsOfState(store::Transaction& tx,
-                                                    const std::string& state, ContactLevel level) {
-  ASSIGN_OR_RETURN(store::Rows rows,
-                   tx.Query(std::string("SELECT ") + internal::kContactColumns +
-                                " FROM contacts WHERE state = ? AND level = ? ORDER BY id",
-                            {state, std::string(ContactLevelName(level))}));
+namespace {
+
+// The contacts selected by `where` (on the contacts table), ordered by id, with their
+// organisations' names.
+Result<std::vector<PointOfContact>> SelectContacts(Transaction& tx, const std::string& where,
+                                                   const Params& params) {
+  ASSIGN_OR_RETURN(store::Rows rows, tx.Query(std::string("SELECT ") + internal::kContactColumns +
+                                                  " FROM contacts WHERE " + where + " ORDER BY id",
+                                              params));
   std::vector<PointOfContact> contacts;
   std::map<std::string, std::string> names;
   for (const auto& row : rows) {
@@ -749,6 +775,33 @@ Result<std::vector<PointOfContact>> ContactsOfState(store::Transaction& tx,
     contacts.push_back(std::move(contact));
   }
   return contacts;
+}
+
+}  // namespace
+
+Result<std::vector<PointOfContact>> ContactsOfState(store::Transaction& tx,
+                                                    const std::string& state, ContactLevel level,
+                                                    std::optional<ContactRole> role) {
+  if (!role)
+    return SelectContacts(tx, "state = ? AND level = ?",
+                          {state, std::string(ContactLevelName(level))});
+  return SelectContacts(
+      tx, "state = ? AND level = ? AND role = ?",
+      {state, std::string(ContactLevelName(level)), std::string(ContactRoleName(*role))});
+}
+
+Result<std::vector<PointOfContact>> ContactsOfOrganization(store::Transaction& tx,
+                                                           const std::string& organization_id) {
+  return SelectContacts(tx, "organization_id = ?", {organization_id});
+}
+
+Result<std::int64_t> DirectoryGeneration(store::Database& db) {
+  return store::InTransaction(db, TxMode::kRead, [](Transaction& tx) -> Result<std::int64_t> {
+    ASSIGN_OR_RETURN(store::Rows rows,
+                     tx.Query("SELECT value FROM directory_generation WHERE id = 1"));
+    if (rows.empty()) return Error::Internal("the directory generation row is missing");
+    return rows[0].Int(0);
+  });
 }
 
 Result<ContactPage> ListContacts(store::Database& db, const security::Principal& actor,
@@ -776,6 +829,10 @@ Result<ContactPage> ListContacts(store::Database& db, const security::Principal&
   if (filter.level) {
     where += " AND level = ?";
     params.emplace_back(std::string(ContactLevelName(*filter.level)));
+  }
+  if (filter.role) {
+    where += " AND role = ?";
+    params.emplace_back(std::string(ContactRoleName(*filter.role)));
   }
   if (!filter.language.empty()) {
     auto tag = NormalizeLanguageTag(filter.language);
@@ -879,7 +936,7 @@ namespace internal {
 const char kContactColumns[] =
     "id, organization_id, state, level, name, title, emails, phones, languages, time_zone, "
     "working_hours, available_24_7, openpgp_fingerprint, openpgp_key, preferred_channels, notes, "
-    "stale, version, created_at, updated_at";
+    "stale, version, created_at, updated_at, role";
 
 PointOfContact ContactFromRow(const store::Row& row) {
   PointOfContact c;
@@ -905,6 +962,7 @@ PointOfContact ContactFromRow(const store::Row& row) {
   c.version = row.Int(17);
   c.created_at = FromUnixMillis(row.Int(18));
   c.updated_at = FromUnixMillis(row.Int(19));
+  c.role = ParseContactRole(row.Text(20)).value_or(ContactRole::kPrimary);
   return c;
 }
 

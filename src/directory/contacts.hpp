@@ -23,6 +23,10 @@ namespace liaison::directory {
 // requests; the level is stored as text, so adding it needed no schema change.
 enum class ContactLevel { kPolicy, kTechnical, kLawEnforcement };
 
+// A contact's role within its level: requests go to a state's primary contacts of the level;
+// backup contacts are reached when a request is escalated (requests/deadlines.hpp).
+enum class ContactRole { kPrimary, kBackup };
+
 // How a contact prefers to be reached.
 enum class Channel { kEmail, kPhone, kLiaison };
 
@@ -30,6 +34,10 @@ enum class Channel { kEmail, kPhone, kLiaison };
 std::string_view ContactLevelName(ContactLevel level);
 // Parses a ContactLevelName(); nullopt when unknown.
 std::optional<ContactLevel> ParseContactLevel(std::string_view name);
+// "primary", "backup".
+std::string_view ContactRoleName(ContactRole role);
+// Parses a ContactRoleName(); nullopt when unknown.
+std::optional<ContactRole> ParseContactRole(std::string_view name);
 // "email", "phone", "liaison".
 std::string_view ChannelName(Channel channel);
 // Parses a ChannelName(); nullopt when unknown.
@@ -54,6 +62,7 @@ inline constexpr std::size_t kMaxOpenPgpKeyBytes = 64 * 1024;
 struct ContactInput {
   std::string organization_id;
   ContactLevel level = ContactLevel::kTechnical;
+  ContactRole role = ContactRole::kPrimary;
   std::string name;                    // Required, at most 200 characters.
   std::string title;                   // At most 200 characters.
   std::vector<std::string> emails;     // 1..5 addr-specs (RFC 5322 dot-atom local part).
@@ -72,6 +81,7 @@ struct ContactInput {
 // state) of a contact never changes; delete and create instead.
 struct ContactPatch {
   std::optional<ContactLevel> level;
+  std::optional<ContactRole> role;
   std::optional<std::string> name;
   std::optional<std::string> title;
   std::optional<std::vector<std::string>> emails;
@@ -94,6 +104,7 @@ struct PointOfContact {
   std::string organization_name;  // Filled on read from the organisation; not stored.
   std::string state;  // ISO 3166-1 alpha-2 of the organisation's state; empty for non-state orgs.
   ContactLevel level = ContactLevel::kTechnical;
+  ContactRole role = ContactRole::kPrimary;
   std::string name;
   std::string title;
   std::vector<std::string> emails;
@@ -170,6 +181,7 @@ struct ContactFilter {
   std::string state;  // Alpha-2.
   std::optional<RegionalGroup> regional_group;
   std::optional<ContactLevel> level;
+  std::optional<ContactRole> role;
   std::string language;  // A tag prefix on subtag boundaries: "fr" matches "fr" and "fr-CA".
   std::optional<bool> available_24_7;
   std::optional<security::OrgKind> org_kind;
@@ -184,11 +196,24 @@ struct ContactPage {
   std::string next_cursor;  // Empty on the last page.
 };
 
-// The contacts of state `state` at `level`, ordered by id, with their organisations' names,
-// read inside `tx` without a policy check: for modules that route work to a state's contacts
-// (requests). Empty when the state has none.
+// The contacts of state `state` at `level` (and of `role` when set), ordered by id, with their
+// organisations' names, read inside `tx` without a policy check: for modules that route work to
+// a state's contacts (requests). Empty when the state has none.
 Result<std::vector<PointOfContact>> ContactsOfState(store::Transaction& tx,
-                                                    const std::string& state, ContactLevel level);
+                                                    const std::string& state, ContactLevel level,
+                                                    std::optional<ContactRole> role = std::nullopt);
+
+// The contacts of organisation `organization_id`, ordered by id, with its name, read inside `tx`
+// without a policy check: for modules that notify an organisation (requests). Empty when it has
+// none.
+Result<std::vector<PointOfContact>> ContactsOfOrganization(store::Transaction& tx,
+                                                           const std::string& organization_id);
+
+// The directory's generation: a number that grows with every committed write to contacts or
+// organisations (database triggers bump it in the writing transaction), the same for every
+// server sharing the database. An answer computed from the directory after reading generation
+// g is current for as long as the generation is still g. Runs one read transaction.
+Result<std::int64_t> DirectoryGeneration(store::Database& db);
 
 // Lists the contacts `actor` may read that match `filter`. Records the actor may not read are
 // left out, never reported.

@@ -508,5 +508,43 @@ TEST_F(ContactsTest, ContactsOfStateReturnsOneLevelOfOneStateWithOrganisationNam
   EXPECT_FALSE(ParseContactLevel("police").has_value());
 }
 
+TEST_F(ContactsTest, ARoleWithinTheLevelIsStoredPatchedAndSelectable) {
+  auto org = MakeOrg("CERT-FR", "FR");
+  auto policy = MakeAccount(org, "policy@cert.fr", {Role::kPolicy});
+  PointOfContact primary = MakeContact(ValidInput(org, "Duty officer"));
+  EXPECT_EQ(primary.role, ContactRole::kPrimary);  // The default.
+  ContactInput input = ValidInput(org, "Shift lead");
+  input.role = ContactRole::kBackup;
+  PointOfContact backup = MakeContact(input);
+  EXPECT_EQ(GetContact(*db_, policy, backup.id)->role, ContactRole::kBackup);
+  EXPECT_NE(CanonicalContactJson(backup).find("\"role\":\"backup\""), std::string::npos);
+
+  {
+    auto tx = db_->Begin(store::TxMode::kRead);
+    ASSERT_TRUE(tx.has_value());
+    auto backups = ContactsOfState(**tx, "FR", ContactLevel::kTechnical, ContactRole::kBackup);
+    ASSERT_TRUE(backups.has_value());
+    ASSERT_EQ(backups->size(), 1u);
+    EXPECT_EQ((*backups)[0].id, backup.id);
+    EXPECT_EQ(ContactsOfState(**tx, "FR", ContactLevel::kTechnical)->size(), 2u);
+  }
+  ContactFilter filter;
+  filter.role = ContactRole::kPrimary;
+  auto page = ListContacts(*db_, policy, filter);
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->contacts.size(), 1u);
+  EXPECT_EQ(page->contacts[0].id, primary.id);
+
+  ContactPatch patch;
+  patch.role = ContactRole::kBackup;
+  auto demoted = UpdateContact(*db_, policy, primary.id, patch, 1, Now());
+  ASSERT_TRUE(demoted.has_value()) << demoted.error().message;
+  EXPECT_EQ(demoted->role, ContactRole::kBackup);
+  EXPECT_EQ(demoted->name, "Duty officer");
+  EXPECT_EQ(ParseContactRole("backup"), ContactRole::kBackup);
+  EXPECT_EQ(ContactRoleName(ContactRole::kPrimary), "primary");
+  EXPECT_FALSE(ParseContactRole("deputy").has_value());
+}
+
 }  // namespace
 }  // namespace liaison::directory

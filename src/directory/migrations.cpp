@@ -77,6 +77,40 @@ std::vector<store::Migration> Migrations() {
            "CREATE INDEX ping_targets_by_campaign ON ping_targets (campaign_id, state, level)",
            "CREATE INDEX ping_targets_by_contact ON ping_targets (contact_id)",
        }},
+      {"directory",
+       3,
+       "add the role of a contact within its level",
+       {
+           // "primary" contacts receive requests; "backup" ones are reached on escalation.
+           "ALTER TABLE contacts ADD COLUMN role TEXT NOT NULL DEFAULT 'primary'",
+       }},
+      {"directory",
+       4,
+       "count writes to the directory",
+       {
+           // One number that grows with every write to contacts or organisations (whose names
+           // and kinds contacts are listed with), in the writing transaction, whoever writes:
+           // cached list answers are keyed on it, so every server on the database sees a
+           // write at once (directory::DirectoryGeneration).
+           "CREATE TABLE directory_generation (id INTEGER PRIMARY KEY CHECK (id = 1), "
+           "value BIGINT NOT NULL)",
+           "INSERT INTO directory_generation (id, value) VALUES (1, 0)",
+           "CREATE TRIGGER contacts_insert_bumps_directory_generation AFTER INSERT ON contacts "
+           "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER contacts_update_bumps_directory_generation AFTER UPDATE ON contacts "
+           "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER contacts_delete_bumps_directory_generation AFTER DELETE ON contacts "
+           "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER organizations_insert_bumps_directory_generation AFTER INSERT ON "
+           "organizations "
+           "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER organizations_update_bumps_directory_generation AFTER UPDATE ON "
+           "organizations "
+           "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER organizations_delete_bumps_directory_generation AFTER DELETE ON "
+           "organizations "
+           "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
+       }},
   };
 }
 

@@ -203,6 +203,7 @@ int StatusFor(const Error& error) {
       if (error.reason == "version_required") return 428;
       return 409;
     case ErrorCode::kResourceExhausted:
+      if (error.reason == "too_large") return 413;
       return 429;
     case ErrorCode::kUnavailable:
       return 503;

@@ -19,6 +19,9 @@ TEST(StatusFor, MapsEveryErrorCode) {
   EXPECT_EQ(StatusFor(Error::FailedPrecondition("x", "stale_version")), 412);
   EXPECT_EQ(StatusFor(Error::FailedPrecondition("x", "version_required")), 428);
   EXPECT_EQ(StatusFor(Error::ResourceExhausted("x")), 429);
+  Error too_large = Error::ResourceExhausted("x");
+  too_large.reason = "too_large";
+  EXPECT_EQ(StatusFor(too_large), 413);
   EXPECT_EQ(StatusFor(Error::Unavailable("x")), 503);
   EXPECT_EQ(StatusFor(Error::Internal("x")), 500);
 }

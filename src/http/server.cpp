@@ -56,6 +56,25 @@ ServerOptions ServerOptionsFrom(const ServerConfig& config) {
   return o;
 }
 
+namespace {
+
+// True when `path` matches `pattern`, whose "{name}" segments match any one non-empty segment.
+bool PathMatches(std::string_view pattern, std::string_view path) {
+  while (!pattern.empty() && !path.empty()) {
+    const std::size_t p_end = std::min(pattern.find('/', 1), pattern.size());
+    const std::size_t t_end = std::min(path.find('/', 1), path.size());
+    const std::string_view p = pattern.substr(0, p_end);
+    const std::string_view t = path.substr(0, t_end);
+    const bool param = p.size() > 3 && p[1] == '{' && p.back() == '}';
+    if (param ? t.size() < 2 : p != t) return false;
+    pattern.remove_prefix(p_end);
+    path.remove_prefix(t_end);
+  }
+  return pattern.empty() && path.empty();
+}
+
+}  // namespace
+
 namespace detail {
 
 namespace {
@@ -247,7 +266,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     std::string_view target(msg.target().data(), msg.target().size());
     target = target.substr(0, target.find('?'));
     for (const auto& [path, limit] : core_.options().body_limit_overrides) {
-      if (target == path) body_limit_ = limit;
+      if (PathMatches(path, target)) body_limit_ = limit;
     }
     parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
     if (auto length = parser_->content_length();
@@ -290,7 +309,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec == bhttp::error::body_limit) {
       status = 413;
       error = Error::InvalidArgument(
-          "the request body exceeds " + std::to_string(body_limit_) + " bytes", {},
+          "the request body exceeds " + std::to_string(body_limit_) + " bytes", "body",
           "body_too_large");
     } else if (ec == bhttp::error::header_limit) {
       status = 431;
@@ -526,7 +545,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                                                         beast::error_code ec, std::size_t n) {
       self->discarded_ += n;
       std::uint64_t limit = std::max<std::uint64_t>(
-          kMinLingerBytes, 2 * static_cast<std::uint64_t>(self->core_.options().body_limit_bytes));
+          kMinLingerBytes, 2 * static_cast<std::uint64_t>(std::max(
+                                   self->core_.options().body_limit_bytes, self->body_limit_)));
       if (ec || self->discarded_ > limit) return self->Lowest().close();
       self->Discard();
     });

@@ -22,7 +22,8 @@ struct ServerOptions {
   int io_threads = 1;                          // Threads running the network I/O.
   int worker_threads = 4;                      // Threads running handlers.
   std::int64_t body_limit_bytes = 1 << 20;     // Larger bodies get 413.
-  // Exact request paths with their own body limit (bulk endpoints), instead of the one above.
+  // Request paths with their own body limit (bulk endpoints, uploads), instead of the one above.
+  // A path segment "{name}" matches any one non-empty segment: "/api/v1/requests/{id}/attachments".
   std::vector<std::pair<std::string, std::int64_t>> body_limit_overrides;
   std::int64_t header_limit_bytes = 16 << 10;  // Larger request heads get 431.
   int request_timeout_seconds = 30;  // Time to receive a whole request, and to send a response.

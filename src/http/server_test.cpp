@@ -195,6 +195,35 @@ TEST_F(ServerTest, AcceptsABodyWithinTheLimit) {
   EXPECT_EQ(res.body(), std::to_string(1 << 19));
 }
 
+TEST_F(ServerTest, AppliesAPathPatternsOwnBodyLimitToThatRouteOnly) {
+  options_.body_limit_bytes = 1 << 10;
+  options_.body_limit_overrides.emplace_back("/items/{id}/files", 1 << 20);
+  auto size = [](Request& r) { return Response::Text(200, std::to_string(r.body.size())); };
+  router_.Add("POST", "/items/{id}/files", size);
+  router_.Add("POST", "/items/{id}", size);
+  Start();
+  {
+    Client client(port());
+    client.Send(bhttp::verb::post, "/items/it_1/files?name=a", std::string(1 << 19, 'x'));
+    ClientResponse res = client.Read();
+    EXPECT_EQ(res.result_int(), 200);
+    EXPECT_EQ(res.body(), std::to_string(1 << 19));
+  }
+  {
+    Client client(port());
+    client.Send(bhttp::verb::post, "/items/it_1/files", std::string((1 << 20) + 1, 'x'));
+    ClientResponse res = client.Read();
+    EXPECT_EQ(res.result_int(), 413);
+    boost::json::object problem = ParseProblem(res);
+    EXPECT_EQ(problem.at("field"), "body");
+  }
+  for (const char* other : {"/items/it_1", "/items//files", "/items/it_1/files/x"}) {
+    Client client(port());
+    client.Send(bhttp::verb::post, other, std::string(2 << 10, 'x'));
+    EXPECT_EQ(client.Read().result_int(), 413) << other;
+  }
+}
+
 TEST_F(ServerTest, RejectsOversizedHeadersWith431) {
   options_.header_limit_bytes = 8 << 10;
   Start();

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "http/response_cache.hpp"
+
 namespace liaison::http {
 
 namespace {
@@ -54,21 +56,6 @@ std::string EntityTag(std::uintmax_t size, fs::file_time_type mtime) {
   std::snprintf(buf, sizeof buf, "\"%jx-%llx\"", size,
                 static_cast<unsigned long long>(mtime.time_since_epoch().count()));
   return buf;
-}
-
-// True when an If-None-Match value ("*", or a list of possibly weak tags) matches `etag`.
-bool NoneMatchHits(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view tag = header.substr(0, comma);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
-    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-    if (tag == "*" || tag == etag) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 std::optional<std::string> ReadFile(const fs::path& file) {
@@ -158,7 +145,7 @@ Handler StaticFiles(std::string root_dir) {
     Response response;
     response.SetHeader("ETag", etag);
     response.SetHeader("Cache-Control", cache_control);
-    if (auto inm = request.Header("If-None-Match"); inm && NoneMatchHits(*inm, etag)) {
+    if (auto inm = request.Header("If-None-Match"); inm && IfNoneMatchHits(*inm, etag)) {
       response.status = 304;
       return response;
     }

@@ -82,6 +82,20 @@ Status QueueEscalationMail(Transaction& tx, const CooperationRequest& r, const M
   return OkStatus();
 }
 
+// What the timeline says when escalation step `step` of `r` reached nobody.
+std::string NobodyReached(const CooperationRequest& r, int step) {
+  switch (step) {
+    case 1:
+      return r.requested_state +
+             " has no backup technical contact on this node that the request was not sent to";
+    case 2:
+      return r.requested_state +
+             " has no policy contact on this node that the request was not sent to";
+    default:
+      return "this node has no operator account to notify";
+  }
+}
+
 // Escalation step `step` of `r`: e-mails whom the step reaches and records it. Returns how many
 // were reached.
 Result<std::int64_t> Escalate(Transaction& tx, const CooperationRequest& r, int step,
@@ -96,9 +110,12 @@ Result<std::int64_t> Escalate(Transaction& tx, const CooperationRequest& r, int 
     }
     return reached;
   }
-  const auto level =
-      step == 1 ? directory::ContactLevel::kTechnical : directory::ContactLevel::kPolicy;
-  ASSIGN_OR_RETURN(auto contacts, directory::ContactsOfState(tx, r.requested_state, level));
+  ASSIGN_OR_RETURN(
+      auto contacts,
+      step == 1
+          ? directory::ContactsOfState(tx, r.requested_state, directory::ContactLevel::kTechnical,
+                                       directory::ContactRole::kBackup)
+          : directory::ContactsOfState(tx, r.requested_state, directory::ContactLevel::kPolicy));
   ASSIGN_OR_RETURN(auto already, internal::RecipientIds(tx, r.id));
   const std::set<std::string> notified(already.begin(), already.end());
   for (const auto& contact : contacts) {
@@ -155,6 +172,7 @@ Result<std::pair<int, bool>> EscalateDue(store::Database& db, const std::string&
                                    {"reached", reached},
                                    {"basis", elapsed.basis},
                                    {"why", elapsed.why}};
+          if (reached == 0) info["note"] = NobodyReached(r, step);
           RETURN_IF_ERROR(internal::AppendTimeline(tx, r.id, "escalated", system, std::nullopt,
                                                    std::nullopt, json::Serialize(info), "", now));
           ++steps;

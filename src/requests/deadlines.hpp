@@ -20,13 +20,14 @@ struct DeadlineSummary {
 // clock when a contact it was routed to is available 24/7 or keeps no working hours, and in the
 // routed contacts' working hours (in their own time zones; the most elapsed counts) otherwise.
 // When one period has passed, the request is marked overdue to both sides (timeline "overdue",
-// webhook "request.overdue") and escalated to the requested state's technical contacts it was not
-// sent to (step 1, "backup_technical"); after two periods to its policy contacts (step 2,
-// "policy"); after three to the node's operators (step 3, "operator"), each by the e-mail
-// "request.escalated" without content, each once, each in the timeline ("escalated", with the
-// basis "clock" or "working_hours"). Requests acknowledged or in progress past their answer
-// deadline (on the clock) are marked overdue for the answer. Audited ("request.overdue",
-// "request.escalate") as the system.
+// webhook "request.overdue") and escalated to the requested state's backup technical contacts
+// (directory role "backup") it was not sent to (step 1, "backup_technical"); after two periods to
+// its policy contacts it was not sent to (step 2, "policy"); after three to the node's operators
+// (step 3, "operator"), each by the e-mail "request.escalated" without content, each once, each
+// in the timeline ("escalated", with the basis "clock" or "working_hours", the number "reached"
+// and, when that is 0, a "note" saying that there was nobody to reach). Requests acknowledged or in
+// progress past their answer deadline (on the clock) are marked overdue for the answer. Audited
+// ("request.overdue", "request.escalate") as the system.
 Result<DeadlineSummary> RunDeadlines(store::Database& db, const RequestSettings& settings,
                                      TimePoint now);
 

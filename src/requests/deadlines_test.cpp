@@ -35,11 +35,17 @@ class DeadlinesTest : public testing::RequestsTest {
     office.emails = {"office@cert-bund.example.de"};
     office.time_zone = "Europe/Berlin";
     office_ = MakeContact(office);
+    // The night desk is the backup: not a first recipient, the first escalation step.
     ContactInput night = ValidInput(de_cert, "Night desk");
     night.emails = {"night@cert-bund.example.de"};
+    night.role = directory::ContactRole::kBackup;
     night_ = MakeContact(night);
-    // The night desk missed its reachability checks: a backup, not a first recipient.
-    Exec("UPDATE contacts SET stale = 1 WHERE id = ?", {night_.id});
+    // A stale primary contact is left out of routing while a fresh one remains, and is no
+    // backup either.
+    ContactInput stale = ValidInput(de_cert, "Old desk");
+    stale.emails = {"old@cert-bund.example.de"};
+    auto old_desk = MakeContact(stale);
+    Exec("UPDATE contacts SET stale = 1 WHERE id = ?", {old_desk.id});
     ContactInput policy = ValidInput(de_aa, "Cyber policy");
     policy.level = ContactLevel::kPolicy;
     policy.emails = {"cyber@aa.example.de"};
@@ -124,6 +130,22 @@ TEST_F(DeadlinesTest, EscalatesToBackupThenPolicyThenOperatorOnceEach) {
       EXPECT_EQ(mail.body.find("DDoS"), std::string::npos);
     }
   }
+}
+
+TEST_F(DeadlinesTest, SaysInTheTimelineWhenTheStateHasNoBackupContact) {
+  Exec("DELETE FROM contacts WHERE id = ?", {night_.id});
+  CooperationRequest r = Critical();
+  clock_.Advance(hours(2));
+  DeadlineSummary first = Run();
+  EXPECT_EQ(first.escalation_steps, 1);
+  EXPECT_TRUE(Escalations(r.id).empty());
+  const TimelineEntry last = Timeline(r.id).back();
+  EXPECT_EQ(last.kind, "escalated");
+  EXPECT_NE(last.info.find("\"reached\":0"), std::string::npos) << last.info;
+  EXPECT_NE(last.info.find("no backup technical contact"), std::string::npos) << last.info;
+  clock_.Advance(hours(2));
+  EXPECT_EQ(Run().escalation_steps, 1);
+  EXPECT_EQ(Escalations(r.id), (std::map<std::string, int>{{"cyber@aa.example.de", 1}}));
 }
 
 TEST_F(DeadlinesTest, WorkingHoursPauseTheDeadlineOutsideThem) {

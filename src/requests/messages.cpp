@@ -9,6 +9,8 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
+#include "directory/contacts.hpp"
+#include "notify/outbox.hpp"
 #include "requests/request_records.hpp"
 #include "requests/requests.hpp"
 
@@ -121,7 +123,42 @@ Status Record(Transaction& tx, const security::Principal& actor, const Cooperati
   return internal::AnnounceEvent(tx, r, event, info, now);
 }
 
+// E-mails message `m` on `r` to the other party (PostMessage).
+Status QueueMessageMail(Transaction& tx, const CooperationRequest& r, const RequestMessage& m,
+                        const RequestSettings& settings, TimePoint now) {
+  std::vector<internal::MailRecipient> recipients;
+  if (m.author_state == r.requested_state) {
+    ASSIGN_OR_RETURN(auto contacts,
+                     directory::ContactsOfOrganization(tx, r.requesting_organization_id));
+    recipients = internal::MailRecipientsOf(contacts);
+    if (recipients.empty()) {
+      ASSIGN_OR_RETURN(auto sender, internal::SenderRecipient(tx, r));
+      if (sender) recipients.push_back(std::move(*sender));
+    }
+  } else {
+    ASSIGN_OR_RETURN(auto contacts, internal::RoutedContacts(tx, r));
+    recipients = internal::MailRecipientsOf(contacts);
+  }
+  for (const auto& to : recipients) {
+    const bool with_text = MailMayCarryText(m.tlp, !to.openpgp_key.empty());
+    notify::EmailNotification email = internal::RequestMail(
+        r, with_text ? "request.message" : "request.message_restricted", to, settings.public_url);
+    email.params["author_state"] = internal::StateName(m.author_state, to.language);
+    email.params["tlp"] = std::string(TlpName(m.tlp));
+    email.params["message_id"] = m.id;
+    if (with_text) email.params["body"] = m.body;
+    ASSIGN_OR_RETURN(auto id, notify::EnqueueEmail(tx, email, now));
+    (void)id;
+  }
+  return OkStatus();
+}
+
 }  // namespace
+
+bool MailMayCarryText(Tlp tlp, bool encrypted) {
+  if (tlp <= Tlp::kGreen) return true;
+  return tlp == Tlp::kAmber && encrypted;
+}
 
 const std::vector<std::string_view>& AcceptedMediaTypes() {
   static const std::vector<std::string_view> types = {
@@ -164,7 +201,7 @@ Status CheckMediaType(std::string_view media_type, std::string_view content) {
 
 Result<RequestMessage> PostMessage(store::Database& db, const security::Principal& actor,
                                    const std::string& request_id, const MessageInput& input,
-                                   TimePoint now) {
+                                   const RequestSettings& settings, TimePoint now) {
   if (Trim(input.body).empty()) return Error::InvalidArgument("is required", "body", "required");
   RETURN_IF_ERROR(json::CheckText(input.body, kMaxMessageLength, "body"));
   return store::InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Result<RequestMessage> {
@@ -214,6 +251,7 @@ Result<RequestMessage> PostMessage(store::Database& db, const security::Principa
                             {"in_reply_to", m.in_reply_to},
                             {"author_state", m.author_state}},
                            now));
+    RETURN_IF_ERROR(QueueMessageMail(tx, r, m, settings, now));
     return m;
   });
 }

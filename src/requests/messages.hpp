@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "requests/request_template.hpp"
+#include "requests/requests.hpp"
 #include "security/principal.hpp"
 #include "store/database.hpp"
 
@@ -43,11 +44,19 @@ struct RequestMessage {
 // an attachment id is not the request's; failed_precondition "draft" on a draft;
 // invalid_argument for an empty or over-long "body" and for a "tlp" less restrictive than the
 // request's (reason "less_restrictive_than_request"). Audited ("request.message"), in the
-// timeline ("message") and announced to both parties' webhooks ("request.message", without the
-// body).
+// timeline ("message"), announced to both parties' webhooks ("request.message", without the
+// body) and e-mailed to the other party: from the requesting side to the contacts the request
+// was routed to; from the requested side to the requesting organisation's contacts (its sender
+// when it has none). Each e-mail is in the recipient's language, carries the message's TLP label
+// and a link, and carries the text only as MailMayCarryText allows.
 Result<RequestMessage> PostMessage(store::Database& db, const security::Principal& actor,
                                    const std::string& request_id, const MessageInput& input,
-                                   TimePoint now);
+                                   const RequestSettings& settings, TimePoint now);
+
+// Whether an e-mail may carry the text of a message labelled `tlp`: always for CLEAR and GREEN;
+// for AMBER only when it is encrypted to the recipient's OpenPGP key (`encrypted`); never for
+// AMBER+STRICT and RED, whose e-mails carry only the label and a link.
+bool MailMayCarryText(Tlp tlp, bool encrypted);
 
 // The messages of request `request_id`, oldest first; not_found as for GetRequest, and for
 // operators, who never see content.

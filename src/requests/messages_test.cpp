@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "requests/requests_test_support.hpp"
 
 namespace liaison::requests {
 namespace {
 
+using directory::ContactInput;
 using security::Role;
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string("\0\0\0\rIHDR", 8);
@@ -25,7 +28,11 @@ class MessagesTest : public testing::RequestsTest {
     de_ = MakeAccount(de_cert, "lage@cert-bund.example.de", {Role::kTechnical});
     it_ = MakeAccount(it_cert, "soc@csirt.example.it", {Role::kTechnical});
     operator_ = MakeAccount(secretariat, "op@node.example", {Role::kOperator});
-    MakeContact(ValidInput(de_cert, "Lagezentrum"));
+    ContactInput lage = ValidInput(de_cert, "Lagezentrum");
+    lage.emails = {"lagezentrum@cert-bund.example.de"};
+    lage.languages = {"de", "en"};
+    MakeContact(lage);
+    fr_cert_ = fr_cert;
     RequestDraft d = Mitigation("DE");
     d.content.tlp = Tlp::kAmber;
     request_ = Create(fr_, d);
@@ -33,19 +40,32 @@ class MessagesTest : public testing::RequestsTest {
 
   AttachmentInput Png() { return {"netflow.png", "image/png", kPng, std::nullopt}; }
 
+  // The e-mails about request `id` queued since `skip` of them were (each step runs a minute
+  // after the previous one), by recipient.
+  std::vector<Mail> NewMails(const std::string& id, std::size_t skip) {
+    auto all = MailsAbout(id);
+    std::vector<Mail> fresh(all.begin() + static_cast<std::ptrdiff_t>(std::min(skip, all.size())),
+                            all.end());
+    std::sort(fresh.begin(), fresh.end(),
+              [](const Mail& a, const Mail& b) { return a.to < b.to; });
+    clock_.Advance(std::chrono::minutes(1));
+    return fresh;
+  }
+
+  security::Organization fr_cert_;
   security::Principal fr_, de_, it_, operator_;
   CooperationRequest request_;
 };
 
 TEST_F(MessagesTest, BothPartiesConverseAndOthersCannotSeeIt) {
   auto question =
-      PostMessage(*db_, de_, request_.id, {"Which ports?", std::nullopt, "", {}}, Now());
+      PostMessage(*db_, de_, request_.id, {"Which ports?", std::nullopt, "", {}}, settings_, Now());
   ASSERT_TRUE(question.has_value()) << question.error().message;
   EXPECT_EQ(question->tlp, Tlp::kAmber);  // The request's label by default.
   EXPECT_EQ(question->author_state, "DE");
   clock_.Advance(std::chrono::minutes(1));
-  auto answer =
-      PostMessage(*db_, fr_, request_.id, {"UDP 123 and 53", Tlp::kRed, question->id, {}}, Now());
+  auto answer = PostMessage(*db_, fr_, request_.id, {"UDP 123 and 53", Tlp::kRed, question->id, {}},
+                            settings_, Now());
   ASSERT_TRUE(answer.has_value()) << answer.error().message;
   auto thread = ListMessages(*db_, fr_, request_.id);
   ASSERT_TRUE(thread.has_value());
@@ -55,10 +75,11 @@ TEST_F(MessagesTest, BothPartiesConverseAndOthersCannotSeeIt) {
 
   for (const auto* outsider : {&it_, &operator_}) {
     EXPECT_EQ(ListMessages(*db_, *outsider, request_.id).error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(PostMessage(*db_, *outsider, request_.id, {"hello", std::nullopt, "", {}}, Now())
-                  .error()
-                  .code,
-              ErrorCode::kNotFound);
+    EXPECT_EQ(
+        PostMessage(*db_, *outsider, request_.id, {"hello", std::nullopt, "", {}}, settings_, Now())
+            .error()
+            .code,
+        ErrorCode::kNotFound);
   }
   auto timeline = GetTimeline(*db_, fr_, request_.id);
   EXPECT_EQ(timeline->back().kind, "message");
@@ -67,17 +88,21 @@ TEST_F(MessagesTest, BothPartiesConverseAndOthersCannotSeeIt) {
 }
 
 TEST_F(MessagesTest, LabelsMayBeStricterNeverLooser) {
-  auto looser = PostMessage(*db_, de_, request_.id, {"fyi", Tlp::kGreen, "", {}}, Now());
+  auto looser = PostMessage(*db_, de_, request_.id, {"fyi", Tlp::kGreen, "", {}}, settings_, Now());
   ASSERT_FALSE(looser.has_value());
   EXPECT_EQ(looser.error().field, "tlp");
   EXPECT_EQ(looser.error().reason, "less_restrictive_than_request");
   AttachmentInput a = Png();
   a.tlp = Tlp::kClear;
   EXPECT_EQ(AddAttachment(*db_, fr_, request_.id, a, 1 << 20, Now()).error().field, "tlp");
-  EXPECT_EQ(PostMessage(*db_, de_, request_.id, {"  ", std::nullopt, "", {}}, Now()).error().field,
+  EXPECT_EQ(PostMessage(*db_, de_, request_.id, {"  ", std::nullopt, "", {}}, settings_, Now())
+                .error()
+                .field,
             "body");
   EXPECT_EQ(
-      PostMessage(*db_, de_, request_.id, {"re", std::nullopt, "msg_nope", {}}, Now()).error().code,
+      PostMessage(*db_, de_, request_.id, {"re", std::nullopt, "msg_nope", {}}, settings_, Now())
+          .error()
+          .code,
       ErrorCode::kNotFound);
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM request_messages")[0].Int(0), 0);
 }
@@ -99,8 +124,8 @@ TEST_F(MessagesTest, AttachmentsAreContentAddressedLimitedAndSniffed) {
   EXPECT_EQ(got->first.media_type, "image/png");
   EXPECT_EQ(ListAttachments(*db_, fr_, request_.id)->size(), 2u);
   EXPECT_EQ(GetAttachment(*db_, it_, request_.id, first->id).error().code, ErrorCode::kNotFound);
-  auto with_file =
-      PostMessage(*db_, fr_, request_.id, {"See the graph", std::nullopt, "", {first->id}}, Now());
+  auto with_file = PostMessage(*db_, fr_, request_.id,
+                               {"See the graph", std::nullopt, "", {first->id}}, settings_, Now());
   ASSERT_TRUE(with_file.has_value());
   EXPECT_EQ(with_file->attachment_ids, std::vector<std::string>{first->id});
 
@@ -144,6 +169,85 @@ TEST(MediaTypes, MagicNumbersAndTextAreChecked) {
     ASSERT_FALSE(got.has_value()) << c.type;
     EXPECT_EQ(got.error().reason, c.reason) << c.type;
   }
+}
+
+TEST_F(MessagesTest, MessagesAreEMailedToTheOtherPartyInTheirLanguageWithTheTlpLabel) {
+  RequestDraft d = Mitigation("DE");
+  d.content.tlp = Tlp::kGreen;
+  CooperationRequest green = Create(fr_, d);
+  std::size_t seen = MailsAbout(green.id).size();
+  clock_.Advance(std::chrono::minutes(1));
+
+  // The requesting side writes: the routed contact gets it, in English (its first UN language).
+  ASSERT_TRUE(
+      PostMessage(*db_, fr_, green.id, {"Port 123 only.", std::nullopt, "", {}}, settings_, Now())
+          .has_value());
+  auto mails = NewMails(green.id, seen);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "lagezentrum@cert-bund.example.de");
+  EXPECT_NE(mails[0].subject.find("New message"), std::string::npos) << mails[0].subject;
+  EXPECT_NE(mails[0].body.find("Port 123 only."), std::string::npos);
+  EXPECT_NE(mails[0].body.find("TLP:GREEN"), std::string::npos);
+  EXPECT_NE(mails[0].body.find("/requests/" + green.id), std::string::npos);
+  seen += mails.size();
+
+  // The requested side writes while the requesting organisation has no contact: its sender.
+  ASSERT_TRUE(PostMessage(*db_, de_, green.id, {"Blocked.", std::nullopt, "", {}}, settings_, Now())
+                  .has_value());
+  mails = NewMails(green.id, seen);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "analyst@cert.example.fr");
+  seen += mails.size();
+
+  // With contacts, they get it, each in its language; RED travels as a link only, and AMBER
+  // only encrypted.
+  ContactInput desk = ValidInput(fr_cert_, "Permanence");
+  desk.emails = {"permanence@cert.example.fr"};
+  desk.languages = {"fr"};
+  MakeContact(desk);
+  ContactInput keyed = ValidInput(fr_cert_, "Keyed desk");
+  keyed.emails = {"keyed@cert.example.fr"};
+  keyed.languages = {"es"};
+  keyed.openpgp_key =
+      "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ\n-----END PGP PUBLIC KEY BLOCK-----\n";
+  MakeContact(keyed);
+  ASSERT_TRUE(
+      PostMessage(*db_, de_, green.id, {"Secret detail.", Tlp::kRed, "", {}}, settings_, Now())
+          .has_value());
+  mails = NewMails(green.id, seen);
+  ASSERT_EQ(mails.size(), 2u);
+  for (const auto& mail : mails) {
+    EXPECT_EQ(mail.body.find("Secret detail."), std::string::npos) << mail.to;
+    EXPECT_NE(mail.body.find("TLP:RED"), std::string::npos) << mail.to;
+    EXPECT_NE(mail.body.find("/requests/" + green.id), std::string::npos) << mail.to;
+  }
+  EXPECT_EQ(mails[0].to, "keyed@cert.example.fr");
+  EXPECT_NE(mails[0].subject.find("Nuevo mensaje"), std::string::npos) << mails[0].subject;
+  EXPECT_EQ(mails[1].to, "permanence@cert.example.fr");
+  EXPECT_NE(mails[1].subject.find("Nouveau message"), std::string::npos) << mails[1].subject;
+  seen += mails.size();
+
+  ASSERT_TRUE(
+      PostMessage(*db_, de_, green.id, {"Amber detail.", Tlp::kAmber, "", {}}, settings_, Now())
+          .has_value());
+  mails = NewMails(green.id, seen);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[0].to, "keyed@cert.example.fr");
+  EXPECT_TRUE(mails[0].encrypted);
+  EXPECT_NE(mails[0].body.find("Amber detail."), std::string::npos);
+  EXPECT_EQ(mails[1].to, "permanence@cert.example.fr");
+  EXPECT_FALSE(mails[1].encrypted);
+  EXPECT_EQ(mails[1].body.find("Amber detail."), std::string::npos);
+  EXPECT_NE(mails[1].body.find("TLP:AMBER"), std::string::npos);
+}
+
+TEST(MailMayCarryText, OnlyClearAndGreenOrAmberEncrypted) {
+  EXPECT_TRUE(MailMayCarryText(Tlp::kClear, false));
+  EXPECT_TRUE(MailMayCarryText(Tlp::kGreen, false));
+  EXPECT_FALSE(MailMayCarryText(Tlp::kAmber, false));
+  EXPECT_TRUE(MailMayCarryText(Tlp::kAmber, true));
+  EXPECT_FALSE(MailMayCarryText(Tlp::kAmberStrict, true));
+  EXPECT_FALSE(MailMayCarryText(Tlp::kRed, true));
 }
 
 }  // namespace

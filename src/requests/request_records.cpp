@@ -6,6 +6,7 @@
 #include "core/countries.hpp"
 #include "core/json.hpp"
 #include "notify/outbox.hpp"
+#include "security/accounts.hpp"
 
 namespace liaison::requests::internal {
 namespace {
@@ -364,12 +365,33 @@ boost::json::object ResolutionToJson(const Resolution& res) {
   return o;
 }
 
+std::vector<MailRecipient> MailRecipientsOf(
+    const std::vector<directory::PointOfContact>& contacts) {
+  std::vector<MailRecipient> recipients;
+  for (const auto& contact : contacts) {
+    for (const auto& address : contact.emails) {
+      recipients.push_back(
+          {contact.name, address, directory::PreferredUnLanguage(contact), contact.openpgp_key});
+    }
+  }
+  return recipients;
+}
+
+Result<std::optional<MailRecipient>> SenderRecipient(Transaction& tx, const CooperationRequest& r) {
+  ASSIGN_OR_RETURN(auto sender, security::FindAccount(tx, r.sender_account_id));
+  if (!sender || sender->disabled) return std::optional<MailRecipient>();
+  return std::optional<MailRecipient>(
+      MailRecipient{sender->display_name, sender->email, sender->language, ""});
+}
+
+std::string StateName(const std::string& alpha2, const std::string& language) {
+  const Country* c = FindCountry(alpha2);
+  return c ? CountryName(*c, language) : alpha2;
+}
+
 notify::EmailNotification RequestMail(const CooperationRequest& r, const std::string& template_name,
                                       const MailRecipient& to, const std::string& public_url) {
-  auto country = [&](const std::string& alpha2) {
-    const Country* c = FindCountry(alpha2);
-    return c ? CountryName(*c, to.language) : alpha2;
-  };
+  auto country = [&](const std::string& alpha2) { return StateName(alpha2, to.language); };
   std::string base = public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   notify::EmailNotification email;

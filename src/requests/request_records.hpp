@@ -105,6 +105,17 @@ struct MailRecipient {
   std::string openpgp_key;  // When set, the e-mail is encrypted to it.
 };
 
+// The recipients of e-mails to `contacts`: one per address, in each contact's UN language,
+// encrypted to its OpenPGP key when it has one.
+std::vector<MailRecipient> MailRecipientsOf(const std::vector<directory::PointOfContact>& contacts);
+
+// The account that sent `r`, as a recipient; nullopt when it is gone or disabled.
+Result<std::optional<MailRecipient>> SenderRecipient(store::Transaction& tx,
+                                                     const CooperationRequest& r);
+
+// The name of state `alpha2` in `language` (the code itself when unknown).
+std::string StateName(const std::string& alpha2, const std::string& language);
+
 // An e-mail about `r` from template `template_name`, with the parameters every request e-mail
 // has: recipient_name, request_id, type, urgency, requesting_state and requested_state (state
 // names in the recipient's language) and link ("{public_url}/requests/{id}"). Callers add the

@@ -233,12 +233,18 @@ Result<Routing> Route(Transaction& tx, CooperationRequest& r, const RequestSetti
         r.requested_state + " has no point of contact on this node to send the request to",
         "no_contacts");
   }
-  // Contacts that missed their reachability checks are kept as backups for escalation, unless
-  // no other contact of the level is left.
-  std::vector<directory::PointOfContact> fresh;
-  std::copy_if(contacts.begin(), contacts.end(), std::back_inserter(fresh),
-               [](const directory::PointOfContact& c) { return !c.stale; });
-  if (!fresh.empty()) contacts = std::move(fresh);
+  // The primary contacts of the level receive the request; backups are kept for escalation,
+  // unless the level has no primary contact. Among them, those that missed their reachability
+  // checks are left out unless no other is left.
+  auto keep_if = [&contacts](auto predicate) {
+    std::vector<directory::PointOfContact> kept;
+    std::copy_if(contacts.begin(), contacts.end(), std::back_inserter(kept), predicate);
+    if (!kept.empty()) contacts = std::move(kept);
+  };
+  keep_if([](const directory::PointOfContact& c) {
+    return c.role == directory::ContactRole::kPrimary;
+  });
+  keep_if([](const directory::PointOfContact& c) { return !c.stale; });
   routing.contacts = static_cast<std::int64_t>(contacts.size());
   r.routing = routing;
   for (const auto& contact : contacts) {
@@ -294,18 +300,11 @@ Status QueueUpdateMail(Transaction& tx, const CooperationRequest& r, bool to_req
                        const RequestSettings& settings, TimePoint now) {
   std::vector<internal::MailRecipient> recipients;
   if (to_requester) {
-    ASSIGN_OR_RETURN(auto sender, security::FindAccount(tx, r.sender_account_id));
-    if (sender && !sender->disabled) {
-      recipients.push_back({sender->display_name, sender->email, sender->language, ""});
-    }
+    ASSIGN_OR_RETURN(auto sender, internal::SenderRecipient(tx, r));
+    if (sender) recipients.push_back(std::move(*sender));
   } else {
     ASSIGN_OR_RETURN(auto contacts, internal::RoutedContacts(tx, r));
-    for (const auto& contact : contacts) {
-      for (const auto& address : contact.emails) {
-        recipients.push_back(
-            {contact.name, address, directory::PreferredUnLanguage(contact), contact.openpgp_key});
-      }
-    }
+    recipients = internal::MailRecipientsOf(contacts);
   }
   for (const auto& to : recipients) {
     notify::EmailNotification email =

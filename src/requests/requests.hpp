@@ -84,9 +84,9 @@ std::optional<DeclineReason> ParseDeclineReason(std::string_view name);
 std::optional<Outcome> ParseOutcome(std::string_view name);
 
 // The contact level a request of `type` is routed to: law_enforcement for criminal cooperation,
-// policy for information, technical otherwise. A request goes to the requested state's contacts
-// of that level that are not stale (all of them when every one is stale); contacts it did not go
-// to are the backups that escalation reaches (deadlines.hpp).
+// policy for information, technical otherwise. A request goes to the requested state's primary
+// contacts of that level (its backups when it has no primary one) that are not stale (all of
+// them when every one is stale); escalation reaches the backups (deadlines.hpp).
 directory::ContactLevel RoutingLevel(RequestType type);
 
 // Per-node settings: deadlines per urgency and the public URL used in links.

@@ -107,6 +107,28 @@ class DirectoryTest(NodeTestCase):
         self.assertEqual(got["title"], "Head of unit")
         self.assertEqual(got["version"], 2)
 
+    def test_role_within_the_level_defaults_to_primary_and_is_validated(self):
+        primary = self.create_fr("Role Primary")
+        self.assertEqual(primary["role"], "primary")
+        backup = self.create_fr("Role Backup", role="backup")
+        self.assertEqual(backup["role"], "backup")
+        r = self.node.post("/api/v1/contacts", contact_body(self.fr_org["id"], "Role Bad",
+                                                             role="deputy"),
+                           token=self.fr_policy_token)
+        self.assertProblem(r, 400, code="invalid_argument", field="role")
+        r = self.node.post("/api/v1/contacts", contact_body(self.fr_org["id"], "Role Bad",
+                                                             role=1),
+                           token=self.fr_policy_token)
+        self.assertProblem(r, 400, code="invalid_argument", field="role")
+        backups = list_all(self.node, "/api/v1/contacts?state=FR&role=backup",
+                           token=self.fr_tech_token)
+        self.assertIn(backup["id"], [c["id"] for c in backups])
+        self.assertTrue(all(c["role"] == "backup" for c in backups))
+        r = self.patch(primary["id"], {"role": "backup"}, 1)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["role"], "backup")
+        self.assertEqual(r.json()["name"], "Role Primary")
+
     def test_concurrent_patches_one_wins(self):
         c = self.create_fr("Race Target")
         def attempt(i):
@@ -151,7 +173,8 @@ class DirectoryTest(NodeTestCase):
         self.assertEqual(self.ids("q=" + urllib.parse.quote(f"ÉLOÏSE {m}")), {a["id"]})
 
     def test_bad_filter_values_are_400(self):
-        for query, field in (("level=bogus", "level"), ("available_24_7=maybe", "available_24_7"),
+        for query, field in (("level=bogus", "level"), ("role=deputy", "role"),
+                             ("available_24_7=maybe", "available_24_7"),
                              ("limit=0", "limit"), ("limit=501", "limit"),
                              ("state=XX", "state"), ("group=atlantis", "group"),
                              ("kind=spy_agency", "kind")):

@@ -35,6 +35,11 @@ def rcpt(message):
 
 
 class RequestsTest(NodeTestCase):
+    # 3 MiB: above the 1 MiB default body limit, so an attachment between the two shows that the
+    # attachments route has the node's attachment limit as its own body limit.
+    attachment_limit = 3 << 20
+    extra_config = f"[requests]\nattachment_max_bytes = {attachment_limit}\n"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -404,6 +409,83 @@ class RequestsTest(NodeTestCase):
         kinds = [e["kind"] for e in node.get(f"/api/v1/requests/{rid}/timeline",
                                              token=node.operator_token).json()["items"]]
         self.assertEqual(kinds[-3:], ["attachment", "message", "message"])
+
+    def message_mails(self, request_id, address):
+        return [m for m in self.mails_about(request_id)
+                if rcpt(m) == address and "message" in str(m["Subject"]).lower()]
+
+    def test_messages_are_emailed_to_the_other_party_in_their_language_with_the_tlp(self):
+        node = self.node
+        r = node.post("/api/v1/requests", mitigation(tlp="GREEN"), token=self.fr)
+        self.assertEqual(r.status, 201, r)
+        rid = r.json()["id"]
+        q = node.post(f"/api/v1/requests/{rid}/messages",
+                      {"body": "Is 198.51.100.7 still active?"}, token=self.fr)
+        self.assertEqual(q.status, 201, q)
+        # The requesting side writes: the contact the request was routed to reads it, in English
+        # (its first UN language), with the label and the link.
+        mails = wait_for(lambda: self.message_mails(rid, "lagezentrum@cert-bund.de.test"), 30,
+                         "the routed contact's message e-mail")
+        self.assertEqual(len(mails), 1)
+        self.assertIn("New message", str(mails[0]["Subject"]))
+        text = text_of(mails[0])
+        self.assertIn("Is 198.51.100.7 still active?", text)
+        self.assertIn("TLP:GREEN", text)
+        self.assertIn(f"/requests/{rid}", text)
+
+        # The requested side writes: the requesting organisation's contacts read it, in French.
+        c = node.post("/api/v1/contacts", contact_body(
+            self.fr_cert["id"], "Permanence CERT-FR", emails=["permanence@cert.fr.test"],
+            languages=["fr"]), token=node.operator_token)
+        self.assertEqual(c.status, 201, c)
+        a = node.post(f"/api/v1/requests/{rid}/messages",
+                      {"body": "Plus actif depuis 10 h UTC.", "in_reply_to": q.json()["id"]},
+                      token=self.de)
+        self.assertEqual(a.status, 201, a)
+        mails = wait_for(lambda: self.message_mails(rid, "permanence@cert.fr.test"), 30,
+                         "the requesting organisation's message e-mail")
+        self.assertIn("Nouveau message", str(mails[0]["Subject"]))
+        self.assertIn("Plus actif depuis 10 h UTC.", text_of(mails[0]))
+        self.assertIn("TLP:GREEN", text_of(mails[0]))
+
+        # A RED message travels by e-mail as its label and a link only.
+        red = node.post(f"/api/v1/requests/{rid}/messages",
+                        {"body": "The operator is a reseller in Lyon.", "tlp": "RED"},
+                        token=self.de)
+        self.assertEqual(red.status, 201, red)
+        mails = wait_for(lambda: (m := self.message_mails(rid, "permanence@cert.fr.test"))
+                         and len(m) == 2 and m, 30, "the RED message's e-mail")
+        text = text_of(mails[1])
+        self.assertIn("TLP:RED", text)
+        self.assertIn(f"/requests/{rid}", text)
+        self.assertNotIn("reseller", text)
+        # Nobody on the writing side is e-mailed about their own messages.
+        self.assertEqual(len(self.message_mails(rid, "lagezentrum@cert-bund.de.test")), 1)
+
+    def test_attachments_up_to_the_node_limit_and_413_over_it_writing_nothing(self):
+        node = self.node
+        rid = node.post("/api/v1/requests", mitigation(), token=self.fr).json()["id"]
+        big = b"%PDF-1.7\n" + b"A" * (3 << 19)  # 1.5 MiB
+        up = node.request("POST", f"/api/v1/requests/{rid}/attachments?filename=capture.pdf",
+                          raw=big, token=self.fr, headers={"Content-Type": "application/pdf"})
+        self.assertEqual(up.status, 201, up)
+        self.assertEqual(up.json()["size"], len(big))
+        got = node.get(f"/api/v1/requests/{rid}/attachments/{up.json()['id']}", token=self.de)
+        self.assertEqual(got.status, 200, got)
+        self.assertEqual(len(got.body), len(big))
+
+        before = self.settled_snapshot()
+        over = b"%PDF-1.7\n" + b"A" * self.attachment_limit
+        head = (f"POST /api/v1/requests/{rid}/attachments?filename=huge.pdf HTTP/1.1\r\n"
+                f"Host: 127.0.0.1\r\nContent-Type: application/pdf\r\n"
+                f"Content-Length: {len(over)}\r\nAuthorization: Bearer {self.fr}\r\n"
+                f"Connection: close\r\n\r\n")
+        r = node.request_raw(head.encode() + over)
+        self.assertProblem(r, 413, code="invalid_argument", field="body")
+        self.assertIn(str(self.attachment_limit), r.json()["detail"])
+        self.assertEqual(node.stable_snapshot(), before)
+        listed = node.get(f"/api/v1/requests/{rid}/attachments", token=self.fr).json()["items"]
+        self.assertEqual([a["filename"] for a in listed], ["capture.pdf"])
 
     def test_responsiveness_statistics_are_aggregated(self):
         node = self.node

@@ -4,9 +4,11 @@ acknowledgement deadline the request is overdue and the requested state's backup
 contacts are e-mailed, one period later its policy contacts, then the node's operator — once each,
 each step in the timeline with its basis.
 
-Readings: a criminal-cooperation request goes to law-enforcement contacts, so the state's
-technical contacts are its backups; the routed contact is available 24/7, so the deadline counts
-on the clock; the escalation e-mail's subject names the request id.
+Readings: a criminal-cooperation request goes to the state's primary law-enforcement contact;
+escalation step 1 reaches the contacts whose directory role is "backup" at the technical level,
+never the primary technical contact; the routed contact is available 24/7, so the deadline counts
+on the clock; the escalation e-mail's subject names the request id. A state without a backup
+technical contact skips to its policy contacts at step 2, and the timeline of step 1 says so.
 """
 import email.utils
 import os
@@ -49,9 +51,21 @@ class RequestEscalationTest(NodeTestCase):
         for body in [
                 contact_body(de_police["id"], "BKA duty", level="law_enforcement",
                              emails=["duty@bka.de.test"], available_24_7=True),
-                contact_body(de_cert["id"], "Lagezentrum", emails=["lage@cert-bund.de.test"]),
+                contact_body(de_cert["id"], "Lagezentrum", emails=["lage@cert-bund.de.test"],
+                             role="backup"),
+                contact_body(de_cert["id"], "CERT-Bund duty", emails=["duty@cert-bund.de.test"]),
                 contact_body(de_aa["id"], "Cyber policy", level="policy",
                              emails=["cyber@aa.de.test"])]:
+            r = node.post("/api/v1/contacts", body, token=op)
+            assert r.status == 201, r
+        # Italy has a primary technical contact and a policy contact, but no backup.
+        it_cert = node.create_org("CSIRT Italia", "IT", kind="national_cert")
+        it_mfa = node.create_org("Farnesina", "IT")
+        for body in [
+                contact_body(it_cert["id"], "CSIRT duty", emails=["duty@csirt.it.test"],
+                             available_24_7=True),
+                contact_body(it_mfa["id"], "Cyber desk", level="policy",
+                             emails=["cyber@esteri.it.test"])]:
             r = node.post("/api/v1/contacts", body, token=op)
             assert r.status == 201, r
 
@@ -82,6 +96,15 @@ class RequestEscalationTest(NodeTestCase):
         ack = node.request("POST", f"/api/v1/requests/{pid}/acknowledge", body={},
                            token=self.de, headers={"If-Match": '"1"'})
         self.assertEqual(ack.status, 200, ack)
+        # The routed e-mails went to the primary contacts only, never to the backup.
+        routed = lambda: {rcpt(m) for m in node.mails()}  # noqa: E731
+        wait_for(lambda: {"duty@bka.de.test", "duty@cert-bund.de.test"} <= routed(), 30,
+                 "the routed e-mails")
+        self.assertNotIn("lage@cert-bund.de.test", routed())
+        # A critical request to Italy, which has no backup technical contact.
+        italy = node.post("/api/v1/requests", mitigation("IT", urgency="critical"), token=self.fr)
+        self.assertEqual(italy.status, 201, italy)
+        iid = italy.json()["id"]
 
         period = 2 * 3600  # acknowledge_critical_minutes = 120 by default.
         self.set_offset(period + 60)
@@ -90,6 +113,10 @@ class RequestEscalationTest(NodeTestCase):
         current = node.get(f"/api/v1/requests/{rid}", token=self.officer).json()
         self.assertIsNotNone(current["acknowledge_overdue_at"])
         self.assertEqual(current["escalation_step"], 1)
+
+        wait_for(lambda: node.get(f"/api/v1/requests/{iid}", token=self.fr).json()
+                 ["escalation_step"] == 1, 30, "the Italian request's first step")
+        self.assertEqual(self.recipients(iid), [])
 
         self.set_offset(2 * period + 60)
         wait_for(lambda: self.recipients(rid) == ["cyber@aa.de.test", "lage@cert-bund.de.test"],
@@ -115,6 +142,14 @@ class RequestEscalationTest(NodeTestCase):
                                  ("escalated", "policy", "clock"),
                                  ("escalated", "operator", "clock")])
         self.assertIn("24/7", timeline["items"][2]["info"]["why"])
+        italian = [e["info"] for e in node.get(f"/api/v1/requests/{iid}/timeline",
+                                               token=self.fr).json()["items"]
+                   if e["kind"] == "escalated"]
+        self.assertEqual([(i["step"], i["reached"]) for i in italian],
+                         [("backup_technical", 0), ("policy", 1), ("operator", 1)])
+        self.assertIn("no backup technical contact", italian[0]["note"])
+        self.assertNotIn("note", italian[1])
+        self.assertEqual(self.recipients(iid), ["cyber@esteri.it.test", "operator@node.invalid"])
         audit = node.get(f"/api/v1/audit?record_id={rid}&action=request.escalate",
                          token=node.operator_token).json()["items"]
         self.assertEqual(len(audit), 3)

@@ -1,0 +1,151 @@
+"""The cache of contact list answers (GET /api/v1/contacts) never serves a stale or someone
+else's answer: a write is visible on the very next read, on the server that took it and on a
+second server sharing the database, including a write made to the database by another program;
+callers of different audiences get answers computed for their own audience (visible in the
+cache's hit and miss counters on /metrics), callers who may not read get none; and the ETag
+answers If-None-Match with 304 until the directory changes.
+
+Readings of docs/operator-guide.md: the answers are keyed on the directory generation, a number
+the database bumps in the transaction of every write to contacts or organisations, and read on
+every request; `[server] response_cache_bytes` bounds the memory.
+"""
+import copy
+import pathlib
+import re
+import shutil
+import sqlite3
+import tempfile
+import unittest
+
+from harness import NodeTestCase, contact_body
+
+
+class DirectoryCacheTest(NodeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        node = cls.node
+        cls.fr_org = node.create_org("CERT-FR", "FR", kind="national_cert")
+        cls.de_org = node.create_org("CERT-Bund", "DE", kind="national_cert")
+        node.create_account(cls.fr_org["id"], "policy@cert.fr.test", ["policy"])
+        node.create_account(cls.fr_org["id"], "policy2@cert.fr.test", ["policy"])
+        node.create_account(cls.de_org["id"], "tech@cert-bund.de.test", ["technical"])
+        cls.fr = node.account_token("policy@cert.fr.test")
+        cls.fr_again = node.account_token("policy2@cert.fr.test")
+        cls.de = node.account_token("tech@cert-bund.de.test")
+        r = node.post("/api/v1/contacts", contact_body(cls.fr_org["id"], "Permanence"),
+                      token=cls.fr)
+        assert r.status == 201, r
+        cls.contact = r.json()
+        # A second server on the same database (its own port and ready file).
+        cls.twin = copy.copy(node)
+        cls.twin.dir = pathlib.Path(tempfile.mkdtemp(prefix="liaison-twin-"))
+        cls.twin.process = cls.twin.log = None
+        cls.twin.start()
+        cls.addClassCleanup(shutil.rmtree, cls.twin.dir, True)
+        cls.addClassCleanup(cls.twin.stop)
+
+    def names(self, server, token, query="state=FR"):
+        r = server.get(f"/api/v1/contacts?{query}", token=token)
+        self.assertEqual(r.status, 200, r)
+        return {c["id"]: (c["name"], c["title"], c["organization_name"])
+                for c in r.json()["items"]}
+
+    def lookups(self):
+        text = self.node.get("/metrics").body
+        found = dict(re.findall(r'(?m)^liaison_response_cache_lookups\{result="(\w+)"\} (\S+)',
+                                text))
+        return int(float(found.get("hit", 0))), int(float(found.get("miss", 0)))
+
+    def patch(self, server, body):
+        current = server.get(f"/api/v1/contacts/{self.contact['id']}", token=self.fr)
+        r = server.request("PATCH", f"/api/v1/contacts/{self.contact['id']}", body=body,
+                           token=self.fr, headers={"If-Match": current.header("ETag")})
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    def test_a_write_is_visible_at_once_on_both_servers(self):
+        cid = self.contact["id"]
+        for server in (self.node, self.twin):  # Both caches hold the answer now.
+            self.names(server, self.fr)
+            self.names(server, self.fr)
+        self.patch(self.node, {"title": "Head of the watch"})
+        for server in (self.node, self.twin):
+            self.assertEqual(self.names(server, self.fr)[cid][1], "Head of the watch")
+        self.patch(self.twin, {"title": "Watch officer"})
+        for server in (self.node, self.twin):
+            self.assertEqual(self.names(server, self.fr)[cid][1], "Watch officer")
+        # A new contact and a deleted one.
+        r = self.twin.post("/api/v1/contacts", contact_body(self.fr_org["id"], "Night desk"),
+                           token=self.fr)
+        self.assertEqual(r.status, 201, r)
+        night = r.json()
+        for server in (self.node, self.twin):
+            self.assertIn(night["id"], self.names(server, self.fr))
+        r = self.node.request("DELETE", f"/api/v1/contacts/{night['id']}", token=self.fr,
+                              headers={"If-Match": '"1"'})
+        self.assertEqual(r.status, 204, r)
+        for server in (self.node, self.twin):
+            self.assertNotIn(night["id"], self.names(server, self.fr))
+
+    def test_a_write_by_another_program_is_visible_at_once(self):
+        cid = self.contact["id"]
+        self.names(self.node, self.fr)
+        self.names(self.twin, self.fr)
+        conn = sqlite3.connect(self.node.db_path, timeout=30)
+        try:
+            with conn:
+                conn.execute("UPDATE organizations SET name = ? WHERE id = ?",
+                             ("CERT-FR (renamed)", self.fr_org["id"]))
+        finally:
+            conn.close()
+        try:
+            for server in (self.node, self.twin):
+                self.assertEqual(self.names(server, self.fr)[cid][2], "CERT-FR (renamed)")
+        finally:
+            conn = sqlite3.connect(self.node.db_path, timeout=30)
+            with conn:
+                conn.execute("UPDATE organizations SET name = ? WHERE id = ?",
+                             ("CERT-FR", self.fr_org["id"]))
+            conn.close()
+
+    def test_answers_are_shared_within_an_audience_only(self):
+        query = "state=FR&limit=7"  # A query no other test makes.
+        hits, misses = self.lookups()
+        first = self.names(self.node, self.fr, query)
+        self.assertEqual(self.lookups(), (hits, misses + 1))
+        # Another account of the same organisation with the same roles: the same audience.
+        self.assertEqual(self.names(self.node, self.fr_again, query), first)
+        self.assertEqual(self.lookups(), (hits + 1, misses + 1))
+        # Another organisation's account is answered for its own audience, not from the cache.
+        self.assertEqual(self.names(self.node, self.de, query), first)
+        self.assertEqual(self.lookups(), (hits + 1, misses + 2))
+        self.names(self.node, self.de, query)
+        self.assertEqual(self.lookups(), (hits + 2, misses + 2))
+        # Callers who may not read are refused before any lookup.
+        for token in (None, "not-a-token", self.fr + "x"):
+            self.assertProblem(self.node.get(f"/api/v1/contacts?{query}", token=token), 401)
+        self.assertEqual(self.lookups(), (hits + 2, misses + 2))
+
+    def test_etag_answers_304_until_the_directory_changes(self):
+        r = self.node.get("/api/v1/contacts?state=FR", token=self.fr)
+        etag = r.header("ETag")
+        self.assertTrue(etag)
+        again = self.node.get("/api/v1/contacts?state=FR", token=self.fr,
+                              headers={"If-None-Match": etag})
+        self.assertEqual(again.status, 304, again)
+        self.assertEqual(again.body, "")
+        self.assertEqual(again.header("ETag"), etag)
+        # The other server computes the same tag for the same answer.
+        twin = self.twin.get("/api/v1/contacts?state=FR", token=self.fr,
+                             headers={"If-None-Match": etag})
+        self.assertEqual(twin.status, 304, twin)
+        self.patch(self.twin, {"notes": "changed for the ETag test"})
+        changed = self.node.get("/api/v1/contacts?state=FR", token=self.fr,
+                                headers={"If-None-Match": etag})
+        self.assertEqual(changed.status, 200, changed)
+        self.assertNotEqual(changed.header("ETag"), etag)
+
+
+if __name__ == "__main__":
+    unittest.main()
