@@ -1,6 +1,7 @@
 #include "store/dialect.hpp"
 
 #include <cctype>
+#include <optional>
 #include <vector>
 
 namespace liaison::store {
@@ -99,6 +100,47 @@ int CountPlaceholders(const std::vector<Token>& tokens) {
   return n;
 }
 
+std::string ToPostgres(const std::vector<Token>& tokens);
+
+// The next word token at or after `i`, or nullptr; sets `*at` to its index.
+const Token* WordAt(const std::vector<Token>& tokens, std::size_t i, std::size_t* at) {
+  i = SkipSpace(tokens, i);
+  *at = i;
+  return i < tokens.size() && tokens[i].kind == Token::Kind::kWord ? &tokens[i] : nullptr;
+}
+
+// SQLite's `CREATE TRIGGER name AFTER|BEFORE INSERT|UPDATE|DELETE ON table [FOR EACH ROW] BEGIN
+// body END` as PostgreSQL's pair of a trigger function and a row trigger calling it (a script of
+// two statements). Returns nullopt when `tokens` are not such a trigger.
+std::optional<std::string> TriggerToPostgres(const std::vector<Token>& tokens) {
+  std::size_t i = 0;
+  if (!Matches(tokens, 0, {"CREATE", "TRIGGER"}, &i)) return std::nullopt;
+  const Token* name = WordAt(tokens, i, &i);
+  const Token* timing = name ? WordAt(tokens, i + 1, &i) : nullptr;
+  const Token* event = timing ? WordAt(tokens, i + 1, &i) : nullptr;
+  if (!event || !(Is(*timing, "AFTER") || Is(*timing, "BEFORE"))) return std::nullopt;
+  std::size_t after = 0;
+  if (!Matches(tokens, i + 1, {"ON"}, &after)) return std::nullopt;
+  const Token* table = WordAt(tokens, after, &i);
+  if (!table) return std::nullopt;
+  ++i;
+  if (Matches(tokens, i, {"FOR", "EACH", "ROW"}, &after)) i = after;
+  if (!Matches(tokens, i, {"BEGIN"}, &after)) return std::nullopt;
+  std::size_t end = tokens.size();
+  while (end > after && tokens[end - 1].kind == Token::Kind::kSpace) --end;
+  if (end == after || !Is(tokens[end - 1], "END")) return std::nullopt;
+  --end;  // END
+  while (end > after && tokens[end - 1].kind == Token::Kind::kSpace) --end;
+  std::vector<Token> body(tokens.begin() + static_cast<std::ptrdiff_t>(after),
+                          tokens.begin() + static_cast<std::ptrdiff_t>(end));
+  std::string function = std::string(name->text) + "_fn";
+  return "CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $liaison$ BEGIN" +
+         ToPostgres(body) + " RETURN NULL; END $liaison$; CREATE TRIGGER " +
+         std::string(name->text) + " " + std::string(timing->text) + " " +
+         std::string(event->text) + " ON " + std::string(table->text) +
+         " FOR EACH ROW EXECUTE FUNCTION " + function + "()";
+}
+
 std::string ToPostgres(const std::vector<Token>& tokens) {
   std::string out;
   int placeholder = 0;
@@ -147,7 +189,14 @@ TranslatedSql Translate(std::string_view sql, Dialect dialect) {
   auto tokens = Tokenise(sql);
   TranslatedSql translated;
   translated.parameters = CountPlaceholders(tokens);
-  translated.text = dialect == Dialect::kPostgres ? ToPostgres(tokens) : std::string(sql);
+  if (dialect == Dialect::kSqlite) {
+    translated.text = std::string(sql);
+  } else if (auto trigger = TriggerToPostgres(tokens); trigger && translated.parameters == 0) {
+    translated.text = std::move(*trigger);
+    translated.script = true;
+  } else {
+    translated.text = ToPostgres(tokens);
+  }
   return translated;
 }
 

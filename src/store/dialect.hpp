@@ -16,6 +16,7 @@ enum class Dialect {
 struct TranslatedSql {
   std::string text;    // The statement to prepare.
   int parameters = 0;  // How many `?` placeholders the statement has.
+  bool script = false;  // Several statements and no parameters: run with the simple protocol.
 };
 
 // Rewrites portable `sql` for `dialect`. For kPostgres, outside string literals, quoted
@@ -27,6 +28,9 @@ struct TranslatedSql {
 //   BLOB                         -> BYTEA
 //   LIKE                         -> ILIKE (SQLite's LIKE ignores ASCII case)
 //   INSERT OR IGNORE INTO …      -> INSERT INTO … ON CONFLICT DO NOTHING
+//   CREATE TRIGGER t AFTER|BEFORE ev ON tab [FOR EACH ROW] BEGIN body END
+//                                -> a plpgsql trigger function t_fn running body, and a row
+//                                   trigger t calling it (a script: `script` is true)
 // Keywords are matched case-insensitively as whole words. Never fails: SQL it does not know is
 // passed through for the database to judge.
 TranslatedSql Translate(std::string_view sql, Dialect dialect);

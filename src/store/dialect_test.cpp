@@ -42,5 +42,25 @@ TEST(Dialect, TurnsInsertOrIgnoreIntoOnConflictDoNothing) {
             "insert INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING");
 }
 
+TEST(Dialect, TurnsATriggerIntoAFunctionAndARowTrigger) {
+  auto t = Translate(
+      "CREATE TRIGGER bump AFTER UPDATE ON contacts "
+      "BEGIN UPDATE counters SET value = value + 1 WHERE id = 1; END",
+      Dialect::kPostgres);
+  EXPECT_TRUE(t.script);
+  EXPECT_EQ(t.text,
+            "CREATE FUNCTION bump_fn() RETURNS trigger LANGUAGE plpgsql AS $liaison$ BEGIN "
+            "UPDATE counters SET value = value + 1 WHERE id = 1; RETURN NULL; END $liaison$; "
+            "CREATE TRIGGER bump AFTER UPDATE ON contacts FOR EACH ROW EXECUTE FUNCTION bump_fn()");
+  // Not a trigger, or one it does not know: passed through as a single statement.
+  EXPECT_FALSE(Translate("CREATE TABLE t (a INTEGER)", Dialect::kPostgres).script);
+  EXPECT_FALSE(Translate("CREATE TRIGGER x INSTEAD OF INSERT ON v BEGIN SELECT 1; END",
+                         Dialect::kPostgres)
+                   .script);
+  EXPECT_FALSE(Translate("CREATE TRIGGER bump AFTER UPDATE ON contacts BEGIN SELECT 1; END",
+                         Dialect::kSqlite)
+                   .script);
+}
+
 }  // namespace
 }  // namespace liaison::store

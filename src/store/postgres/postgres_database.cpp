@@ -154,6 +154,13 @@ class Connection {
     if (static_cast<std::size_t>(translated.parameters) != params.size()) {
       return Error::Internal("parameter count mismatch for: " + std::string(sql));
     }
+    if (translated.script) {
+      // A script (a trigger and its function) cannot be prepared; it has no parameters.
+      PgResult result(PQexec(conn_, translated.text.c_str()));
+      auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+      if (status != PGRES_COMMAND_OK) return ToError(result.get(), "statement failed");
+      return result;
+    }
     ASSIGN_OR_RETURN(const Prepared* prepared, Prepare(sql, translated));
     std::vector<std::string> texts(params.size());
     std::vector<const char*> values(params.size(), nullptr);
