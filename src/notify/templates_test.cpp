@@ -20,6 +20,7 @@ std::map<std::string, std::string> PingParams() {
 TEST(Templates, EveryTemplateExistsInTheSixLanguagesWithTheSamePlaceholders) {
   std::vector<std::string> names = TemplateNames();
   EXPECT_EQ(names, (std::vector<std::string>{"ping.request", "ping.stale", "request.escalated",
+                                              "request.message", "request.message_restricted",
                                               "request.mitigation_draft", "request.new",
                                               "request.new_restricted", "request.update",
                                               "test.message"}));
@@ -31,7 +32,9 @@ TEST(Templates, EveryTemplateExistsInTheSixLanguagesWithTheSamePlaceholders) {
         "link", "tlp", "acknowledge_by", "subject", "description", "status", "submitted_at",
         // request.mitigation_draft
         "observations", "distinct_addresses", "listed_addresses", "as_numbers", "categories",
-        "observed_from", "observed_to", "data_version"}) {
+        "observed_from", "observed_to", "data_version",
+        // request.message
+        "author_state", "body"}) {
     params[name] = std::string("value of ") + name;
   }
   for (const std::string& name : names) {

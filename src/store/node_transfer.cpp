@@ -155,6 +155,9 @@ Result<std::vector<TableSchema>> TablesFromMigrations(const std::vector<Migratio
           return Error::InvalidArgument("migration " + where + ": unreadable CREATE TABLE");
         }
         if (find(t[i]) == tables.end()) tables.push_back({t[i], ColumnsOf(t, i + 2)});
+      } else if (word(0) == "INSERT" && word(1) == "INTO") {
+        auto it = find(t.size() > 2 ? t[2] : "");
+        if (it != tables.end()) it->seeded = true;
       } else if (word(0) == "DROP" && word(1) == "TABLE") {
         std::size_t i = (word(2) == "IF" && word(3) == "EXISTS") ? 4 : 2;
         if (i < t.size()) {
@@ -292,6 +295,11 @@ Result<TransferSummary> ImportNode(Database& db, const std::vector<Migration>& m
           "migrations_differ");
     }
     for (const TableSchema& t : tables) {
+      if (t.seeded) {
+        // What the migrations put there is replaced by the export's rows.
+        RETURN_IF_ERROR(tx.Execute("DELETE FROM " + t.name));
+        continue;
+      }
       ASSIGN_OR_RETURN(Rows any, tx.Query("SELECT 1 FROM " + t.name + " LIMIT 1"));
       if (!any.empty()) {
         return Error::FailedPrecondition("table " + t.name +

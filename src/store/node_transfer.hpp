@@ -24,6 +24,9 @@ namespace liaison::store {
 struct TableSchema {
   std::string name;
   std::vector<std::string> columns;
+  // A migration inserts rows into it (e.g. a counter's one row): a freshly migrated database
+  // holds them, and import replaces them with the export's.
+  bool seeded = false;
 };
 
 // The tables the migrations create (CREATE TABLE, ALTER TABLE … ADD COLUMN, DROP TABLE), in the

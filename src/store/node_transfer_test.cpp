@@ -129,6 +129,42 @@ TEST_F(NodeTransfer, RoundTripKeepsEveryValueAndItsType) {
   EXPECT_EQ(twice.error().reason, "database_not_empty");
 }
 
+TEST_F(NodeTransfer, RowsTheMigrationsSeededAreReplacedByTheExports) {
+  auto migrations = TestMigrations();
+  migrations.push_back({"other",
+                        2,
+                        "a counter",
+                        {"CREATE TABLE counter (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
+                         "INSERT INTO counter (id, value) VALUES (1, 0)"}});
+  auto tables = TablesFromMigrations(migrations);
+  ASSERT_TRUE(tables.has_value());
+  ASSERT_EQ(tables->size(), 3u);
+  EXPECT_FALSE((*tables)[0].seeded);
+  EXPECT_TRUE((*tables)[2].seeded);
+
+  auto source = Fresh("source", migrations);
+  Fill(*source);
+  ASSERT_TRUE(InTransaction(*source, TxMode::kWrite, [](Transaction& tx) {
+                return tx.Execute("UPDATE counter SET value = 41 WHERE id = 1");
+              }).has_value());
+  std::stringstream file;
+  ASSERT_TRUE(ExportNode(*source, migrations, file, clock_.Now()).has_value());
+
+  auto target = Fresh("target", migrations);
+  std::stringstream in(file.str());
+  auto imported = ImportNode(*target, migrations, in);
+  ASSERT_TRUE(imported.has_value()) << imported.error().message;
+  auto counter = InTransaction(*target, TxMode::kRead, [](Transaction& tx) {
+    return tx.Query("SELECT id, value FROM counter");
+  });
+  ASSERT_TRUE(counter.has_value());
+  ASSERT_EQ(counter->size(), 1u);
+  EXPECT_EQ((*counter)[0].Int(1), 41);
+  // The other tables still make a used database refuse a second import.
+  std::stringstream again(file.str());
+  EXPECT_FALSE(ImportNode(*target, migrations, again).has_value());
+}
+
 TEST_F(NodeTransfer, RefusesOtherMigrationsAndIncompleteFilesWritingNothing) {
   auto source = Fresh("source", TestMigrations());
   Fill(*source);

@@ -1,31 +1,38 @@
 """Moving a whole node: a node with the demo data, cooperation requests (submitted and
 acknowledged, with receipts), a reachability campaign and its e-mails, and the audit chain of all
 that is exported with `liaison export` and imported with `liaison import` into a new, freshly
-migrated SQLite database. Afterwards `liaison audit verify` passes on the new database with as
+migrated SQLite database. When the node runs on PostgreSQL (the integration_pg run) that is a move
+from PostgreSQL to SQLite, and the new SQLite node is then exported again and imported into a
+fresh PostgreSQL database, so both directions are covered. Afterwards `liaison audit verify` passes on the new database with as
 many entries as the old one, every table holds the same rows (compared value by value), and a
 server started on the new database answers the same request, timeline, receipts and campaign as
 the old one, to the same bearer token. Importing a second time, or into the original (non-empty)
 database, is refused and changes nothing.
 """
+import copy
 import re
-import sqlite3
 import subprocess
 import unittest
 
-from harness import BIN, Node, contact_body, rfc3339, wait_for
+from harness import (BIN, Node, contact_body, create_postgres_database, drop_postgres_database,
+                     rfc3339, wait_for)
 from request_bodies import mitigation
 
 
-def table_rows(path):
-    """Every row of every table but the migration log, sorted, per table."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"')))
-                for t in tables if t != "schema_migrations" and not t.startswith("sqlite_")}
-    finally:
-        conn.close()
+def table_rows(node, kind=None, where=None):
+    """Every row of every table but the migration log, sorted, per table: of `node`'s database,
+    or of the `kind` ("sqlite" or "postgresql") database at `where` (a path or a URL)."""
+    view = copy.copy(node)
+    if kind == "sqlite":
+        view.db_kind, view.db_path = kind, where
+    elif kind == "postgresql":
+        view.db_kind, view.db_url = kind, where
+    return view.db_snapshot()
+
+
+def with_database(config, url):
+    """The text of `config` with its database URL replaced by `url`."""
+    return re.sub(r'(?m)^url = "[^"]*"$', f'url = "{url}"', config.read_text())
 
 
 class ExportImportTest(unittest.TestCase):
@@ -68,17 +75,33 @@ class ExportImportTest(unittest.TestCase):
         cls.exported = dict(re.findall(r"^(\w+) (\d+)$", out, re.M))
         cls.target_db = node.dir / "imported.db"
         cls.target_config = node.dir / "imported.toml"
-        cls.target_config.write_text(re.sub(r'(?m)^url = "sqlite://[^"]*"$',
-                                            f'url = "sqlite://{cls.target_db}"',
-                                            node.config.read_text()))
+        cls.target_config.write_text(with_database(node.config, f"sqlite://{cls.target_db}"))
         node.cli("migrate", "--config", str(cls.target_config))
         out = node.cli("import", "--config", str(cls.target_config), "--input", str(cls.export))
         cls.imported = dict(re.findall(r"^(\w+) (\d+)$", out, re.M))
+        cls.back = None
+        if node.db_kind == "postgresql":
+            # And back: the SQLite node into a fresh PostgreSQL database.
+            again = node.dir / "again.ndjson"
+            node.cli("export", "--config", str(cls.target_config), "--output", str(again))
+            cls.back_name, cls.back = create_postgres_database(node.pg_server)
+            cls.back_config = node.dir / "back.toml"
+            cls.back_config.write_text(with_database(node.config, cls.back))
+            node.cli("migrate", "--config", str(cls.back_config))
+            node.cli("import", "--config", str(cls.back_config), "--input", str(again))
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.back:
+            drop_postgres_database(cls.back_name, cls.node.pg_server)
+        super().tearDownClass()
 
     def test_every_table_holds_the_same_rows(self):
-        before = table_rows(self.node.db_path)
-        after = table_rows(self.target_db)
+        before = table_rows(self.node)
+        after = table_rows(self.node, "sqlite", self.target_db)
         self.assertEqual(sorted(before), sorted(after))
+        if self.back:
+            self.assertEqual(table_rows(self.node, "postgresql", self.back), before)
         for table in before:
             self.assertEqual(after[table], before[table], table)
             self.assertEqual(int(self.imported[table]), len(before[table]), table)
@@ -92,6 +115,9 @@ class ExportImportTest(unittest.TestCase):
         target = self.node.cli("audit", "verify", "--config", str(self.target_config))
         self.assertRegex(target, r"audit chain intact: \d+ entries verified")
         self.assertEqual(target, source)
+        if self.back:
+            self.assertEqual(self.node.cli("audit", "verify", "--config", str(self.back_config)),
+                             source)
         head = self.node.cli("audit", "head", "--config", str(self.node.config))
         self.node.cli("audit", "verify", "--config", str(self.target_config),
                       "--expected-head", head.strip())
@@ -100,13 +126,13 @@ class ExportImportTest(unittest.TestCase):
         self.assertEqual(self.export.stat().st_mode & 0o777, 0o600)
 
     def test_second_import_and_import_into_a_used_database_are_refused(self):
-        before = table_rows(self.target_db)
+        before = table_rows(self.node, "sqlite", self.target_db)
         for config in (self.target_config, self.node.config):
             result = self.node.cli("import", "--config", str(config), "--input",
                                    str(self.export), check=False)
             self.assertEqual(result.returncode, 1, result)
             self.assertIn("is not empty", result.stderr)
-        self.assertEqual(table_rows(self.target_db), before)
+        self.assertEqual(table_rows(self.node, "sqlite", self.target_db), before)
 
     def test_imported_node_serves_the_same_records(self):
         node = self.node
