@@ -13,7 +13,6 @@ import copy
 import pathlib
 import re
 import shutil
-import sqlite3
 import tempfile
 import unittest
 
@@ -92,22 +91,14 @@ class DirectoryCacheTest(NodeTestCase):
         cid = self.contact["id"]
         self.names(self.node, self.fr)
         self.names(self.twin, self.fr)
-        conn = sqlite3.connect(self.node.db_path, timeout=30)
-        try:
-            with conn:
-                conn.execute("UPDATE organizations SET name = ? WHERE id = ?",
+        self.node.db_execute("UPDATE organizations SET name = ? WHERE id = ?",
                              ("CERT-FR (renamed)", self.fr_org["id"]))
-        finally:
-            conn.close()
         try:
             for server in (self.node, self.twin):
                 self.assertEqual(self.names(server, self.fr)[cid][2], "CERT-FR (renamed)")
         finally:
-            conn = sqlite3.connect(self.node.db_path, timeout=30)
-            with conn:
-                conn.execute("UPDATE organizations SET name = ? WHERE id = ?",
-                             ("CERT-FR", self.fr_org["id"]))
-            conn.close()
+            self.node.db_execute("UPDATE organizations SET name = ? WHERE id = ?",
+                                 ("CERT-FR", self.fr_org["id"]))
 
     def test_answers_are_shared_within_an_audience_only(self):
         query = "state=FR&limit=7"  # A query no other test makes.
