@@ -44,9 +44,9 @@ constexpr const char* kClaimable =
 // The one statement that claims a batch. The inner SELECT picks candidates; the outer WHERE
 // repeats the condition so that, under any isolation level, a row another claimer took between
 // the two is not taken again (PostgreSQL re-checks the outer WHERE on the row's newest version;
-// SQLite serialises write transactions). This is the single spot a PostgreSQL dialect should
-// specialise by adding FOR UPDATE SKIP LOCKED to the inner SELECT, so that claimers skip each
-// other's rows instead of waiting on them.
+// SQLite serialises write transactions, and so does the PostgreSQL store with its write lock).
+// Were writes ever allowed to run side by side on PostgreSQL, this is the single spot to add
+// FOR UPDATE SKIP LOCKED to the inner SELECT, so that claimers skip each other's rows.
 std::string ClaimBatchSql() {
   return std::string(
              "UPDATE notifications SET status = 'delivering', lease_until = ?, lease_owner = ?,"
