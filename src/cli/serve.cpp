@@ -125,11 +125,13 @@ void SyncJurisdictionData(store::Database& db, jurisdiction::JurisdictionService
 class Scheduler {
  public:
   Scheduler(store::Database& db, const Clock& clock, std::chrono::seconds period,
-            requests::RequestSettings settings, jurisdiction::JurisdictionService& jurisdiction,
-            std::string data_root, std::string holder)
+            std::chrono::seconds lease, requests::RequestSettings settings,
+            jurisdiction::JurisdictionService& jurisdiction, std::string data_root,
+            std::string holder)
       : db_(db),
         clock_(clock),
         period_(period),
+        lease_(std::max(2 * period, lease)),
         settings_(std::move(settings)),
         jurisdiction_(jurisdiction),
         data_root_(std::move(data_root)),
@@ -151,8 +153,7 @@ class Scheduler {
   template <typename Job>
   void RunOnceAcrossServers(std::string_view name, Job job) {
     // A holder that died mid-run blocks the job until its lease ends; the jobs take far less.
-    auto lease = std::max(2 * period_, std::chrono::seconds(120));
-    auto won = store::ClaimDueJob(db_, {name, holder_, period_, lease}, clock_.Now());
+    auto won = store::ClaimDueJob(db_, {name, holder_, period_, lease_}, clock_.Now());
     if (!won.has_value()) {
       LogWarn("scheduler: cannot claim " + std::string(name) + ": " + won.error().message);
       return;
@@ -188,6 +189,7 @@ class Scheduler {
   store::Database& db_;
   const Clock& clock_;
   std::chrono::seconds period_;
+  std::chrono::seconds lease_;
   requests::RequestSettings settings_;
   jurisdiction::JurisdictionService& jurisdiction_;
   std::string data_root_;
@@ -288,6 +290,7 @@ int Serve(const ServeOptions& options) {
                                                           instance_id});
   dispatcher.Start();
   Scheduler scheduler(*db, clock, std::chrono::seconds(config->server.scheduler_interval_seconds),
+                      std::chrono::seconds(config->server.scheduler_lease_seconds),
                       requests::SettingsFrom(*config), jurisdiction, config->jurisdiction.data_dir,
                       instance_id);
   scheduler.Start();

@@ -41,6 +41,7 @@ std::vector<Key> Keys(Config& c) {
       {"server", "public_url", &c.server.public_url},
       {"server", "static_dir", &c.server.static_dir},
       {"server", "scheduler_interval_seconds", &c.server.scheduler_interval_seconds, 1, 86400},
+      {"server", "scheduler_lease_seconds", &c.server.scheduler_lease_seconds, 2, 86400},
       {"server", "test_clock", &c.server.test_clock},
       {"database", "url", &c.database.url},
       {"database", "pool_size", &c.database.pool_size, 1, 256},

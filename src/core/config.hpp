@@ -25,6 +25,9 @@ struct ServerConfig {
   std::string public_url = "http://127.0.0.1:8080";  // Used in links sent by e-mail.
   std::string static_dir;                            // The built web UI; empty serves none.
   int scheduler_interval_seconds = 30;  // How often scheduled work (campaign deadlines) runs.
+  // How long a server that died mid-job blocks that job for the others (at least twice the
+  // interval is used).
+  int scheduler_lease_seconds = 120;
   // Memory for cached answers of directory list reads (GET /api/v1/contacts); 0 turns it off.
   std::int64_t response_cache_bytes = 64 << 20;
   // Integration tests only: offset the server's clock by the seconds in the file named by the

@@ -206,6 +206,7 @@ class ClusterTest(unittest.TestCase):
 [server]
 test_clock = true
 scheduler_interval_seconds = 1
+scheduler_lease_seconds = 5
 worker_threads = 8
 [database]
 pool_size = 8
@@ -352,7 +353,16 @@ poll_interval_milliseconds = 50
                 if not r.get("acknowledge_overdue_at"):
                     return False
             return True
-        wait_for(all_overdue, 120, "every unacknowledged request to be overdue")
+        try:
+            wait_for(all_overdue, 300, "every unacknowledged request to be overdue")
+        except AssertionError:
+            # Say why: the scheduler's runs and warnings of every server.
+            for server in self.servers:
+                lines = [l for l in server.text().splitlines()
+                         if "scheduler" in l or '"level":"warn' in l or '"level":"error' in l]
+                print(f"--- server {server.index}: {len(lines)} scheduler/warning lines",
+                      *lines[-40:], sep="\n")
+            raise
         # Let the job run a few more times, visibly (each run logs its due time).
         runs_before = len(self.job_runs())
         wait_for(lambda: len(self.job_runs()) >= runs_before + 3, 60, "more scheduler runs")
