@@ -10,7 +10,6 @@ namespace liaison::requests {
 namespace {
 
 using directory::ContactInput;
-using security::Role;
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string("\0\0\0\rIHDR", 8);
 const std::string kPdf = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n";
@@ -19,20 +18,17 @@ class MessagesTest : public testing::RequestsTest {
  protected:
   void SetUp() override {
     RequestsTest::SetUp();
-    auto fr_cert = MakeOrg("CERT-FR", "FR");
-    auto de_cert = MakeOrg("CERT-Bund", "DE");
-    auto it_cert = MakeOrg("CSIRT Italia", "IT");
-    auto secretariat =
-        MakeOrg("Secretariat", "", security::OrgKind::kOther, security::OrgCategory::kSecretariat);
-    fr_ = MakeAccount(fr_cert, "analyst@cert.example.fr", {Role::kTechnical});
-    de_ = MakeAccount(de_cert, "lage@cert-bund.example.de", {Role::kTechnical});
-    it_ = MakeAccount(it_cert, "soc@csirt.example.it", {Role::kTechnical});
-    operator_ = MakeAccount(secretariat, "op@node.example", {Role::kOperator});
+    Parties parties = MakeParties();
+    const security::Organization& de_cert = parties.de_cert;
+    fr_ = parties.fr;
+    de_ = parties.de;
+    it_ = parties.it;
+    operator_ = parties.op;
     ContactInput lage = ValidInput(de_cert, "Lagezentrum");
     lage.emails = {"lagezentrum@cert-bund.example.de"};
     lage.languages = {"de", "en"};
     MakeContact(lage);
-    fr_cert_ = fr_cert;
+    fr_cert_ = parties.fr_cert;
     RequestDraft d = Mitigation("DE");
     d.content.tlp = Tlp::kAmber;
     request_ = Create(fr_, d);

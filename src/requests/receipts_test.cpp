@@ -11,21 +11,17 @@
 namespace liaison::requests {
 namespace {
 
-using security::Role;
 
 class ReceiptsTest : public testing::RequestsTest {
  protected:
   void SetUp() override {
     RequestsTest::SetUp();
-    auto fr_cert = MakeOrg("CERT-FR", "FR");
-    auto de_cert = MakeOrg("CERT-Bund", "DE");
-    auto it_cert = MakeOrg("CSIRT Italia", "IT");
-    auto secretariat =
-        MakeOrg("Secretariat", "", security::OrgKind::kOther, security::OrgCategory::kSecretariat);
-    fr_ = MakeAccount(fr_cert, "analyst@cert.example.fr", {Role::kTechnical});
-    de_ = MakeAccount(de_cert, "lage@cert-bund.example.de", {Role::kTechnical});
-    it_ = MakeAccount(it_cert, "soc@csirt.example.it", {Role::kTechnical});
-    operator_ = MakeAccount(secretariat, "op@node.example", {Role::kOperator});
+    Parties parties = MakeParties();
+    const security::Organization& de_cert = parties.de_cert;
+    fr_ = parties.fr;
+    de_ = parties.de;
+    it_ = parties.it;
+    operator_ = parties.op;
     MakeContact(ValidInput(de_cert, "Lagezentrum"));
     auto signer = security::Signer::LoadOrCreate(*db_, RandomHex(32), clock_);
     ASSERT_TRUE(signer.has_value()) << signer.error().message;

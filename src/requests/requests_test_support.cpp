@@ -79,4 +79,19 @@ std::vector<std::string> RequestsTest::EventsAbout(const std::string& id) {
   return events;
 }
 
+RequestsTest::Parties RequestsTest::MakeParties() {
+  using security::Role;
+  Parties p;
+  p.fr_cert = MakeOrg("CERT-FR", "FR");
+  p.de_cert = MakeOrg("CERT-Bund", "DE");
+  p.it_cert = MakeOrg("CSIRT Italia", "IT");
+  auto secretariat =
+      MakeOrg("Secretariat", "", security::OrgKind::kOther, security::OrgCategory::kSecretariat);
+  p.fr = MakeAccount(p.fr_cert, "analyst@cert.example.fr", {Role::kTechnical});
+  p.de = MakeAccount(p.de_cert, "lage@cert-bund.example.de", {Role::kTechnical});
+  p.it = MakeAccount(p.it_cert, "soc@csirt.example.it", {Role::kTechnical});
+  p.op = MakeAccount(secretariat, "op@node.example", {Role::kOperator});
+  return p;
+}
+
 }  // namespace liaison::requests::testing

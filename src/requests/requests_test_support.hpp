@@ -34,6 +34,14 @@ class RequestsTest : public directory::testing::DirectoryTest {
   // The queued webhook events about request `id`: (organisation's webhook url, event type).
   std::vector<std::string> EventsAbout(const std::string& id);
 
+  // The usual parties of a request between two states: CERT-FR, CERT-Bund and CSIRT Italia with
+  // one technical account each, and the secretariat's operator.
+  struct Parties {
+    security::Organization fr_cert, de_cert, it_cert;
+    security::Principal fr, de, it, op;
+  };
+  Parties MakeParties();
+
   // Runs a write statement directly (to set up what other modules own, e.g. a stale contact).
   void Exec(const std::string& sql, const store::Params& params = {});
 
