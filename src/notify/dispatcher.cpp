@@ -404,13 +404,18 @@ class Dispatcher::Impl {
       }
     }
     store::Value delivered_at = outcome.ok ? store::Value(ToUnixMillis(now)) : store::Value();
+    // A delivered notification keeps its metadata for operators but not its body: the message
+    // has left, and the database should not keep a second copy of what it said. A pending or
+    // failed one keeps it for the next attempt or a requeue.
     return store::InTransaction(db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> Status {
       ASSIGN_OR_RETURN(
           std::int64_t changed,
           tx.Execute("UPDATE notifications SET status = ?, next_attempt_at = ?, lease_until = NULL,"
-                     " lease_owner = NULL, last_error = ?, delivered_at = ?"
+                     " lease_owner = NULL, last_error = ?, delivered_at = ?,"
+                     " body = CASE WHEN ? = 1 THEN '' ELSE body END"
                      " WHERE id = ? AND status = 'delivering' AND lease_owner = ?",
-                     {status, next_attempt_at, outcome.error, delivered_at, c.id, batch.token}));
+                     {status, next_attempt_at, outcome.error, delivered_at, outcome.ok, c.id,
+                      batch.token}));
       if (changed == 0) {
         LogWarn("notify: the claim on " + c.id + " was lost before its outcome was recorded");
         return OkStatus();

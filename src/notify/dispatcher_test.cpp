@@ -228,6 +228,19 @@ class DispatcherTest : public ::testing::Test {
     return record.value_or(NotificationRecord{});
   }
 
+  // The body stored in the outbox for `id`.
+  std::string StoredBody(const std::string& id) {
+    auto body = store::InTransaction(
+        *db_, store::TxMode::kRead, [&](store::Transaction& tx) -> Result<std::string> {
+          ASSIGN_OR_RETURN(store::Rows rows,
+                           tx.Query("SELECT body FROM notifications WHERE id = ?", {id}));
+          if (rows.empty()) return Error::NotFound("no notification " + id);
+          return rows[0].Text(0);
+        });
+    EXPECT_TRUE(body.has_value());
+    return body.value_or("");
+  }
+
   fs::path dir_;
   fs::path db_path_;
   ManualClock clock_{FromUnixMillis(1795932000000)};  // 2026-11-29T06:00:00Z
@@ -254,6 +267,7 @@ TEST_F(DispatcherTest, EmailQueuedInARolledBackTransactionIsNeverSent) {
 TEST_F(DispatcherTest, CommittedEmailArrivesOnceInFrenchWithItsHeaders) {
   std::string id = Enqueue(FrenchPing());
   EXPECT_EQ(GetStats(*db_)->pending, 1);
+  EXPECT_NE(StoredBody(id).find("Amélie Dupont"), std::string::npos);
   Dispatcher dispatcher(*db_, clock_, options_);
   ASSERT_EQ(dispatcher.RunOnce().value_or(-1), 1);
   EXPECT_EQ(dispatcher.RunOnce().value_or(-1), 0);
@@ -284,6 +298,7 @@ TEST_F(DispatcherTest, CommittedEmailArrivesOnceInFrenchWithItsHeaders) {
   EXPECT_EQ(record.attempts, 1);
   EXPECT_EQ(record.delivered_at, clock_.Now());
   EXPECT_EQ(record.related_id, "png_1");
+  EXPECT_EQ(StoredBody(id), "") << "a delivered message's body is not kept";
   auto stats = GetStats(*db_);
   EXPECT_EQ(stats->delivered, 1);
   EXPECT_EQ(stats->pending, 0);
@@ -392,6 +407,8 @@ TEST_F(DispatcherTest, UndeliverableEmailIsRetriedWithBackoffThenFails) {
   NotificationRecord third = Get(id);
   EXPECT_EQ(third.status, DeliveryStatus::kFailed);
   EXPECT_EQ(third.attempts, 3);
+  EXPECT_NE(StoredBody(id).find("Amélie Dupont"), std::string::npos)
+      << "a failed message keeps its body for a requeue";
   clock_.Advance(std::chrono::hours(24));
   EXPECT_EQ(dispatcher.RunOnce().value_or(-1), 0) << "failed is final";
 
