@@ -1,7 +1,6 @@
 #include "cli/ping.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 
@@ -33,7 +32,8 @@ void PrintCampaign(const directory::PingCampaign& c) {
             << "e-mails:      " << c.emails_queued << "\n";
 }
 
-int Start(store::Database& db, const Config& config, const PingCommands& p) {
+int Start(store::Database& db, const security::Principal& actor, const Config& config,
+          const PingCommands& p) {
   directory::CampaignInput input;
   auto scope = directory::ParseCampaignScope(p.scope);
   if (!scope) {
@@ -67,8 +67,7 @@ int Start(store::Database& db, const Config& config, const PingCommands& p) {
     }
     input.deadline = *deadline;
   }
-  auto campaign = directory::StartCampaign(db, security::Principal::System(), input,
-                                           config.server.public_url, clock.Now());
+  auto campaign = directory::StartCampaign(db, actor, input, config.server.public_url, clock.Now());
   if (!campaign.has_value()) {
     ReportError(campaign.error());
     return 1;
@@ -77,23 +76,22 @@ int Start(store::Database& db, const Config& config, const PingCommands& p) {
   return 0;
 }
 
-int Status(store::Database& db, const PingCommands& p) {
-  auto campaign = directory::GetCampaign(db, security::Principal::System(), p.campaign_id);
+int Status(store::Database& db, const security::Principal& actor, const PingCommands& p) {
+  auto campaign = directory::GetCampaign(db, actor, p.campaign_id);
   if (!campaign.has_value()) {
     ReportError(campaign.error());
     return 1;
   }
   PrintCampaign(*campaign);
   SystemClock clock;
-  auto status =
-      directory::GetCampaignStatus(db, security::Principal::System(), p.campaign_id, clock.Now());
+  auto status = directory::GetCampaignStatus(db, actor, p.campaign_id, clock.Now());
   if (status.has_value()) std::cout << "closed:       " << (status->closed ? "yes" : "no") << "\n";
   return 0;
 }
 
-int ReportCommand(store::Database& db, const PingCommands& p) {
+int ReportCommand(store::Database& db, const security::Principal& actor, const PingCommands& p) {
   SystemClock clock;
-  auto report = directory::Report(db, security::Principal::System(), p.campaign_id, clock.Now());
+  auto report = directory::Report(db, actor, p.campaign_id, clock.Now());
   if (!report.has_value()) {
     ReportError(report.error());
     return 1;
@@ -120,10 +118,10 @@ int ReportCommand(store::Database& db, const PingCommands& p) {
   return 0;
 }
 
-int List(store::Database& db) {
+int List(store::Database& db, const security::Principal& actor) {
   directory::CampaignFilter filter;
   filter.limit = 1000;
-  auto page = directory::ListCampaigns(db, security::Principal::System(), filter);
+  auto page = directory::ListCampaigns(db, actor, filter);
   if (!page.has_value()) {
     ReportError(page.error());
     return 1;
@@ -139,10 +137,14 @@ int List(store::Database& db) {
 }  // namespace
 
 void AddPingCommands(CLI::App& app, PingCommands& p) {
-  auto* ping = app.add_subcommand("ping", "Reachability campaigns (acting as the node itself)");
+  static constexpr const char* kAsHelp =
+      "Act as this account (acc_…): its access applies and the audit log names it (default: the "
+      "node itself)";
+  auto* ping = app.add_subcommand("ping", "Reachability campaigns");
   ping->require_subcommand(1);
   auto* start = ping->add_subcommand("start", "Start a campaign; e-mails go out at once");
   start->add_option("--config", p.config_path, "Configuration file (TOML)")->required();
+  start->add_option("--as", p.as_account, kAsHelp);
   start->add_option("--scope", p.scope, "all | group | states")->capture_default_str();
   start->add_option("--group", p.group, "UN regional group, with --scope group");
   start->add_option("--state", p.states, "State code, with --scope states (repeatable)");
@@ -151,15 +153,18 @@ void AddPingCommands(CLI::App& app, PingCommands& p) {
   start->callback([&p] { p.start = true; });
   auto* status = ping->add_subcommand("status", "Show a campaign's progress");
   status->add_option("--config", p.config_path, "Configuration file (TOML)")->required();
+  status->add_option("--as", p.as_account, kAsHelp);
   status->add_option("campaign", p.campaign_id, "Campaign id (png_…)")->required();
   status->callback([&p] { p.status = true; });
   auto* report = ping->add_subcommand("report", "Print a campaign's report");
   report->add_option("--config", p.config_path, "Configuration file (TOML)")->required();
+  report->add_option("--as", p.as_account, kAsHelp);
   report->add_option("campaign", p.campaign_id, "Campaign id (png_…)")->required();
   report->add_option("--format", p.format, "table | csv")->capture_default_str();
   report->callback([&p] { p.report = true; });
   auto* list = ping->add_subcommand("list", "List campaigns");
   list->add_option("--config", p.config_path, "Configuration file (TOML)")->required();
+  list->add_option("--as", p.as_account, kAsHelp);
   list->callback([&p] { p.list = true; });
 }
 
@@ -168,10 +173,16 @@ int RunPingCommands(const PingCommands& p) {
   if (!config) return 1;
   auto db = OpenDatabase(*config, true);
   if (!db) return 1;
-  if (p.start) return Start(*db, *config, p);
-  if (p.status) return Status(*db, p);
-  if (p.report) return ReportCommand(*db, p);
-  if (p.list) return List(*db);
+  security::Principal actor = security::Principal::System();
+  if (!p.as_account.empty()) {
+    auto loaded = LoadActor(*db, p.as_account);
+    if (!loaded) return 1;
+    actor = *std::move(loaded);
+  }
+  if (p.start) return Start(*db, actor, *config, p);
+  if (p.status) return Status(*db, actor, p);
+  if (p.report) return ReportCommand(*db, actor, p);
+  if (p.list) return List(*db, actor);
   return 2;
 }
 

@@ -14,13 +14,13 @@ namespace liaison::cli {
 
 struct PingCommands {
   std::string config_path;
-  std::string as_email;  // Act as this account; empty: the first operator.
+  std::string as_account;  // Act as this account (acc_…); empty: the node itself.
   // start
   std::string scope = "all";  // all | group | states
   std::string group;
   std::vector<std::string> states;
   std::string level = "both";
-  std::string deadline;        // RFC 3339; default: in 7 days.
+  std::string deadline;  // RFC 3339; default: in 7 days.
   // status / report
   std::string campaign_id;
   std::string format = "table";  // table | csv | json (report)

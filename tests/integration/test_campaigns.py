@@ -74,10 +74,10 @@ class CampaignTest(NodeTestCase):
                                     languages=["en"], emails=["policy@ke.demo.test"])
         cls.addresses = {"camille@fr.demo.test", "desk@fr.demo.test", "cert@fr.demo.test",
                          "soc@ke.demo.test", "duty@ke.demo.test", "policy@ke.demo.test"}
-        node.create_account(cls.fr_org["id"], "policy@fr.demo.test", ["policy"])
+        cls.fr_policy = node.create_account(cls.fr_org["id"], "policy@fr.demo.test", ["policy"])
         cls.fr_policy_token = node.account_token("policy@fr.demo.test")
         cls.br_org = node.create_org("CTIR Gov", "BR", kind="national_cert")
-        node.create_account(cls.br_org["id"], "tech@br.demo.test", ["technical"])
+        cls.br_tech = node.create_account(cls.br_org["id"], "tech@br.demo.test", ["technical"])
         cls.br_tech_token = node.account_token("tech@br.demo.test")
 
         cls.deadline = rfc3339(86400)
@@ -304,6 +304,34 @@ class CampaignTest(NodeTestCase):
         args += [option, "png_doesnotexist"] if option else ["png_doesnotexist"]
         result = self.node.cli(*args, check=False)
         self.assertNotEqual(result.returncode, 0, result.stdout)
+
+    def test_9_cli_acts_as_an_account(self):
+        conf = str(self.node.config)
+        # A state's policy account may ping its own state only, from the CLI as from the API.
+        refused = self.node.cli("ping", "start", "--config", conf, "--as", self.fr_policy["id"],
+                                "--scope", "states", "--state", "KE", "--level", "technical",
+                                check=False)
+        self.assertNotEqual(refused.returncode, 0, refused.stdout)
+        out = self.node.cli("ping", "start", "--config", conf, "--as", self.fr_policy["id"],
+                            "--scope", "states", "--state", "FR", "--level", "technical")
+        campaign_id = re.search(r"(?m)^campaign:\s+(png_\S+)$", out).group(1)
+        self.assertRegex(out, r"(?m)^contacts:\s+1$")
+        # The audit log names the account, not the node.
+        entries = list_all(self.node, f"/api/v1/audit?record_id={campaign_id}",
+                           token=self.node.operator_token)
+        self.assertTrue(entries, out)
+        self.assertEqual(entries[0]["account_id"], self.fr_policy["id"], entries[0])
+        self.assertEqual(entries[0]["organization_id"], self.fr_org["id"], entries[0])
+        # Listing as an account goes through the access policy: Brazil does not see France's.
+        listed = self.node.cli("ping", "list", "--config", conf, "--as", self.br_tech["id"])
+        self.assertNotIn(campaign_id, listed)
+        self.assertIn(campaign_id, self.node.cli("ping", "list", "--config", conf))
+        self.assertIn(campaign_id, self.node.cli("ping", "list", "--config", conf, "--as",
+                                                 self.fr_policy["id"]))
+        unknown = self.node.cli("ping", "list", "--config", conf, "--as", "acc_nobody",
+                                check=False)
+        self.assertNotEqual(unknown.returncode, 0)
+        self.assertIn("--as", unknown.stderr)
 
     def test_zz_no_mail_delivered_twice(self):
         ids = [str(m["X-Liaison-Notification"]) for m in self.node.mails()]
