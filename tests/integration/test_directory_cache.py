@@ -6,8 +6,13 @@ cache's hit and miss counters on /metrics), callers who may not read get none; a
 answers If-None-Match with 304 until the directory changes.
 
 Readings of docs/operator-guide.md: the answers are keyed on the directory generation, a number
-the database bumps in the transaction of every write to contacts or organisations, and read on
-every request; `[server] response_cache_bytes` bounds the memory.
+the database bumps in the transaction of every write to contacts or organisations;
+`[server] response_cache_bytes` bounds the memory. On SQLite every read reads the generation; on
+PostgreSQL each server listens for the database's notification of a change (LISTEN/NOTIFY) and
+reads the generation only after one, after its own writes, and while its listening connection is
+down: a write is still seen on the other server after the listening connections were dropped
+(pg_terminate_backend), and repeated reads need no read of the generation. A revoked token is
+refused at once on both servers, even for answers the cache holds.
 """
 import copy
 import pathlib
@@ -16,7 +21,7 @@ import shutil
 import tempfile
 import unittest
 
-from harness import NodeTestCase, contact_body
+from harness import NodeTestCase, contact_body, wait_for
 
 
 class DirectoryCacheTest(NodeTestCase):
@@ -136,6 +141,84 @@ class DirectoryCacheTest(NodeTestCase):
                                 headers={"If-None-Match": etag})
         self.assertEqual(changed.status, 200, changed)
         self.assertNotEqual(changed.header("ETag"), etag)
+
+    def gauge(self, server, name):
+        found = re.search(rf"(?m)^{name} (\S+)$", server.get("/metrics").body)
+        return int(float(found.group(1))) if found else None
+
+    def test_repeated_reads_need_no_generation_read_while_listening(self):
+        if self.node.db_kind != "postgresql":
+            # SQLite has no notifications: every read reads the generation.
+            self.assertEqual(self.gauge(self.node, "liaison_directory_listening"), 0)
+            reads = self.gauge(self.node, "liaison_directory_generation_reads")
+            self.names(self.node, self.fr)
+            self.assertEqual(self.gauge(self.node, "liaison_directory_generation_reads"),
+                             reads + 1)
+            return
+        for server in (self.node, self.twin):
+            wait_for(lambda: self.gauge(server, "liaison_directory_listening") == 1,
+                     what="the server to listen for directory changes")
+        # A notification of an earlier test's write may still be on its way: then the first
+        # round reads once more, and the next one must not.
+        for _ in range(5):
+            before = self.gauge(self.twin, "liaison_directory_generation_reads")
+            for _ in range(3):
+                self.names(self.twin, self.fr)
+            if self.gauge(self.twin, "liaison_directory_generation_reads") == before:
+                break
+        else:
+            self.fail("every read read the generation although the server was listening")
+
+    def test_a_write_is_seen_on_the_other_server_after_the_listening_connections_dropped(self):
+        if self.node.db_kind != "postgresql":
+            self.skipTest("SQLite has no listening connection")
+        cid = self.contact["id"]
+        servers = (self.node, self.twin)
+        connections = {}
+        for server in servers:
+            wait_for(lambda: self.gauge(server, "liaison_directory_listening") == 1,
+                     what="the server to listen for directory changes")
+            connections[server] = self.gauge(server, "liaison_directory_listen_connections")
+            self.names(server, self.fr)  # Both caches hold the answer now.
+        killed = self.node.db_query(
+            "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'liaison listener'")
+        self.assertEqual(len(killed), 2, killed)
+        # Each server notices, reads the generation on every request meanwhile, and listens
+        # again on a new connection.
+        for server in servers:
+            wait_for(lambda: self.gauge(server, "liaison_directory_listen_connections")
+                     > connections[server], what="the server to listen again")
+            wait_for(lambda: self.gauge(server, "liaison_directory_listening") == 1,
+                     what="the server to listen again")
+        self.patch(self.node, {"title": "After the drop"})
+        for server in servers:
+            self.assertEqual(self.names(server, self.fr)[cid][1], "After the drop")
+        self.patch(self.twin, {"title": "After the drop, from the twin"})
+        for server in servers:
+            self.assertEqual(self.names(server, self.fr)[cid][1], "After the drop, from the twin")
+        self.node.db_execute("UPDATE contacts SET title = ? WHERE id = ?",
+                             ("Written behind the servers' backs", cid))
+        for server in servers:
+            self.assertEqual(self.names(server, self.fr)[cid][1],
+                             "Written behind the servers' backs")
+
+    def test_a_revoked_token_is_refused_at_once_on_both_servers(self):
+        cookie, csrf = self.node.login("policy@cert.fr.test")
+        session = {"Cookie": cookie, "X-CSRF-Token": csrf}
+        r = self.node.post("/api/v1/tokens", {"name": "to revoke"}, headers=session)
+        self.assertEqual(r.status, 201, r)
+        token = r.json()
+        for server in (self.node, self.twin):  # Cached answers, served to this token.
+            self.names(server, token["token"])
+            self.names(server, token["token"])
+        r = self.twin.request("DELETE", f"/api/v1/tokens/{token['id']}", headers=session)
+        self.assertEqual(r.status, 204, r)
+        for server in (self.twin, self.node):
+            self.assertProblem(server.get("/api/v1/contacts?state=FR", token=token["token"]),
+                               401)
+        # The account's other token still reads, from the cache.
+        self.names(self.node, self.fr)
 
 
 if __name__ == "__main__":
