@@ -63,16 +63,20 @@ Result<std::int64_t> GenerationWatch::Current() {
   // The epoch is taken before the read: a change during the read moves it, and the next call
   // reads again.
   const std::uint64_t epoch = Epoch();
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
-    if (known_ && known_epoch_ == epoch) return known_value_;
+    if (known_ && known_epoch_ == epoch && now - known_at_ < kGenerationMaxTrust) {
+      return known_value_;
+    }
   }
   ASSIGN_OR_RETURN(std::int64_t value, Read());
   std::lock_guard lock(mu_);
-  if (!known_ || epoch >= known_epoch_) {
+  if (!known_ || epoch > known_epoch_ || (epoch == known_epoch_ && now >= known_at_)) {
     known_ = true;
     known_epoch_ = epoch;
     known_value_ = value;
+    known_at_ = now;
   }
   return value;
 }

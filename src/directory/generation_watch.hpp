@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,15 +19,20 @@ namespace liaison::directory {
 // The channel the directory's changes are notified on.
 inline constexpr const char* kDirectoryChannel = "liaison_directory";
 
+// The longest a watch answers from what it read without reading again, notifications or not: it
+// bounds the staleness when notifications do not arrive although the connection looks up (a
+// connection pooler in transaction mode between liaison and PostgreSQL, an engine whose
+// notifications do not cross its nodes, a partition not yet noticed).
+inline constexpr std::chrono::milliseconds kGenerationMaxTrust{1000};
+
 // Follows the directory generation of one database. While its listening connection is up, the
 // generation is read from the database only after a notification, after a write transaction
 // committed by this process (so a server always reads its own writes), and after the
 // connection was re-established; otherwise, and always on SQLite (no notifications), on every
-// call. What it cannot see at once: a commit by another process whose notification has not
-// arrived yet (the time PostgreSQL takes to deliver it, normally well under a millisecond on one
-// network; a listening connection that is dropped is noticed when the socket says so, and one
-// that goes silent without a reset within 10 s), during which Current() may answer the
-// generation from before that commit.
+// call; and at least every kGenerationMaxTrust. What it cannot see at once: a commit by another
+// process whose notification has not arrived yet (the time PostgreSQL takes to deliver it,
+// normally well under a millisecond on one network), during which Current() may answer the
+// generation from before that commit; never for longer than kGenerationMaxTrust.
 //
 // While a watch exists for a database, DirectoryGeneration(db) answers through it (one watch per
 // process: a second one made while the first lives works, but only through Current()).
@@ -72,6 +78,7 @@ class GenerationWatch {
   bool known_ = false;             // By mu_: known_value_ was read at known_epoch_.
   std::uint64_t known_epoch_ = 0;  // By mu_.
   std::int64_t known_value_ = 0;   // By mu_.
+  std::chrono::steady_clock::time_point known_at_;     // By mu_: when known_value_ was read.
   std::unique_ptr<store::Subscription> subscription_;  // Last: stopped first.
 };
 
