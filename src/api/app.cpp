@@ -2,6 +2,7 @@
 
 #include "api/html.hpp"
 #include "audit/audit_log.hpp"
+#include "directory/generation_watch.hpp"
 #include "directory/migrations.hpp"
 #include "http/static_files.hpp"
 #include "jurisdiction/data_service.hpp"
@@ -118,6 +119,24 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
            "Memory held by cached responses",
            {},
            static_cast<double>(cache->bytes())},
+      };
+    });
+  }
+  if (directory::GenerationWatch* watch = directory::GenerationWatch::Active()) {
+    metrics.AddGaugeSource([watch] {
+      return std::vector<http::Gauge>{
+          {"liaison_directory_listening",
+           "1 while the connection that listens for directory changes is up (PostgreSQL)",
+           {},
+           watch->listening() ? 1.0 : 0.0},
+          {"liaison_directory_listen_connections",
+           "Times the connection that listens for directory changes was set up",
+           {},
+           static_cast<double>(watch->connections())},
+          {"liaison_directory_generation_reads",
+           "Reads of the directory generation from the database",
+           {},
+           static_cast<double>(watch->reads())},
       };
     });
   }

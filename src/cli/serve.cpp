@@ -22,6 +22,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "directory/campaigns.hpp"
+#include "directory/generation_watch.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "jurisdiction/data_service.hpp"
@@ -259,6 +260,12 @@ int Serve(const ServeOptions& options) {
   ReloadJurisdictionData(jurisdiction);
   http::ResponseCache directory_cache(
       static_cast<std::size_t>(config->server.response_cache_bytes));
+  // Only with the cache, which is keyed on the generation: while the watch exists,
+  // directory::DirectoryGeneration answers through it.
+  std::unique_ptr<directory::GenerationWatch> generation_watch;
+  if (config->server.response_cache_bytes > 0) {
+    generation_watch = std::make_unique<directory::GenerationWatch>(*db, config->database.url);
+  }
   api::AppContext app{db.get(), &clock,        &*config,        &throttle,
                       &*signer, &jurisdiction, &directory_cache};
   http::Metrics metrics;

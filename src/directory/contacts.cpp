@@ -12,6 +12,7 @@
 #include "core/text.hpp"
 #include "core/vocabulary.hpp"
 #include "directory/contact_records.hpp"
+#include "directory/generation_watch.hpp"
 #include "notify/outbox.hpp"
 #include "security/organizations.hpp"
 
@@ -796,12 +797,8 @@ Result<std::vector<PointOfContact>> ContactsOfOrganization(store::Transaction& t
 }
 
 Result<std::int64_t> DirectoryGeneration(store::Database& db) {
-  return store::InTransaction(db, TxMode::kRead, [](Transaction& tx) -> Result<std::int64_t> {
-    ASSIGN_OR_RETURN(store::Rows rows,
-                     tx.Query("SELECT value FROM directory_generation WHERE id = 1"));
-    if (rows.empty()) return Error::Internal("the directory generation row is missing");
-    return rows[0].Int(0);
-  });
+  if (GenerationWatch* watch = GenerationWatch::For(db)) return watch->Current();
+  return ReadDirectoryGeneration(db);
 }
 
 Result<ContactPage> ListContacts(store::Database& db, const security::Principal& actor,

@@ -111,6 +111,17 @@ std::vector<store::Migration> Migrations() {
            "organizations "
            "BEGIN UPDATE directory_generation SET value = value + 1 WHERE id = 1; END",
        }},
+      {"directory",
+       5,
+       "tell listening servers when the directory changes",
+       {
+           // A no-op on SQLite. On PostgreSQL the dialect makes the SELECT of a channel name a
+           // pg_notify on that channel, which the database delivers at commit (once per
+           // transaction: equal notifications are folded) to every server listening there
+           // (directory::GenerationWatch). SQLite servers read the generation per request.
+           "CREATE TRIGGER directory_generation_notifies AFTER UPDATE ON directory_generation "
+           "BEGIN SELECT 'liaison_directory'; END",
+       }},
   };
 }
 

@@ -155,6 +155,44 @@ TEST_F(ServerTest, AddsSecurityHeadersToEveryResponse) {
   EXPECT_EQ(client.Get("/cached")["Cache-Control"], "max-age=60");
 }
 
+TEST_F(ServerTest, FramesResponsesItselfWhateverTheHandlerSays) {
+  router_.Add("GET", "/framing", [](Request&) {
+    Response r = Response::Text(200, "body")
+                     .SetHeader("Content-Length", "99")
+                     .SetHeader("Connection", "close")
+                     .SetHeader("X-Frame-Options", "ALLOWALL");
+    r.headers.emplace_back("Set-Cookie", "a=1");
+    r.headers.emplace_back("Set-Cookie", "b=2");
+    return r;
+  });
+  router_.Add("GET", "/empty", [](Request&) { return Response{204, {}, {}}; });
+  Start();
+  Client client(port());
+  ClientResponse res = client.Get("/framing");
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.reason(), "OK");
+  EXPECT_EQ(res.body(), "body");
+  EXPECT_EQ(res[bhttp::field::content_length], "4");
+  EXPECT_EQ(res.count(bhttp::field::x_frame_options), 1u);
+  EXPECT_EQ(res[bhttp::field::x_frame_options], "DENY");
+  EXPECT_EQ(res.count(bhttp::field::set_cookie), 2u);
+  EXPECT_TRUE(res.keep_alive());
+  ClientResponse empty = client.Get("/empty");  // The connection stayed open.
+  EXPECT_EQ(empty.result_int(), 204);
+  EXPECT_EQ(empty.count(bhttp::field::content_length), 0u);
+  // HTTP/1.0: closed after the answer unless the client asks to keep it.
+  client.SendRaw("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  ClientResponse kept = client.Read();
+  EXPECT_EQ(kept.version(), 10u);
+  EXPECT_EQ(kept[bhttp::field::connection], "keep-alive");
+  EXPECT_EQ(kept.body(), "hello");
+  client.SendRaw("GET /hello HTTP/1.0\r\n\r\n");
+  ClientResponse last = client.Read();
+  EXPECT_EQ(last.body(), "hello");
+  EXPECT_FALSE(last.keep_alive());
+  EXPECT_TRUE(client.ReadUntilClosed());
+}
+
 TEST_F(ServerTest, KeepsAContentSecurityPolicyTheHandlerSet) {
   router_.Add("GET", "/own-policy", [](Request&) {
     return Response::Text(200, "x").SetHeader("Content-Security-Policy", "default-src 'none'");

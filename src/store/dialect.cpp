@@ -102,6 +102,41 @@ int CountPlaceholders(const std::vector<Token>& tokens) {
 
 std::string ToPostgres(const std::vector<Token>& tokens);
 
+// The index of the last token before `i` that is not white space, or tokens.size() if none.
+std::size_t PreviousNonSpace(const std::vector<Token>& tokens, std::size_t i) {
+  while (i > 0) {
+    --i;
+    if (tokens[i].kind != Token::Kind::kSpace) return i;
+  }
+  return tokens.size();
+}
+
+// A trigger body for PL/pgSQL: each statement `SELECT '<channel>';` (a no-op on SQLite) becomes
+// `PERFORM pg_notify('<channel>', '');`, so that listening servers are told at commit; the rest
+// is translated as any statement.
+std::string TriggerBodyToPostgres(const std::vector<Token>& body) {
+  std::string out;
+  std::vector<Token> run;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const std::size_t before = PreviousNonSpace(body, i);
+    const std::size_t literal = SkipSpace(body, i + 1);
+    const std::size_t end = SkipSpace(body, literal + 1);
+    const bool notify =
+        Is(body[i], "SELECT") && (before == body.size() || body[before].text == ";") &&
+        literal < body.size() && body[literal].text.size() >= 2 &&
+        body[literal].text.front() == '\'' && end < body.size() && body[end].text == ";";
+    if (!notify) {
+      run.push_back(body[i]);
+      continue;
+    }
+    out += ToPostgres(run);
+    run.clear();
+    out += "PERFORM pg_notify(" + std::string(body[literal].text) + ", '');";
+    i = end;
+  }
+  return out + ToPostgres(run);
+}
+
 // The next word token at or after `i`, or nullptr; sets `*at` to its index.
 const Token* WordAt(const std::vector<Token>& tokens, std::size_t i, std::size_t* at) {
   i = SkipSpace(tokens, i);
@@ -135,7 +170,7 @@ std::optional<std::string> TriggerToPostgres(const std::vector<Token>& tokens) {
                           tokens.begin() + static_cast<std::ptrdiff_t>(end));
   std::string function = std::string(name->text) + "_fn";
   return "CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $liaison$ BEGIN" +
-         ToPostgres(body) + " RETURN NULL; END $liaison$; CREATE TRIGGER " +
+         TriggerBodyToPostgres(body) + " RETURN NULL; END $liaison$; CREATE TRIGGER " +
          std::string(name->text) + " " + std::string(timing->text) + " " +
          std::string(event->text) + " ON " + std::string(table->text) +
          " FOR EACH ROW EXECUTE FUNCTION " + function + "()";

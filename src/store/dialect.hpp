@@ -30,7 +30,10 @@ struct TranslatedSql {
 //   INSERT OR IGNORE INTO …      -> INSERT INTO … ON CONFLICT DO NOTHING
 //   CREATE TRIGGER t AFTER|BEFORE ev ON tab [FOR EACH ROW] BEGIN body END
 //                                -> a plpgsql trigger function t_fn running body, and a row
-//                                   trigger t calling it (a script: `script` is true)
+//                                   trigger t calling it (a script: `script` is true); in
+//                                   its body, a statement SELECT '<channel>'; (a no-op on
+//                                   SQLite) -> PERFORM pg_notify('<channel>', ''); which tells
+//                                   the servers listening on that channel at commit
 // Keywords are matched case-insensitively as whole words. Never fails: SQL it does not know is
 // passed through for the database to judge.
 TranslatedSql Translate(std::string_view sql, Dialect dialect);

@@ -52,6 +52,15 @@ TEST(Dialect, TurnsATriggerIntoAFunctionAndARowTrigger) {
             "CREATE FUNCTION bump_fn() RETURNS trigger LANGUAGE plpgsql AS $liaison$ BEGIN "
             "UPDATE counters SET value = value + 1 WHERE id = 1; RETURN NULL; END $liaison$; "
             "CREATE TRIGGER bump AFTER UPDATE ON contacts FOR EACH ROW EXECUTE FUNCTION bump_fn()");
+  // A statement that selects only a string literal notifies that channel; other selects stay.
+  EXPECT_EQ(Translate("CREATE TRIGGER tell AFTER UPDATE ON counters FOR EACH ROW "
+                      "BEGIN SELECT 'changes'; INSERT INTO log SELECT 'x'; SELECT 'a' || 'b'; END",
+                      Dialect::kPostgres)
+                .text,
+            "CREATE FUNCTION tell_fn() RETURNS trigger LANGUAGE plpgsql AS $liaison$ BEGIN "
+            "PERFORM pg_notify('changes', ''); INSERT INTO log SELECT 'x'; SELECT 'a' || 'b'; "
+            "RETURN NULL; END $liaison$; CREATE TRIGGER tell AFTER UPDATE ON counters FOR EACH "
+            "ROW EXECUTE FUNCTION tell_fn()");
   // Not a trigger, or one it does not know: passed through as a single statement.
   EXPECT_FALSE(Translate("CREATE TABLE t (a INTEGER)", Dialect::kPostgres).script);
   EXPECT_FALSE(Translate("CREATE TRIGGER x INSTEAD OF INSERT ON v BEGIN SELECT 1; END",

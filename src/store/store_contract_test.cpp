@@ -2,10 +2,15 @@
 // and against PostgreSQL (a fresh database on the test server; see scratch_database.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "store/database.hpp"
+#include "store/notifications.hpp"
 #include "store/scratch_database.hpp"
 
 namespace liaison::store {
@@ -186,6 +191,106 @@ TEST_P(StoreContract, ReportsPoolGauges) {
   EXPECT_EQ(stats.connections_in_use, 1);
   EXPECT_GE(stats.connections_total, 1);
   EXPECT_GE(stats.transactions_started, 1);
+}
+
+TEST_P(StoreContract, CountsCommittedWriteTransactions) {
+  const std::uint64_t before = LocalWriteCommits();
+  ASSERT_TRUE(InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
+                return tx.Execute("INSERT INTO items (id, n) VALUES ('w', 1)").has_value()
+                           ? OkStatus()
+                           : Status(Error::Internal("insert failed"));
+              }).has_value());
+  EXPECT_EQ(LocalWriteCommits(), before + 1);
+  {
+    auto rolled_back = *db_->Begin(TxMode::kWrite);
+    ASSERT_TRUE(rolled_back->Execute("INSERT INTO items (id, n) VALUES ('x', 1)").has_value());
+  }
+  EXPECT_TRUE(db_->Ping().has_value());  // A read transaction.
+  EXPECT_EQ(LocalWriteCommits(), before + 1);
+}
+
+// What a subscription reported, for tests to wait on.
+class Recorder {
+ public:
+  NotificationHandlers Handlers() {
+    NotificationHandlers h;
+    h.listening = [this] { Add("listening"); };
+    h.notified = [this](std::string_view payload) { Add("notified:" + std::string(payload)); };
+    h.lost = [this](const Error&) { Add("lost"); };
+    return h;
+  }
+  // Waits until `event` was reported `count` times in all; false after a minute.
+  bool WaitFor(const std::string& event, int count = 1) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, std::chrono::minutes(1), [&] {
+      return std::count(events_.begin(), events_.end(), event) >= count;
+    });
+  }
+  std::vector<std::string> Events() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+
+ private:
+  void Add(std::string event) {
+    {
+      std::lock_guard lock(mu_);
+      events_.push_back(std::move(event));
+    }
+    changed_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::string> events_;
+};
+
+TEST_P(StoreContract, ListensForNotificationsWhereTheStoreHasThem) {
+  Recorder recorder;
+  auto subscription = Listen(scratch_->url(), "contract_channel", recorder.Handlers());
+  if (GetParam() == Backend::kSqlite) {
+    ASSERT_FALSE(subscription.has_value());
+    EXPECT_EQ(subscription.error().reason, "not_supported");
+    return;
+  }
+  ASSERT_TRUE(subscription.has_value()) << subscription.error().message;
+  ASSERT_TRUE(recorder.WaitFor("listening"));
+  auto notify = [&](const char* payload) {
+    return InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+      ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT pg_notify('contract_channel', ?)", {payload}));
+      return OkStatus();
+    });
+  };
+  ASSERT_TRUE(notify("first").has_value());
+  ASSERT_TRUE(recorder.WaitFor("notified:first"));
+  // The listening connection is dropped by the server: the subscription says so, comes back,
+  // and reports what is sent afterwards.
+  {
+    auto tx = *db_->Begin(TxMode::kRead);
+    auto killed = tx->Query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = 'liaison listener'");
+    ASSERT_TRUE(killed.has_value()) << killed.error().message;
+    ASSERT_EQ(killed->size(), 1u);
+  }
+  ASSERT_TRUE(recorder.WaitFor("lost"));
+  ASSERT_TRUE(recorder.WaitFor("listening", 2));
+  ASSERT_TRUE(notify("second").has_value());
+  ASSERT_TRUE(recorder.WaitFor("notified:second"));
+  // A rolled-back transaction notifies nobody (notifications arrive in commit order).
+  {
+    auto tx = *db_->Begin(TxMode::kWrite);
+    ASSERT_TRUE(tx->Query("SELECT pg_notify('contract_channel', 'never')").has_value());
+  }
+  ASSERT_TRUE(notify("third").has_value());
+  ASSERT_TRUE(recorder.WaitFor("notified:third"));
+  const std::vector<std::string> expected = {"listening", "notified:first",  "lost",
+                                             "listening", "notified:second", "notified:third"};
+  EXPECT_EQ(recorder.Events(), expected);
+  // Once the subscription is gone nothing more is reported.
+  subscription->reset();
+  ASSERT_TRUE(notify("after").has_value());
+  EXPECT_EQ(recorder.Events(), expected);
+  EXPECT_EQ(Listen(scratch_->url(), "Bad-Channel", {}).error().code, ErrorCode::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,

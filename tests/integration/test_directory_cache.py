@@ -1,13 +1,21 @@
 """The cache of contact list answers (GET /api/v1/contacts) never serves a stale or someone
-else's answer: a write is visible on the very next read, on the server that took it and on a
-second server sharing the database, including a write made to the database by another program;
+else's answer: a write is visible on the very next read on the server that took it, and on a
+second server sharing the database (on PostgreSQL once the database's notification reached it),
+including a write made to the database by another program;
 callers of different audiences get answers computed for their own audience (visible in the
 cache's hit and miss counters on /metrics), callers who may not read get none; and the ETag
 answers If-None-Match with 304 until the directory changes.
 
 Readings of docs/operator-guide.md: the answers are keyed on the directory generation, a number
-the database bumps in the transaction of every write to contacts or organisations, and read on
-every request; `[server] response_cache_bytes` bounds the memory.
+the database bumps in the transaction of every write to contacts or organisations;
+`[server] response_cache_bytes` bounds the memory. On SQLite every read reads the generation; on
+PostgreSQL each server listens for the database's notification of a change (LISTEN/NOTIFY) and
+reads the generation only after one, after its own writes, and while its listening connection is
+down. So on PostgreSQL a write is seen at once by the server that made it, and by the other one
+when the database's notification reaches it (the tests wait for that; on SQLite both see it at
+once); it is still seen on both after the listening connections were dropped
+(pg_terminate_backend), and repeated reads need no read of the generation. A revoked token is
+refused at once on both servers, even for answers the cache holds.
 """
 import copy
 import pathlib
@@ -16,7 +24,7 @@ import shutil
 import tempfile
 import unittest
 
-from harness import NodeTestCase, contact_body
+from harness import NodeTestCase, contact_body, wait_for
 
 
 class DirectoryCacheTest(NodeTestCase):
@@ -50,6 +58,24 @@ class DirectoryCacheTest(NodeTestCase):
         return {c["id"]: (c["name"], c["title"], c["organization_name"])
                 for c in r.json()["items"]}
 
+    def sees(self, writer, check, what):
+        """Asserts `check(server)` on both servers after a write through `writer` (None: another
+        program). At once on the server that wrote, and everywhere on SQLite, where every read
+        reads the generation. On PostgreSQL another server learns of the write when the
+        database's notification reaches it, a moment after the commit (the window described in
+        docs/postgresql.md): that server is given until the notification arrives."""
+        for server in (self.node, self.twin):
+            if server is writer or self.node.db_kind != "postgresql":
+                self.assertTrue(check(server), f"{what} on the {self.label(server)} server")
+            else:
+                wait_for(lambda: check(server), what=f"{what} on the {self.label(server)} server")
+
+    def label(self, server):
+        return "first" if server is self.node else "second"
+
+    def title_is(self, title):
+        return lambda server: self.names(server, self.fr)[self.contact["id"]][1] == title
+
     def lookups(self):
         text = self.node.get("/metrics").body
         found = dict(re.findall(r'(?m)^liaison_response_cache_lookups\{result="(\w+)"\} (\S+)',
@@ -69,23 +95,21 @@ class DirectoryCacheTest(NodeTestCase):
             self.names(server, self.fr)
             self.names(server, self.fr)
         self.patch(self.node, {"title": "Head of the watch"})
-        for server in (self.node, self.twin):
-            self.assertEqual(self.names(server, self.fr)[cid][1], "Head of the watch")
+        self.sees(self.node, self.title_is("Head of the watch"), "the new title")
         self.patch(self.twin, {"title": "Watch officer"})
-        for server in (self.node, self.twin):
-            self.assertEqual(self.names(server, self.fr)[cid][1], "Watch officer")
+        self.sees(self.twin, self.title_is("Watch officer"), "the new title")
         # A new contact and a deleted one.
         r = self.twin.post("/api/v1/contacts", contact_body(self.fr_org["id"], "Night desk"),
                            token=self.fr)
         self.assertEqual(r.status, 201, r)
         night = r.json()
-        for server in (self.node, self.twin):
-            self.assertIn(night["id"], self.names(server, self.fr))
+        self.sees(self.twin, lambda server: night["id"] in self.names(server, self.fr),
+                  "the new contact")
         r = self.node.request("DELETE", f"/api/v1/contacts/{night['id']}", token=self.fr,
                               headers={"If-Match": '"1"'})
         self.assertEqual(r.status, 204, r)
-        for server in (self.node, self.twin):
-            self.assertNotIn(night["id"], self.names(server, self.fr))
+        self.sees(self.node, lambda server: night["id"] not in self.names(server, self.fr),
+                  "the contact gone")
 
     def test_a_write_by_another_program_is_visible_at_once(self):
         cid = self.contact["id"]
@@ -94,8 +118,8 @@ class DirectoryCacheTest(NodeTestCase):
         self.node.db_execute("UPDATE organizations SET name = ? WHERE id = ?",
                              ("CERT-FR (renamed)", self.fr_org["id"]))
         try:
-            for server in (self.node, self.twin):
-                self.assertEqual(self.names(server, self.fr)[cid][2], "CERT-FR (renamed)")
+            self.sees(None, lambda server: self.names(server, self.fr)[cid][2] ==
+                      "CERT-FR (renamed)", "the organisation's new name")
         finally:
             self.node.db_execute("UPDATE organizations SET name = ? WHERE id = ?",
                                  ("CERT-FR", self.fr_org["id"]))
@@ -132,10 +156,87 @@ class DirectoryCacheTest(NodeTestCase):
                              headers={"If-None-Match": etag})
         self.assertEqual(twin.status, 304, twin)
         self.patch(self.twin, {"notes": "changed for the ETag test"})
-        changed = self.node.get("/api/v1/contacts?state=FR", token=self.fr,
-                                headers={"If-None-Match": etag})
-        self.assertEqual(changed.status, 200, changed)
-        self.assertNotEqual(changed.header("ETag"), etag)
+
+        def changed(server):
+            r = server.get("/api/v1/contacts?state=FR", token=self.fr,
+                           headers={"If-None-Match": etag})
+            return r.status == 200 and r.header("ETag") not in ("", None, etag)
+        self.sees(self.twin, changed, "a new answer with a new ETag for the old ETag")
+
+    def gauge(self, server, name):
+        found = re.search(rf"(?m)^{name} (\S+)$", server.get("/metrics").body)
+        return int(float(found.group(1))) if found else None
+
+    def test_repeated_reads_need_no_generation_read_while_listening(self):
+        if self.node.db_kind != "postgresql":
+            # SQLite has no notifications: every read reads the generation.
+            self.assertEqual(self.gauge(self.node, "liaison_directory_listening"), 0)
+            reads = self.gauge(self.node, "liaison_directory_generation_reads")
+            self.names(self.node, self.fr)
+            self.assertEqual(self.gauge(self.node, "liaison_directory_generation_reads"),
+                             reads + 1)
+            return
+        for server in (self.node, self.twin):
+            wait_for(lambda: self.gauge(server, "liaison_directory_listening") == 1,
+                     what="the server to listen for directory changes")
+        # Reads of the generation happen after notifications and at least once a second, not
+        # per request: 20 reads need fewer than 20 (a notification of an earlier test's write
+        # may still arrive in a round; then the next round decides).
+        for _ in range(5):
+            before = self.gauge(self.twin, "liaison_directory_generation_reads")
+            for _ in range(20):
+                self.names(self.twin, self.fr)
+            if self.gauge(self.twin, "liaison_directory_generation_reads") - before < 20:
+                break
+        else:
+            self.fail("every read read the generation although the server was listening")
+
+    def test_a_write_is_seen_on_the_other_server_after_the_listening_connections_dropped(self):
+        if self.node.db_kind != "postgresql":
+            self.skipTest("SQLite has no listening connection")
+        cid = self.contact["id"]
+        servers = (self.node, self.twin)
+        connections = {}
+        for server in servers:
+            wait_for(lambda: self.gauge(server, "liaison_directory_listening") == 1,
+                     what="the server to listen for directory changes")
+            connections[server] = self.gauge(server, "liaison_directory_listen_connections")
+            self.names(server, self.fr)  # Both caches hold the answer now.
+        killed = self.node.db_query(
+            "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'liaison listener'")
+        self.assertEqual(len(killed), 2, killed)
+        # Each server notices, reads the generation on every request meanwhile, and listens
+        # again on a new connection.
+        for server in servers:
+            wait_for(lambda: self.gauge(server, "liaison_directory_listen_connections")
+                     > connections[server], what="the server to listen again")
+            wait_for(lambda: self.gauge(server, "liaison_directory_listening") == 1,
+                     what="the server to listen again")
+        self.patch(self.node, {"title": "After the drop"})
+        self.sees(self.node, self.title_is("After the drop"), "the new title")
+        self.patch(self.twin, {"title": "After the drop, from the twin"})
+        self.sees(self.twin, self.title_is("After the drop, from the twin"), "the new title")
+        self.node.db_execute("UPDATE contacts SET title = ? WHERE id = ?",
+                             ("Written behind the servers' backs", cid))
+        self.sees(None, self.title_is("Written behind the servers' backs"), "the new title")
+
+    def test_a_revoked_token_is_refused_at_once_on_both_servers(self):
+        cookie, csrf = self.node.login("policy@cert.fr.test")
+        session = {"Cookie": cookie, "X-CSRF-Token": csrf}
+        r = self.node.post("/api/v1/tokens", {"name": "to revoke"}, headers=session)
+        self.assertEqual(r.status, 201, r)
+        token = r.json()
+        for server in (self.node, self.twin):  # Cached answers, served to this token.
+            self.names(server, token["token"])
+            self.names(server, token["token"])
+        r = self.twin.request("DELETE", f"/api/v1/tokens/{token['id']}", headers=session)
+        self.assertEqual(r.status, 204, r)
+        for server in (self.twin, self.node):
+            self.assertProblem(server.get("/api/v1/contacts?state=FR", token=token["token"]),
+                               401)
+        # The account's other token still reads, from the cache.
+        self.names(self.node, self.fr)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
 #include "store/postgres/postgres_database.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -10,6 +15,8 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -86,11 +93,13 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Connects to `url`; unavailable with a message naming the server when that fails.
-  static Result<std::unique_ptr<Connection>> Connect(const std::string& url) {
+  // Connects to `url`, naming itself `application_name` (in pg_stat_activity) unless the URL
+  // does; unavailable with a message naming the server when that fails.
+  static Result<std::unique_ptr<Connection>> Connect(const std::string& url,
+                                                     const char* application_name = "liaison") {
     // The URL comes last so that what it sets overrides these defaults.
     const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-    const char* values[] = {kConnectTimeoutSeconds, "liaison", url.c_str(), nullptr};
+    const char* values[] = {kConnectTimeoutSeconds, application_name, url.c_str(), nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (conn == nullptr) return Error::Unavailable("cannot allocate a PostgreSQL connection");
     auto connection = std::make_unique<Connection>(conn);
@@ -345,6 +354,125 @@ class SessionLock final : public ExclusiveLock {
   std::int64_t key_;
 };
 
+// How often an idle listening connection is checked with a query, and how long the answer may
+// take before the connection counts as lost: a connection that vanished without a reset (a
+// network partition) is noticed within twice this time.
+constexpr std::chrono::seconds kListenHeartbeat{5};
+// The longest wait between attempts to re-establish a lost listening connection.
+constexpr std::chrono::milliseconds kListenMaxBackoff{5000};
+
+// LISTEN on a dedicated connection, on a thread of its own that waits on the connection's socket
+// and on an eventfd that the destructor signals.
+class PgSubscription final : public Subscription {
+ public:
+  PgSubscription(std::string url, std::string channel, NotificationHandlers handlers)
+      : url_(std::move(url)),
+        channel_(std::move(channel)),
+        handlers_(std::move(handlers)),
+        wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+  ~PgSubscription() override {
+    stopping_ = true;
+    const std::uint64_t one = 1;
+    if (wake_ >= 0) (void)!write(wake_, &one, sizeof one);
+    if (thread_.joinable()) thread_.join();
+    if (wake_ >= 0) close(wake_);
+  }
+
+  Status Start() {
+    if (wake_ < 0) return Error::Internal("cannot create an eventfd for a subscription");
+    thread_ = std::thread([this] { Run(); });
+    return OkStatus();
+  }
+
+ private:
+  void Run() {
+    std::chrono::milliseconds backoff{0};
+    bool down = false;  // `lost` was reported, `listening` not since.
+    while (!stopping_) {
+      if (backoff.count() > 0 && Wait(-1, backoff) == Event::kStop) return;
+      bool listened = false;
+      Error error = Listen(&listened);  // Returns when the connection is lost, or on stop.
+      if (stopping_) return;
+      if (listened) {
+        down = false;
+        backoff = std::chrono::milliseconds(0);  // It worked until now: try again at once.
+      } else {
+        backoff =
+            std::min(kListenMaxBackoff, std::max(backoff * 2, std::chrono::milliseconds(100)));
+      }
+      if (!down && handlers_.lost) handlers_.lost(error);
+      down = true;
+    }
+  }
+
+  enum class Event { kSocket, kTimeout, kStop };
+
+  // Waits for the socket `fd` (none when negative) to be readable, for the eventfd, or for
+  // `timeout`.
+  Event Wait(int fd, std::chrono::milliseconds timeout) {
+    pollfd fds[2] = {{wake_, POLLIN, 0}, {fd, POLLIN, 0}};
+    int n = poll(fds, fd >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
+    if (stopping_ || (n > 0 && (fds[0].revents & POLLIN))) return Event::kStop;
+    return n > 0 ? Event::kSocket : Event::kTimeout;
+  }
+
+  // Connects, listens and reports notifications until the connection fails (returns why) or
+  // the subscription stops.
+  Error Listen(bool* listened) {
+    auto connection = Connection::Connect(url_, "liaison listener");
+    if (!connection.has_value()) return std::move(connection).error();
+    PGconn* conn = (*connection)->conn();
+    const std::string listen = "LISTEN " + channel_;
+    if (Status status = (*connection)->Command(listen.c_str()); !status.has_value()) {
+      return std::move(status).error();
+    }
+    *listened = true;
+    if (handlers_.listening) handlers_.listening();
+    std::optional<std::chrono::steady_clock::time_point> heartbeat_sent;
+    while (!stopping_) {
+      Event event = Wait(PQsocket(conn), kListenHeartbeat);
+      if (event == Event::kStop) break;
+      if (event == Event::kTimeout) {
+        if (heartbeat_sent) return Error::Unavailable("the listening connection stopped answering");
+        if (PQsendQuery(conn, "SELECT 1") == 0 || PQflush(conn) != 0) return Lost(conn);
+        heartbeat_sent = std::chrono::steady_clock::now();
+        continue;
+      }
+      if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) return Lost(conn);
+      while (heartbeat_sent && PQisBusy(conn) == 0) {
+        PgResult result(PQgetResult(conn));
+        if (!result) {
+          heartbeat_sent.reset();
+          break;
+        }
+        if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) return Lost(conn);
+      }
+      while (PGnotify* notify = PQnotifies(conn)) {
+        std::string payload = notify->extra ? notify->extra : "";
+        PQfreemem(notify);
+        if (handlers_.notified) handlers_.notified(payload);
+      }
+      if (heartbeat_sent && std::chrono::steady_clock::now() - *heartbeat_sent > kListenHeartbeat) {
+        return Error::Unavailable("the listening connection stopped answering");
+      }
+    }
+    return Error::Unavailable("stopped");
+  }
+
+  static Error Lost(PGconn* conn) {
+    return Error::Unavailable("lost the listening connection to PostgreSQL: " +
+                              TrimMessage(PQerrorMessage(conn)));
+  }
+
+  const std::string url_;
+  const std::string channel_;
+  const NotificationHandlers handlers_;
+  const int wake_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
 class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(std::string url, int pool_size, std::chrono::milliseconds pool_wait)
@@ -534,9 +662,13 @@ Status PgTransaction::Commit() {
     return Error::Internal("commit after a failed statement; the transaction was rolled back");
   }
   auto status = connection_->Command("COMMIT");
-  if (status.has_value()) return status;
+  if (status.has_value()) {
+    if (mode_ == TxMode::kWrite) CountLocalWriteCommit();
+    return status;
+  }
   owner_->CountFailure();
   if (connection_->broken() && mode_ == TxMode::kWrite) {
+    CountLocalWriteCommit();  // It may have been applied.
     // The COMMIT may have reached the server and been applied before the connection went: the
     // outcome is unknown, so it is reported, never retried.
     return Error::Unavailable(
@@ -548,6 +680,13 @@ Status PgTransaction::Commit() {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<Subscription>> Listen(const std::string& url, const std::string& channel,
+                                             NotificationHandlers handlers) {
+  auto subscription = std::make_unique<PgSubscription>(url, channel, std::move(handlers));
+  RETURN_IF_ERROR(subscription->Start());
+  return std::unique_ptr<Subscription>(std::move(subscription));
+}
 
 Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size,
                                        std::chrono::milliseconds pool_wait) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "store/database.hpp"
+#include "store/notifications.hpp"
 
 namespace liaison::store::postgres {
 
@@ -19,5 +20,9 @@ namespace liaison::store::postgres {
 // database name, never the password) when it does not.
 Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size,
                                        std::chrono::milliseconds pool_wait);
+
+// Listens on `channel` (a valid channel name) of the database at `url` (store::Listen).
+Result<std::unique_ptr<Subscription>> Listen(const std::string& url, const std::string& channel,
+                                             NotificationHandlers handlers);
 
 }  // namespace liaison::store::postgres

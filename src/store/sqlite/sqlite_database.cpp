@@ -5,6 +5,8 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "store/notifications.hpp"
+
 namespace liaison::store::sqlite {
 namespace {
 
@@ -98,6 +100,7 @@ class SqliteTransaction final : public Transaction {
     if (!open_) return Error::Internal("transaction already finished");
     auto status = connection_->ExecPlain("COMMIT");
     open_ = false;
+    if (status.has_value() && mode_ == TxMode::kWrite) CountLocalWriteCommit();
     if (!status.has_value()) {
       (void)connection_->ExecPlain("ROLLBACK");
       std::lock_guard lock(owner_->mutex_);
