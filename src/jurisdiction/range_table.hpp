@@ -1,19 +1,28 @@
 // RangeTable: a read-only map from disjoint address ranges to a 32-bit value, built once from
 // possibly nested or overlapping source ranges and then searched without locks. Layout: the
 // address space is cut into segments (every address belongs to exactly one; gaps carry value 0),
-// kept as a sorted array of segment starts beside an array of values. Two searches, chosen per
-// table by measurement (bench/README.md):
-// - kTopBits > 0: a direct-indexed first level on the top kTopBits bits narrows each look-up to
+// kept as a sorted array of segment starts beside an array of values. Three searches
+// (RangeSearch), chosen per table by measurement (bench/README.md):
+// - kBlocks (IPv4): a direct-indexed first level on the top kTopBits bits narrows each look-up to
 //   the segments that start in that block, and a branch-free binary search finishes it. A block
 //   that lies wholly inside one segment (most of the IPv4 space: 86 % of the /16 blocks of the
 //   country data) carries that segment's value in its first-level entry, so ValueAt answers it
 //   from the first level alone; every other block has a second level of 2^kSubBits entries that
 //   does the same for its sub-blocks (all but 1.3 % of the IPv4 space at 6 bits) or names the
 //   first segment of the sub-block, from which a short forward scan finds the answer;
-// - kTopBits == 0: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
-//   for IPv4): each level is one small count of keys <= the address, a node per cache line or
-//   two, then a step back over the few segments that share those 64 bits.
-// Immutable after Build; thread-safe.
+// - kTrie (IPv6): the same first level, then, under each block that holds more than a few
+//   segment starts, a trie of 6-bit nodes (poptrie-like: a 64-bit mask of the slots that are
+//   further nodes, a 64-bit mask of where runs of equal leaf entries begin, two base indices; a
+//   popcount picks the child), cut down to blocks that lie inside one segment (value in the
+//   entry) or hold at most kScanStarts starts (a forward scan over the starts). The nodes and
+//   leaves of the IPv6 country data take about 1.5 MiB, so a look-up reads a few cached 24-byte
+//   nodes instead of missing through a 275,000-key search; ValuesAt interleaves kLanes look-ups
+//   with prefetching. Find and ForEachIn binary-search the starts;
+// - kTree: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32 for
+//   IPv4): each level is one small count of keys <= the address, a node per cache line or two,
+//   then a step back over the few segments that share those 64 bits. Kept for comparison.
+// The large arrays sit on transparent huge pages (HugePageAllocator). Immutable after Build;
+// thread-safe.
 #pragma once
 
 #include <sys/mman.h>
@@ -175,7 +184,7 @@ class RangeTable {
       }
     }
   }
-  static constexpr std::size_t kLanes = 16;
+  static constexpr std::size_t kLanes = 32;
 
   // Calls `f(segment)` for every segment overlapping [first, last], in order, clipped to it.
   template <typename F>
