@@ -1,6 +1,7 @@
 // Benchmark: single-thread random-address look-ups per second, liaison's JurisdictionIndex
 // against libmaxminddb on the same country data (the ip-location-db CSV and MMDB packages of
-// one version), checking that both give the same country for every sampled address; and the
+// one version), checking that both give the same country for every sampled address; liaison
+// both one address per call (CountryCodeAt) and through the batch API (CountryCodesAt); and the
 // resident memory of the loaded index. See bench/README.md. Not a test: it prints figures.
 //
 // Usage: jurisdiction_lookup_bench DATA_DIR MMDB_FILE [SAMPLES]
