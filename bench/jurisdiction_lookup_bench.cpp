@@ -1,6 +1,7 @@
 // Benchmark: single-thread random-address look-ups per second, liaison's JurisdictionIndex
 // against libmaxminddb on the same country data (the ip-location-db CSV and MMDB packages of
-// one version), checking that both give the same country for every sampled address; and the
+// one version), checking that both give the same country for every sampled address; liaison
+// both one address per call (CountryCodeAt) and through the batch API (CountryCodesAt); and the
 // resident memory of the loaded index. See bench/README.md. Not a test: it prints figures.
 //
 // Usage: jurisdiction_lookup_bench DATA_DIR MMDB_FILE [SAMPLES]
@@ -25,14 +26,16 @@ using liaison::jurisdiction::IpFamily;
 using liaison::jurisdiction::JurisdictionIndex;
 using liaison::jurisdiction::Uint128;
 
-long RssKib() {
-  std::ifstream status("/proc/self/status");
+// A figure of /proc/self/<file> in KiB ("VmRSS:" of status, "AnonHugePages:" of smaps_rollup).
+long ProcKib(const char* file, const std::string& field) {
+  std::ifstream status(std::string("/proc/self/") + file);
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
   }
   return -1;
 }
+long RssKib() { return ProcKib("status", "VmRSS:"); }
 
 // IPv6 samples: uniform within the ranges of the country file (uniform over the whole space
 // would almost only hit unallocated space).
@@ -103,6 +106,7 @@ double LayoutRate(const Table& table, const std::vector<Key>& keys, std::uint64_
 // jurisdiction_index.hpp.
 void CompareLayouts(const std::string& dir, const std::vector<IpAddress>& v4,
                     const std::vector<IpAddress>& v6) {
+  using liaison::jurisdiction::RangeSearch;
   using liaison::jurisdiction::RangeTable;
   auto r4 = ReadCountryRanges<std::uint32_t>(dir + "/" +
                                              std::string(liaison::jurisdiction::kCountryIpv4File));
@@ -117,10 +121,10 @@ void CompareLayouts(const std::string& dir, const std::vector<IpAddress>& v4,
   v4_block.Build(r4);
   RangeTable<std::uint32_t, 0> v4_tree;
   v4_tree.Build(r4);
-  RangeTable<Uint128, 16> v6_block16;
-  v6_block16.Build(r6);
-  RangeTable<Uint128, 20> v6_block20;
-  v6_block20.Build(r6);
+  RangeTable<Uint128, 16, RangeSearch::kTrie> v6_trie16;
+  v6_trie16.Build(r6);
+  RangeTable<Uint128, 20, RangeSearch::kTrie> v6_trie20;
+  v6_trie20.Build(r6);
   RangeTable<Uint128, 0> v6_tree;
   v6_tree.Build(r6);
   std::printf("layouts (country table, M look-ups/s, MiB):\n");
@@ -128,17 +132,17 @@ void CompareLayouts(const std::string& dir, const std::vector<IpAddress>& v4,
               LayoutRate(v4_block, k4, checksum) / 1e6, v4_block.MemoryBytes() / 1048576.0);
   std::printf("  IPv4 B+-tree, 16 keys a node:              %.1f (%.1f MiB)\n",
               LayoutRate(v4_tree, k4, checksum) / 1e6, v4_tree.MemoryBytes() / 1048576.0);
-  std::printf("  IPv6 first level 16 bits + binary search: %.1f (%.1f MiB)\n",
-              LayoutRate(v6_block16, k6, checksum) / 1e6, v6_block16.MemoryBytes() / 1048576.0);
-  std::printf("  IPv6 first level 20 bits + binary search: %.1f (%.1f MiB)\n",
-              LayoutRate(v6_block20, k6, checksum) / 1e6, v6_block20.MemoryBytes() / 1048576.0);
+  std::printf("  IPv6 first level 16 bits + 6-bit trie:    %.1f (%.1f MiB)\n",
+              LayoutRate(v6_trie16, k6, checksum) / 1e6, v6_trie16.MemoryBytes() / 1048576.0);
+  std::printf("  IPv6 first level 20 bits + 6-bit trie:    %.1f (%.1f MiB)\n",
+              LayoutRate(v6_trie20, k6, checksum) / 1e6, v6_trie20.MemoryBytes() / 1048576.0);
   std::printf("  IPv6 B+-tree on the top 64 bits:          %.1f (%.1f MiB)  [checksum %llu]\n",
               LayoutRate(v6_tree, k6, checksum) / 1e6, v6_tree.MemoryBytes() / 1048576.0,
               static_cast<unsigned long long>(checksum));
 }
 
 struct Run {
-  double liaison_per_s = 0, mmdb_per_s = 0;
+  double liaison_per_s = 0, batch_per_s = 0, mmdb_per_s = 0;
   std::size_t mismatches = 0, compared = 0;
 };
 
@@ -152,6 +156,16 @@ Run Compare(const JurisdictionIndex& index, MMDB_s& mmdb, const std::vector<IpAd
   }
   auto t1 = CpuSeconds();
   run.liaison_per_s = 5.0 * samples.size() / (t1 - t0);
+  // The batch API (JurisdictionIndex::CountryCodesAt), as the batch endpoint and attribution
+  // call it: the same addresses, answers checked against the single-address ones below.
+  std::vector<std::uint16_t> batch(samples.size());
+  t0 = CpuSeconds();
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    index.CountryCodesAt(samples, batch);
+    Consume(batch[0]);
+  }
+  t1 = CpuSeconds();
+  run.batch_per_s = 5.0 * samples.size() / (t1 - t0);
 
   std::vector<sockaddr_storage> addrs;
   addrs.reserve(samples.size());
@@ -177,11 +191,12 @@ Run Compare(const JurisdictionIndex& index, MMDB_s& mmdb, const std::vector<IpAd
   run.mmdb_per_s = samples.size() / (t1 - t0);
   for (std::size_t i = 0; i < samples.size(); ++i) {
     ++run.compared;
-    if (ours[i] != theirs[i]) {
+    if (ours[i] != theirs[i] || batch[i] != theirs[i]) {
       if (++run.mismatches <= 5) {
-        std::printf("  mismatch %s: liaison %s, libmaxminddb %s\n",
+        std::printf("  mismatch %s: liaison %s (batch %s), libmaxminddb %s\n",
                     liaison::jurisdiction::FormatIpAddress(samples[i]).c_str(),
                     JurisdictionIndex::UnpackCountry(ours[i]).c_str(),
+                    JurisdictionIndex::UnpackCountry(batch[i]).c_str(),
                     JurisdictionIndex::UnpackCountry(theirs[i]).c_str());
       }
     }
@@ -211,9 +226,11 @@ int main(int argc, char** argv) {
               static_cast<long long>(stats.country_rows_v6),
               static_cast<long long>(stats.as_rows_v4), static_cast<long long>(stats.as_rows_v6),
               static_cast<long long>(stats.segments), static_cast<long long>(stats.as_entries));
-  std::printf("load %.2f s; index arrays %.1f MiB; process RSS %.1f MiB (before load %.1f MiB)\n",
-              stats.load_seconds, stats.memory_bytes / 1048576.0, rss_after / 1024.0,
-              rss_before / 1024.0);
+  std::printf(
+      "load %.2f s; index arrays %.1f MiB; process RSS %.1f MiB (before load %.1f MiB), "
+      "of which on huge pages %.1f MiB\n",
+      stats.load_seconds, stats.memory_bytes / 1048576.0, rss_after / 1024.0, rss_before / 1024.0,
+      ProcKib("smaps_rollup", "AnonHugePages:") / 1024.0);
 
   MMDB_s mmdb;
   if (MMDB_open(argv[2], MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS) {
@@ -232,11 +249,13 @@ int main(int argc, char** argv) {
        std::vector<std::tuple<const char*, std::vector<IpAddress>*, double>>{
            {"IPv4", &v4, 15.0}, {"IPv6", &v6, 8.0}}) {
     Run run = Compare(**loaded, mmdb, *set);
-    std::printf("%s: liaison %.1f M look-ups/s, libmaxminddb %.2f M look-ups/s, ratio %.1fx "
-                "(target %.0fx); %zu/%zu addresses agree\n",
-                name, run.liaison_per_s / 1e6, run.mmdb_per_s / 1e6,
-                run.liaison_per_s / run.mmdb_per_s, target, run.compared - run.mismatches,
-                run.compared);
+    std::printf(
+        "%s: liaison single %.1f M look-ups/s, batch %.1f M look-ups/s; libmaxminddb "
+        "%.2f M look-ups/s; ratio single %.1fx, batch %.1fx (target %.0fx); %zu/%zu "
+        "addresses agree\n",
+        name, run.liaison_per_s / 1e6, run.batch_per_s / 1e6, run.mmdb_per_s / 1e6,
+        run.liaison_per_s / run.mmdb_per_s, run.batch_per_s / run.mmdb_per_s, target,
+        run.compared - run.mismatches, run.compared);
     if (run.mismatches != 0) ++failures;
   }
   MMDB_close(&mmdb);

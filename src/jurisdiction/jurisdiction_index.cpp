@@ -125,6 +125,39 @@ void MergeShares(std::vector<CountryShare>& into, const std::vector<CountryShare
   }
 }
 
+// Looks the addresses of each family up in its table (RangeTable::ValuesAt) and passes every
+// address's value through `finish` into `out`.
+template <typename T, typename V4Table, typename V6Table, typename F>
+void ValuesOf(std::span<const IpAddress> addresses, std::span<T> out, const V4Table& v4_table,
+              const V6Table& v6_table, F&& finish) {
+  LIAISON_CHECK(out.size() == addresses.size());
+  // Chunks small enough to stay on the stack, large enough to keep every lane of the tables'
+  // interleaved look-ups busy; each family's keys are gathered and their answers scattered back.
+  constexpr std::size_t kChunk = 256;
+  std::uint32_t v4_keys[kChunk], v4_values_out[kChunk];
+  Uint128 v6_keys[kChunk];
+  std::uint32_t v6_values_out[kChunk];
+  std::uint16_t v4_at[kChunk], v6_at[kChunk];
+  for (std::size_t base = 0; base < addresses.size(); base += kChunk) {
+    const std::size_t n = std::min(kChunk, addresses.size() - base);
+    std::size_t v4_count = 0, v6_count = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const IpAddress& address = addresses[base + i];
+      if (address.family == IpFamily::kIpv4) {
+        v4_at[v4_count] = static_cast<std::uint16_t>(i);
+        v4_keys[v4_count++] = address.v4();
+      } else {
+        v6_at[v6_count] = static_cast<std::uint16_t>(i);
+        v6_keys[v6_count++] = address.value;
+      }
+    }
+    v4_table.ValuesAt(v4_keys, v4_count, v4_values_out);
+    v6_table.ValuesAt(v6_keys, v6_count, v6_values_out);
+    for (std::size_t i = 0; i < v4_count; ++i) out[base + v4_at[i]] = finish(v4_values_out[i]);
+    for (std::size_t i = 0; i < v6_count; ++i) out[base + v6_at[i]] = finish(v6_values_out[i]);
+  }
+}
+
 IpAddress V4(std::uint32_t v) { return IpAddress{IpFamily::kIpv4, v}; }
 IpAddress V6(Uint128 v) { return IpAddress{IpFamily::kIpv6, v}; }
 
@@ -230,16 +263,16 @@ Result<std::shared_ptr<const JurisdictionIndex>> JurisdictionIndex::LoadUntrimme
   return std::shared_ptr<const JurisdictionIndex>(std::move(index));
 }
 
-std::uint16_t JurisdictionIndex::CountryCodeAt(const IpAddress& address) const {
-  return static_cast<std::uint16_t>(address.family == IpFamily::kIpv4
-                                        ? country_v4_.ValueAt(address.v4())
-                                        : country_v6_.ValueAt(address.value));
+void JurisdictionIndex::CountryCodesAt(std::span<const IpAddress> addresses,
+                                       std::span<std::uint16_t> out) const {
+  ValuesOf(addresses, out, country_v4_, country_v6_,
+           [](std::uint32_t value) { return static_cast<std::uint16_t>(value); });
 }
 
-std::uint32_t JurisdictionIndex::AsNumberAt(const IpAddress& address) const {
-  std::uint32_t entry = address.family == IpFamily::kIpv4 ? as_v4_.ValueAt(address.v4())
-                                                          : as_v6_.ValueAt(address.value);
-  return entry == 0 ? 0 : as_numbers_[entry - 1];
+void JurisdictionIndex::AsNumbersAt(std::span<const IpAddress> addresses,
+                                    std::span<std::uint32_t> out) const {
+  ValuesOf(addresses, out, as_v4_, as_v6_,
+           [&](std::uint32_t entry) { return entry == 0 ? 0 : as_numbers_[entry - 1]; });
 }
 
 IpAnswer JurisdictionIndex::Lookup(const IpAddress& address) const {

@@ -19,10 +19,17 @@ class JurisdictionIndexTest : public ::testing::Test {
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
     index_ = *loaded;
   }
+  // The country by Lookup, checked against the fast single-address and batch paths, which
+  // search the tables differently (IPv6: a trie for those, a binary search for Lookup).
   std::string CountryOf(const char* address) {
     auto a = ParseIpAddress(address);
     EXPECT_TRUE(a.has_value()) << address;
-    return index_->Lookup(*a).country;
+    std::string country = index_->Lookup(*a).country;
+    EXPECT_EQ(JurisdictionIndex::UnpackCountry(index_->CountryCodeAt(*a)), country) << address;
+    std::uint16_t batch[1] = {0};
+    index_->CountryCodesAt(std::span<const IpAddress>(&*a, 1), batch);
+    EXPECT_EQ(JurisdictionIndex::UnpackCountry(batch[0]), country) << address;
+    return country;
   }
   std::string RangeOf(const char* address) {
     auto answer = index_->Lookup(*ParseIpAddress(address));
@@ -102,6 +109,38 @@ TEST_F(JurisdictionIndexTest, AnswersTheAsWithItsRangeAndQuotedName) {
   EXPECT_EQ(index_->AsNumberAt(*ParseIpAddress("215.1.4.0")), 0u);
   EXPECT_EQ(index_->AsNumberAt(*ParseIpAddress("255.255.255.255")), 64511u);
   EXPECT_EQ(index_->AsNumberAt(*ParseIpAddress("2a00:1450::1")), 15169u);
+}
+
+TEST_F(JurisdictionIndexTest, BatchLookUpsAnswerEachAddressAsSingleLookUpsDo) {
+  // Mixed families, more addresses than one internal chunk, near and at range boundaries.
+  std::vector<IpAddress> addresses;
+  for (const char* text :
+       {"0.0.0.0", "1.0.0.255", "1.0.1.0", "2.58.197.15", "10.1.255.255", "81.0.0.128",
+        "214.255.255.255", "215.0.0.0", "255.255.255.255",
+        "::", "2001:420:4000::", "2001:420:40ff:ffff:ffff:ffff:ffff:ffff",
+        "2001:db8:1::", "2a00:1450::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}) {
+    addresses.push_back(*ParseIpAddress(text));
+  }
+  for (std::uint32_t i = 0; i < 700; ++i) {
+    addresses.push_back(IpAddress{IpFamily::kIpv4, 0xD6FFFF00u + i * 3});
+    addresses.push_back(IpAddress{IpFamily::kIpv6, (static_cast<Uint128>(0x20010db8u) << 96) +
+                                                       (static_cast<Uint128>(i) << 76)});
+  }
+  std::vector<std::uint16_t> countries(addresses.size());
+  std::vector<std::uint32_t> as_numbers(addresses.size());
+  index_->CountryCodesAt(addresses, countries);
+  index_->AsNumbersAt(addresses, as_numbers);
+  std::size_t with_country = 0, with_as = 0;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    ASSERT_EQ(countries[i], index_->CountryCodeAt(addresses[i])) << i;
+    ASSERT_EQ(as_numbers[i], index_->AsNumberAt(addresses[i])) << i;
+    with_country += countries[i] != 0;
+    with_as += as_numbers[i] != 0;
+  }
+  // The sample is not all gaps.
+  EXPECT_GT(with_country, 100u);
+  EXPECT_GT(with_as, 100u);
+  index_->CountryCodesAt({}, {});
 }
 
 TEST_F(JurisdictionIndexTest, APrefixAnswersEveryCountryItOverlaps) {

@@ -1,23 +1,37 @@
 // RangeTable: a read-only map from disjoint address ranges to a 32-bit value, built once from
 // possibly nested or overlapping source ranges and then searched without locks. Layout: the
 // address space is cut into segments (every address belongs to exactly one; gaps carry value 0),
-// kept as a sorted array of segment starts beside an array of values. Two searches, chosen per
-// table by measurement (bench/README.md):
-// - kTopBits > 0: a direct-indexed first level on the top kTopBits bits narrows each look-up to
+// kept as a sorted array of segment starts beside an array of values. Three searches
+// (RangeSearch), chosen per table by measurement (bench/README.md):
+// - kBlocks (IPv4): a direct-indexed first level on the top kTopBits bits narrows each look-up to
 //   the segments that start in that block, and a branch-free binary search finishes it. A block
 //   that lies wholly inside one segment (most of the IPv4 space: 86 % of the /16 blocks of the
 //   country data) carries that segment's value in its first-level entry, so ValueAt answers it
 //   from the first level alone; every other block has a second level of 2^kSubBits entries that
 //   does the same for its sub-blocks (all but 1.3 % of the IPv4 space at 6 bits) or names the
 //   first segment of the sub-block, from which a short forward scan finds the answer;
-// - kTopBits == 0: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
-//   for IPv4): each level is one small count of keys <= the address, a node per cache line or
-//   two, then a step back over the few segments that share those 64 bits.
-// Immutable after Build; thread-safe.
+// - kTrie (IPv6): the same first level, then, under each block that holds more than a few
+//   segment starts, a trie of 6-bit nodes (poptrie-like: a 64-bit mask of the slots that are
+//   further nodes, a 64-bit mask of where runs of equal leaf entries begin, two base indices; a
+//   popcount picks the child), cut down to blocks that lie inside one segment (value in the
+//   entry) or hold at most kScanStarts starts (a forward scan over the starts). The nodes and
+//   leaves of the IPv6 country data take about 1.5 MiB, so a look-up reads a few cached 24-byte
+//   nodes instead of missing through a 275,000-key search; ValuesAt interleaves kLanes look-ups
+//   with prefetching. Find and ForEachIn binary-search the starts;
+// - kTree: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32 for
+//   IPv4): each level is one small count of keys <= the address, a node per cache line or two,
+//   then a step back over the few segments that share those 64 bits. Kept for comparison.
+// The large arrays sit on transparent huge pages (HugePageAllocator). Immutable after Build;
+// thread-safe.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <type_traits>
 #include <vector>
 
@@ -25,6 +39,56 @@
 #include "jurisdiction/ip_address.hpp"
 
 namespace liaison::jurisdiction {
+
+// An allocator for the large arrays of a RangeTable: arrays of at least kHugePage bytes get
+// their own anonymous mapping, aligned to and rounded up to 2 MiB and marked MADV_HUGEPAGE, so
+// that the kernel backs them with transparent huge pages when it can (with THP in "madvise"
+// mode, as on Debian). Random look-ups over tens of MiB otherwise miss the TLB on most accesses.
+// Smaller arrays come from operator new. Stateless; thread-safe.
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) return std::allocator<T>().allocate(n);
+    const std::size_t size = RoundUp(bytes);
+    // Over-map by one huge page, then cut off the unaligned head and the tail.
+    void* raw =
+        mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto start = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+    if (aligned > start) munmap(raw, aligned - start);
+    const std::uintptr_t end = start + size + kHugePage;
+    if (end > aligned + size) munmap(reinterpret_cast<void*>(aligned + size), end - aligned - size);
+    // Advice only: without THP the mapping works with small pages.
+    madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+    return reinterpret_cast<T*>(aligned);
+  }
+  void deallocate(T* p, std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) {
+      std::allocator<T>().deallocate(p, n);
+    } else {
+      munmap(p, RoundUp(bytes));
+    }
+  }
+  friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) { return true; }
+
+ private:
+  static std::size_t RoundUp(std::size_t bytes) {
+    return (bytes + kHugePage - 1) & ~(kHugePage - 1);
+  }
+};
+
+template <typename T>
+using HugePageVector = std::vector<T, HugePageAllocator<T>>;
 
 // A source range [first, last] (inclusive) with its value (non-zero).
 template <typename Key>
@@ -42,7 +106,12 @@ struct Segment {
   std::uint32_t value;
 };
 
-template <typename Key, int kTopBits>
+// How a RangeTable answers ValueAt (see the header comment; Find and ForEachIn use the same
+// structure except for kTrie, whose Find is a plain binary search over the starts).
+enum class RangeSearch { kBlocks, kTree, kTrie };
+
+template <typename Key, int kTopBits,
+          RangeSearch kSearch = (kTopBits > 0 ? RangeSearch::kBlocks : RangeSearch::kTree)>
 class RangeTable {
  public:
   static constexpr int kKeyBits = sizeof(Key) * 8;
@@ -71,22 +140,51 @@ class RangeTable {
 
   // The value for `key` (0: none). The fast path of Find.
   std::uint32_t ValueAt(Key key) const {
-    if constexpr (kTopBits > 0) {
-      const std::uint32_t block = blocks_[static_cast<std::size_t>(key >> kShift)].value;
+    if constexpr (kSearch == RangeSearch::kTrie) {
+      std::uint32_t entry = top_[static_cast<std::size_t>(key >> kShift)];
+      int shift = kShift;
+      while (entry & kNodeEntry) {
+        const TrieNode& node = nodes_[entry & ~kNodeEntry];
+        shift -= kNodeBits;
+        const unsigned slot = static_cast<unsigned>(key >> shift) & (kNodeSlots - 1);
+        // The slots 0..slot; 2 << 63 wraps to 0, so slot 63 takes all 64 bits.
+        const std::uint64_t upto = (std::uint64_t{2} << slot) - 1;
+        if ((node.inner >> slot) & 1) {
+          entry = kNodeEntry | (node.inner_base + std::popcount(node.inner & upto) - 1);
+        } else {
+          entry = leaves_[node.leaf_base + std::popcount(node.leaf_runs & upto) - 1];
+        }
+      }
+      return EntryValue(entry, key);
+    } else if constexpr (kSearch == RangeSearch::kBlocks) {
+      const std::uint32_t block = block_entries_[static_cast<std::size_t>(key >> kShift)];
       if (block & kWholeBlock) return block & ~kWholeBlock;
       const std::size_t sub_index = (std::size_t{block} << kSubBits) |
                                     static_cast<std::size_t>((key >> kSubShift) &
                                                              ((Key{1} << kSubBits) - 1));
       const std::uint32_t sub = subs_[sub_index];
       if (sub & kWholeBlock) return sub & ~kWholeBlock;
-      // The segments starting inside one sub-block are few: scan forward from its first.
-      std::size_t i = sub;
-      while (i + 1 < starts_.size() && starts_[i + 1] <= key) ++i;
-      return values_[i];
+      return EntryValue(sub, key);
     } else {
       return values_[Locate(key)];
     }
   }
+
+  // The values for keys[0..n) into out[0..n), as ValueAt would give them. kTrie runs the
+  // look-ups interleaved, kLanes at a time, each step prefetching what the next needs, so that
+  // their cache misses overlap instead of queueing one after another; the other layouts, whose
+  // look-ups are one or two mostly cached reads, run them one by one (measured no slower).
+  void ValuesAt(const Key* keys, std::size_t n, std::uint32_t* out) const {
+    for (std::size_t base = 0; base < n; base += kLanes) {
+      const std::size_t lanes = std::min(kLanes, n - base);
+      if constexpr (kSearch != RangeSearch::kTrie) {
+        for (std::size_t l = 0; l < lanes; ++l) out[base + l] = ValueAt(keys[base + l]);
+      } else {
+        ValuesInLanes(keys + base, lanes, out + base);
+      }
+    }
+  }
+  static constexpr std::size_t kLanes = 32;
 
   // Calls `f(segment)` for every segment overlapping [first, last], in order, clipped to it.
   template <typename F>
@@ -105,10 +203,12 @@ class RangeTable {
   // Number of segments (including gaps) and the bytes the arrays take.
   std::size_t segments() const { return starts_.size(); }
   std::size_t MemoryBytes() const {
-    std::size_t bytes = starts_.capacity() * sizeof(Key) +
-                        values_.capacity() * sizeof(std::uint32_t) +
-                        blocks_.capacity() * sizeof(Block) +
-                        subs_.capacity() * sizeof(std::uint32_t);
+    std::size_t bytes =
+        starts_.capacity() * sizeof(Key) + values_.capacity() * sizeof(std::uint32_t) +
+        block_firsts_.capacity() * sizeof(std::uint32_t) +
+        block_entries_.capacity() * sizeof(std::uint32_t) +
+        subs_.capacity() * sizeof(std::uint32_t) + top_.capacity() * sizeof(std::uint32_t) +
+        nodes_.capacity() * sizeof(TrieNode) + leaves_.capacity() * sizeof(std::uint32_t);
     for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
     return bytes;
   }
@@ -132,11 +232,66 @@ class RangeTable {
     return count;
   }
   std::size_t Locate(Key key) const {
-    if constexpr (kTopBits == 0) {
+    if constexpr (kSearch == RangeSearch::kTree) {
       return LocateInTree(key);
-    } else {
+    } else if constexpr (kSearch == RangeSearch::kBlocks) {
       return LocateInBlock(key);
+    } else {
+      return Search(0, starts_.size() - 1, key);
     }
+  }
+  // ValuesAt for up to kLanes keys (kTrie): every lane takes one step per round.
+  void ValuesInLanes(const Key* keys, std::size_t lanes, std::uint32_t* out) const {
+    std::uint32_t entries[kLanes];
+    // A lane's state: a node to read (kNodeEntry | index), a leaf to read (`leaf`), or its
+    // final entry.
+    std::uint32_t leaf[kLanes];
+    int shift[kLanes];
+    for (std::size_t l = 0; l < lanes; ++l) {
+      entries[l] = top_[static_cast<std::size_t>(keys[l] >> kShift)];
+      shift[l] = kShift;
+      leaf[l] = kNoLeaf;
+      if (entries[l] & kNodeEntry) __builtin_prefetch(&nodes_[entries[l] & ~kNodeEntry]);
+    }
+    for (bool busy = true; busy;) {
+      busy = false;
+      for (std::size_t l = 0; l < lanes; ++l) {
+        if (leaf[l] != kNoLeaf) {
+          entries[l] = leaves_[leaf[l]];
+          leaf[l] = kNoLeaf;
+        } else if (entries[l] & kNodeEntry) {
+          const TrieNode& node = nodes_[entries[l] & ~kNodeEntry];
+          shift[l] -= kNodeBits;
+          const unsigned slot = static_cast<unsigned>(keys[l] >> shift[l]) & (kNodeSlots - 1);
+          const std::uint64_t upto = (std::uint64_t{2} << slot) - 1;
+          if ((node.inner >> slot) & 1) {
+            entries[l] = kNodeEntry | (node.inner_base + std::popcount(node.inner & upto) - 1);
+            __builtin_prefetch(&nodes_[entries[l] & ~kNodeEntry]);
+          } else {
+            leaf[l] = node.leaf_base + std::popcount(node.leaf_runs & upto) - 1;
+            __builtin_prefetch(&leaves_[leaf[l]]);
+          }
+          busy = true;
+        }
+      }
+    }
+    for (std::size_t l = 0; l < lanes; ++l) {
+      if (!(entries[l] & kWholeBlock)) {
+        __builtin_prefetch(&starts_[entries[l]]);
+        __builtin_prefetch(&values_[entries[l]]);
+      }
+    }
+    for (std::size_t l = 0; l < lanes; ++l) out[l] = EntryValue(entries[l], keys[l]);
+  }
+  static constexpr std::uint32_t kNoLeaf = ~std::uint32_t{0};
+  // The answer of a first-level, second-level or trie leaf entry: kWholeBlock | value, or the
+  // index of the last segment starting at or before the entry's block, whose few successors
+  // inside the block a forward scan steps over.
+  std::uint32_t EntryValue(std::uint32_t entry, Key key) const {
+    if (entry & kWholeBlock) return entry & ~kWholeBlock;
+    std::size_t i = entry;
+    while (i + 1 < starts_.size() && starts_[i + 1] <= key) ++i;
+    return values_[i];
   }
   std::size_t LocateInTree(Key key) const {
     const SearchKey k = SearchKeyOf(key);
@@ -156,8 +311,8 @@ class RangeTable {
     return index;
   }
   std::size_t LocateInBlock(Key key) const {
-    const Block* block = blocks_.data() + static_cast<std::size_t>(key >> kShift);
-    return Search(block->first, block[1].first, key);
+    const std::size_t block = static_cast<std::size_t>(key >> kShift);
+    return Search(block_firsts_[block], block_firsts_[block + 1], key);
   }
   // The segment holding `key` among [base, last]; starts_[base] <= key.
   std::size_t Search(std::size_t base, std::size_t last, Key key) const {
@@ -174,27 +329,119 @@ class RangeTable {
   Key LastOf(std::size_t i) const {
     return i + 1 < starts_.size() ? static_cast<Key>(starts_[i + 1] - 1) : static_cast<Key>(~Key{0});
   }
-  // A first-level entry (kTopBits > 0): `first` is the index of the last segment starting at or
-  // before the block's first address; `value` is kWholeBlock | that segment's value when the
-  // segment covers the whole block, else the number of the block's second-level table in subs_.
-  struct Block {
-    std::uint32_t first;
-    std::uint32_t value;
-  };
   static constexpr std::uint32_t kWholeBlock = 0x80000000u;  // Values stay below it.
+  // kTrie: a first-level entry or a node's slot that is a further node (its index in nodes_).
+  static constexpr std::uint32_t kNodeEntry = 0x40000000u;  // Values stay below it too.
+  static constexpr int kNodeBits = 6;
+  static constexpr unsigned kNodeSlots = 1u << kNodeBits;
+  // A block holding at most this many segment starts (besides its first address) is not split
+  // further: its entry names the segment to scan forward from.
+  static constexpr std::size_t kScanStarts = 4;
+  // A trie node: the block it covers is cut into 64 slots by the next 6 bits of the key. A slot
+  // is a further node (bit set in `inner`: nodes_[inner_base + rank among the inner slots]) or
+  // a leaf entry. Consecutive leaf slots with the same entry share one in leaves_: `leaf_runs`
+  // marks the slots where a new entry starts (leaves_[leaf_base + rank among the marks]).
+  struct TrieNode {
+    std::uint64_t inner;
+    std::uint64_t leaf_runs;
+    std::uint32_t inner_base;
+    std::uint32_t leaf_base;
+  };
+  // kTrie: the entry of every slot of a block of 2^bits keys at `block_start` that starts
+  // after segment `i` (the last starting at or before it). Fills nodes_[at] when it is a node.
+  std::uint32_t BuildTrieEntry(Key block_start, int bits, std::size_t i);
+  void BuildTrieNode(std::size_t at, Key block_start, int bits, std::size_t i);
 
-  std::vector<Key> starts_;
-  std::vector<std::uint32_t> values_;
-  std::vector<Block> blocks_;  // 2^kTopBits + 1 entries (kTopBits > 0).
+  HugePageVector<Key> starts_;
+  HugePageVector<std::uint32_t> values_;
+  // kBlocks: the first level, 2^kTopBits + 1 entries (apart, so that the entries ValueAt reads
+  // take half the cache): block_firsts_[b] is the index of the last segment starting at or
+  // before block b's first address; block_entries_[b] is kWholeBlock | that segment's value when
+  // the segment covers the whole block, else the number of the block's second-level table.
+  HugePageVector<std::uint32_t> block_firsts_;
+  HugePageVector<std::uint32_t> block_entries_;
   // The second-level tables, 2^kSubBits entries each: kWholeBlock | value for a sub-block inside
   // one segment, else the index of the last segment starting at or before the sub-block.
-  std::vector<std::uint32_t> subs_;
-  // The B+-tree's levels, bottom first (kTopBits == 0).
+  HugePageVector<std::uint32_t> subs_;
+  // The B+-tree's levels, bottom first (kTree).
   std::vector<std::vector<SearchKey>> levels_;
+  // kTrie: the first level (2^kTopBits entries), the nodes and their leaf entries.
+  HugePageVector<std::uint32_t> top_;
+  HugePageVector<TrieNode> nodes_;
+  HugePageVector<std::uint32_t> leaves_;
 };
 
-template <typename Key, int kTopBits>
-void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& ranges) {
+template <typename Key, int kTopBits, RangeSearch kSearch>
+std::uint32_t RangeTable<Key, kTopBits, kSearch>::BuildTrieEntry(Key block_start, int bits,
+                                                                 std::size_t i) {
+  // Starts inside the block, after its first address: those up to its last address.
+  const Key block_last = static_cast<Key>(block_start + ((Key{1} << bits) - 1));
+  std::size_t last = i;
+  while (last + 1 < starts_.size() && starts_[last + 1] <= block_last && last - i <= kScanStarts) {
+    ++last;
+  }
+  LIAISON_CHECK(values_[i] < kNodeEntry && starts_.size() < kNodeEntry);
+  if (last == i) return kWholeBlock | values_[i];
+  if (last - i <= kScanStarts || bits < kNodeBits) return static_cast<std::uint32_t>(i);
+  const std::size_t at = nodes_.size();
+  LIAISON_CHECK(at < kNodeEntry);
+  nodes_.push_back({});
+  BuildTrieNode(at, block_start, bits, i);
+  return kNodeEntry | static_cast<std::uint32_t>(at);
+}
+
+template <typename Key, int kTopBits, RangeSearch kSearch>
+void RangeTable<Key, kTopBits, kSearch>::BuildTrieNode(std::size_t at, Key block_start, int bits,
+                                                       std::size_t i) {
+  const int slot_bits = bits - kNodeBits;
+  // First every slot's entry, the inner slots' nodes left to fill: a node's inner slots must
+  // take consecutive places in nodes_, so they are placed before any of them is built.
+  std::uint32_t entries[kNodeSlots] = {};
+  std::size_t firsts[kNodeSlots] = {};
+  std::uint64_t inner = 0;
+  std::size_t j = i;
+  for (unsigned slot = 0; slot < kNodeSlots; ++slot) {
+    const Key slot_start = static_cast<Key>(block_start + (static_cast<Key>(slot) << slot_bits));
+    while (j + 1 < starts_.size() && starts_[j + 1] <= slot_start) ++j;
+    firsts[slot] = j;
+    const Key slot_last = static_cast<Key>(slot_start + ((Key{1} << slot_bits) - 1));
+    std::size_t inside = 0;
+    for (std::size_t k = j + 1; k < starts_.size() && starts_[k] <= slot_last; ++k) {
+      if (++inside > kScanStarts) break;
+    }
+    if (inside > kScanStarts && slot_bits >= kNodeBits) {
+      inner |= std::uint64_t{1} << slot;
+    } else {
+      entries[slot] = BuildTrieEntry(slot_start, slot_bits, j);
+    }
+  }
+  const std::size_t inner_base = nodes_.size();
+  nodes_.resize(inner_base + static_cast<std::size_t>(std::popcount(inner)));
+  TrieNode node{inner, 0, static_cast<std::uint32_t>(inner_base),
+                static_cast<std::uint32_t>(leaves_.size())};
+  bool previous_leaf = false;
+  for (unsigned slot = 0; slot < kNodeSlots; ++slot) {
+    if ((inner >> slot) & 1) {
+      previous_leaf = false;
+      continue;
+    }
+    if (!previous_leaf || leaves_.back() != entries[slot]) {
+      node.leaf_runs |= std::uint64_t{1} << slot;
+      leaves_.push_back(entries[slot]);
+    }
+    previous_leaf = true;
+  }
+  nodes_[at] = node;
+  std::size_t next = inner_base;
+  for (unsigned slot = 0; slot < kNodeSlots; ++slot) {
+    if (!((inner >> slot) & 1)) continue;
+    const Key slot_start = static_cast<Key>(block_start + (static_cast<Key>(slot) << slot_bits));
+    BuildTrieNode(next++, slot_start, slot_bits, firsts[slot]);
+  }
+}
+
+template <typename Key, int kTopBits, RangeSearch kSearch>
+void RangeTable<Key, kTopBits, kSearch>::Build(const std::vector<SourceRange<Key>>& ranges) {
   starts_.clear();
   values_.clear();
   // A sweep over the sorted ranges with a stack of the ranges still open: `cursor` is the first
@@ -253,9 +500,26 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
   values_.shrink_to_fit();
 
   levels_.clear();
-  blocks_.clear();
+  block_firsts_.clear();
+  block_entries_.clear();
   subs_.clear();
-  if constexpr (kTopBits == 0) {
+  top_.clear();
+  nodes_.clear();
+  leaves_.clear();
+  if constexpr (kSearch == RangeSearch::kTrie) {
+    static_assert(kTopBits > 0 && kTopBits < kKeyBits);
+    top_.resize(std::size_t{1} << kTopBits);
+    std::size_t i = 0;
+    for (std::size_t b = 0; b < top_.size(); ++b) {
+      Key block_start = static_cast<Key>(static_cast<Key>(b) << kShift);
+      while (i + 1 < starts_.size() && starts_[i + 1] <= block_start) ++i;
+      top_[b] = BuildTrieEntry(block_start, kShift, i);
+    }
+    nodes_.shrink_to_fit();
+    leaves_.shrink_to_fit();
+    return;
+  }
+  if constexpr (kSearch == RangeSearch::kTree) {
     std::vector<SearchKey> level;
     level.reserve(starts_.size());
     for (Key start : starts_) level.push_back(SearchKeyOf(start));
@@ -269,7 +533,8 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
     return;
   }
   std::size_t blocks = std::size_t{1} << kTopBits;
-  blocks_.assign(blocks + 1, Block{0, 0});
+  block_firsts_.assign(blocks + 1, 0);
+  block_entries_.assign(blocks + 1, 0);
   std::size_t i = 0;
   for (std::size_t b = 0; b < blocks; ++b) {
     Key block_start = static_cast<Key>(static_cast<Key>(b) << kShift);
@@ -278,12 +543,14 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
     LIAISON_CHECK(values_[i] < kWholeBlock);
     const bool whole = i + 1 == starts_.size() || starts_[i + 1] > block_last;
     if (whole) {
-      blocks_[b] = {static_cast<std::uint32_t>(i), kWholeBlock | values_[i]};
+      block_firsts_[b] = static_cast<std::uint32_t>(i);
+      block_entries_[b] = kWholeBlock | values_[i];
       continue;
     }
     const std::size_t table = subs_.size() >> kSubBits;
     LIAISON_CHECK(table < kWholeBlock && starts_.size() < kWholeBlock);
-    blocks_[b] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(table)};
+    block_firsts_[b] = static_cast<std::uint32_t>(i);
+    block_entries_[b] = static_cast<std::uint32_t>(table);
     std::size_t j = i;
     for (std::size_t sub = 0; sub < (std::size_t{1} << kSubBits); ++sub) {
       Key sub_start = static_cast<Key>(block_start + (static_cast<Key>(sub) << kSubShift));
@@ -293,7 +560,7 @@ void RangeTable<Key, kTopBits>::Build(const std::vector<SourceRange<Key>>& range
       subs_.push_back(sub_whole ? kWholeBlock | values_[j] : static_cast<std::uint32_t>(j));
     }
   }
-  blocks_[blocks] = {static_cast<std::uint32_t>(starts_.size() - 1), 0};
+  block_firsts_[blocks] = static_cast<std::uint32_t>(starts_.size() - 1);
   subs_.shrink_to_fit();
 }
 

@@ -49,6 +49,16 @@ void ExpectMatchesModel(Key base, std::size_t size, std::uint32_t seed) {
       auto segment = table.Find(key);
       ASSERT_LE(segment.first, key);
       ASSERT_GE(segment.last, key);
+      ASSERT_EQ(segment.value, model[i]) << "round " << round << " offset " << i;
+    }
+    // The batch look-up, over every key of the window in an order that mixes far-apart keys.
+    std::vector<Key> keys;
+    for (std::size_t i = 0; i < size; ++i) keys.push_back(static_cast<Key>(base + (i * 37) % size));
+    std::vector<std::uint32_t> values(size);
+    table.ValuesAt(keys.data(), keys.size(), values.data());
+    for (std::size_t i = 0; i < size; ++i) {
+      ASSERT_EQ(values[i], model[static_cast<std::size_t>(keys[i] - base)])
+          << "round " << round << " batch " << i;
     }
   }
 }
@@ -81,10 +91,68 @@ TEST(RangeTable, BothLayoutsWorkForIpv6IncludingKeysThatShareTheirTop64Bits) {
   ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(0, 1024, 7);
 }
 
+TEST(RangeTable, TrieLayoutFollowsTheLaterRangeWinsRule) {
+  // 16-bit keys under a 4-bit first level: two levels of 6-bit nodes, down to single keys, so
+  // the random ranges give nodes, runs of equal leaves and whole slots.
+  ExpectMatchesModel<RangeTable<std::uint16_t, 4, RangeSearch::kTrie>, std::uint16_t>(0x1000, 1024,
+                                                                                      12);
+  ExpectMatchesModel<RangeTable<std::uint16_t, 4, RangeSearch::kTrie>, std::uint16_t>(0xFC00, 1024,
+                                                                                      13);
+  // 32-bit keys under a 16-bit first level: 6 + 6 bits of nodes, then 4 bits left, too few for
+  // a node, that a forward scan finishes.
+  ExpectMatchesModel<RangeTable<std::uint32_t, 16, RangeSearch::kTrie>, std::uint32_t>(0x0A00FF00u,
+                                                                                       1024, 14);
+  // IPv6 keys, as the index uses it: across a 2^64 boundary, and at both ends of the space.
+  Uint128 base = (static_cast<Uint128>(0x20010db8) << 96) + (static_cast<Uint128>(1) << 64) - 512;
+  using V6Trie = RangeTable<Uint128, 16, RangeSearch::kTrie>;
+  ExpectMatchesModel<V6Trie, Uint128>(base, 1024, 15);
+  ExpectMatchesModel<V6Trie, Uint128>(~static_cast<Uint128>(0) - 1023, 1024, 16);
+  ExpectMatchesModel<V6Trie, Uint128>(0, 1024, 17);
+}
+
+TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
+  // Ranges of every size and alignment, from whole /8s to single addresses, each checked at its
+  // first and last address and just outside, against a later-wins model.
+  std::mt19937_64 rng(18);
+  std::vector<SourceRange<Uint128>> ranges;
+  for (int i = 0; i < 3000; ++i) {
+    const int bits = static_cast<int>(rng() % 121);  // Host bits: /8 down to /128.
+    Uint128 first = ((static_cast<Uint128>(rng()) << 64) | rng()) >> (128 - 8) << 120;
+    first |= ((static_cast<Uint128>(rng()) << 64) | rng()) & ((Uint128{1} << 120) - 1);
+    first = bits == 0 ? first : first >> bits << bits;
+    const Uint128 last = first + ((bits == 0 ? Uint128{0} : (Uint128{1} << bits) - 1));
+    ranges.push_back({first, last, 1 + static_cast<std::uint32_t>(rng() % 1000)});
+  }
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  RangeTable<Uint128, 16, RangeSearch::kTrie> trie;
+  trie.Build(ranges);
+  RangeTable<Uint128, 0> tree;
+  tree.Build(ranges);
+  ASSERT_EQ(trie.segments(), tree.segments());
+  std::vector<Uint128> probes;
+  for (const auto& r : ranges) {
+    probes.insert(probes.end(),
+                  {r.first, r.last, r.first - 1, r.last + 1, r.first + (r.last - r.first) / 2});
+  }
+  std::vector<std::uint32_t> batch(probes.size());
+  trie.ValuesAt(probes.data(), probes.size(), batch.data());
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    // The B+-tree is the reference here: its own test checks it against the painted model.
+    const std::uint32_t expected = tree.ValueAt(probes[i]);
+    ASSERT_EQ(trie.ValueAt(probes[i]), expected) << i;
+    ASSERT_EQ(batch[i], expected) << i;
+    ASSERT_EQ(trie.Find(probes[i]).value, expected) << i;
+  }
+}
+
 TEST(RangeTable, AnEmptyTableAnswersZeroEverywhere) {
   RangeTable<Uint128, 0> tree;
   EXPECT_EQ(tree.ValueAt(0), 0u);
   EXPECT_EQ(tree.ValueAt(~static_cast<Uint128>(0)), 0u);
+  RangeTable<Uint128, 16, RangeSearch::kTrie> trie;
+  EXPECT_EQ(trie.ValueAt(~static_cast<Uint128>(0)), 0u);
+  EXPECT_EQ(trie.Find(~static_cast<Uint128>(0)).first, 0u);
   RangeTable<std::uint32_t, 16> block;
   EXPECT_EQ(block.Find(0xFFFFFFFFu).first, 0u);
   EXPECT_EQ(block.Find(0xFFFFFFFFu).last, 0xFFFFFFFFu);
