@@ -527,7 +527,8 @@ class Attributor {
     formatter_->Append(row, text);
   }
 
-  static constexpr std::size_t kBatch = 32;
+  // Rows looked up together: 128 measured 10–20 % less CPU than 32 (bench/README.md).
+  static constexpr std::size_t kBatch = 128;
 
   const JurisdictionIndex& index_;
   const AttributionOptions& options_;
