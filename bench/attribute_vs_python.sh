@@ -26,7 +26,11 @@ echo "feed: $lines lines, $((size / 1000000)) MB"
 
 echo "== liaison attribute (the same library calls, bench/jurisdiction_attribute_bench.cpp)"
 build/bench/bench/jurisdiction_attribute_bench "$data" "$feed" 2
+gzip -6 -c "$feed" >"$feed.gz"
+echo "gzip: $(($(stat -c %s "$feed.gz") / 1000000)) MB (MB/s below are of the compressed file)"
+build/bench/bench/jurisdiction_attribute_bench "$data" "$feed.gz" 2
 build/bench/bench/jurisdiction_attribute_bench "$data" "$feed" 2 "$work/out"
+du -sh "$work/out"
 echo "== python3-maxminddb"
 /usr/bin/time -f "%e s wall, %U s user, %S s system" \
   /usr/bin/python3 bench/attribute_maxminddb.py "$feed" "$mmdb" | head -1

@@ -235,6 +235,9 @@ int Attribute(const JurisdictionCommands& c) {
     writer = std::make_unique<jd::GroupCsvWriter>(c.output_dir, **index);
   }
   jd::AttributionSummary total;
+  const int threads =
+      c.threads > 0 ? c.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const bool tty = isatty(STDERR_FILENO) != 0;
   for (const auto& file : c.files) {
     auto source = jd::OpenFeedFile(file);
@@ -248,12 +251,13 @@ int Attribute(const JurisdictionCommands& c) {
     options.category_field = c.category_column;
     options.time_field = c.time_column;
     options.strictness = c.strict ? jd::Strictness::kFailOnFirst : jd::Strictness::kReportAndSkip;
-    options.threads = c.threads > 0 ? c.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    options.threads = threads;
     ProgressBar bar(fs::path(file).filename().string(), tty);
-    auto summary = jd::Attribute(
-        **source, **index, options, writer ? writer->sink() : jd::RowSink{},
-        [&bar](std::uint64_t consumed, std::uint64_t total) { bar.Update(consumed, total); });
+    auto progress = [&bar](std::uint64_t consumed, std::uint64_t total) {
+      bar.Update(consumed, total);
+    };
+    auto summary = writer ? jd::Attribute(**source, **index, options, *writer, progress)
+                          : jd::Attribute(**source, **index, options, progress);
     bar.Finish();
     if (!summary.has_value()) {
       std::cerr << "liaison: " << file << ": " << summary.error().message << "\n";
@@ -275,13 +279,10 @@ int Attribute(const JurisdictionCommands& c) {
       return 1;
     }
     SystemClock clock;
-    for (const auto& g : total.groups) {
-      auto written = jd::WriteStixBundle(fs::path(c.output_dir) / (g.group + ".stix.json"), g,
-                                         total.data_version, clock.Now());
-      if (!written.has_value()) {
-        ReportError(written.error());
-        return 1;
-      }
+    auto written = jd::WriteStixBundles(c.output_dir, total, clock.Now(), threads);
+    if (!written.has_value()) {
+      ReportError(written.error());
+      return 1;
     }
   }
   PrintTable(total);

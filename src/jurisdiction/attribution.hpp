@@ -1,16 +1,21 @@
 // Bulk attribution: reads a feed of observations (CSV with a header row, or NDJSON; plain or
 // gzip), finds each address's country, AS and responsible state with a JurisdictionIndex, and
 // summarises the feed per state. Streaming and multi-threaded: one thread reads chunks that end
-// on record boundaries, worker threads parse and attribute them, and the calling thread merges
-// their results in input order (so outputs are deterministic) and hands each attributed row to
-// an optional sink. Attribute() is thread-safe; the index must outlive the call.
+// on record boundaries, worker threads parse and attribute them (look-ups batched so that their
+// cache misses overlap; distinct addresses and AS numbers collected per worker and made
+// distinct by the workers at the end), and the calling thread merges their counts in input
+// order (so outputs are deterministic) and hands each group's formatted rows to an optional
+// GroupOutput. Attribute() is thread-safe; the index
+// must outlive the call.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -47,7 +52,7 @@ struct AttributionOptions {
   std::int64_t max_observations = 0;      // Refuse feeds with more rows (0: no limit).
 };
 
-// One attributed observation, as given to a sink.
+// One attributed observation, as given to a RowFormatter.
 struct AttributedRow {
   std::int64_t line = 0;
   IpAddress address;
@@ -57,9 +62,23 @@ struct AttributedRow {
   std::string_view category;
 };
 
-// Where an attributed row goes: the group key (the state, else "no-state-<country>", else
-// "unattributed") and the row. Called on the calling thread, in input order.
-using RowSink = std::function<Status(const std::string& group, const AttributedRow& row)>;
+// Per-group text output (the per-state CSV files), formatted in the worker threads so that the
+// merging thread only appends text: a formatter per worker turns rows into text, and Write
+// receives, on the calling thread and in input order, the text of each group's rows of a chunk.
+class RowFormatter {
+ public:
+  virtual ~RowFormatter() = default;
+  // Appends the text of `row` to `out`.
+  virtual void Append(const AttributedRow& row, std::string& out) = 0;
+};
+
+class GroupOutput {
+ public:
+  virtual ~GroupOutput() = default;
+  // A formatter for one worker thread (called once per worker, before the workers start).
+  virtual std::unique_ptr<RowFormatter> NewFormatter() const = 0;
+  virtual Status Write(const std::string& group, std::string_view text) = 0;
+};
 
 // A malformed line.
 struct FeedError {
@@ -102,9 +121,14 @@ using ProgressCallback = std::function<void(std::uint64_t consumed, std::uint64_
 // (reason "missing_column", also for a category or time column named but absent), an empty
 // feed (reason "empty_feed"), a malformed line under kFailOnFirst (reason "malformed_line",
 // message with the line), too many rows (reason "too_many_observations"), a damaged gzip stream
-// (its own reasons); a sink's error as is.
+// (its own reasons).
 Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex& index,
-                                     const AttributionOptions& options, const RowSink& sink = {},
+                                     const AttributionOptions& options,
+                                     const ProgressCallback& progress = {});
+// The same, with each group's rows formatted by `output` in the worker threads and handed to it
+// a chunk at a time (the per-group files); an error of output.Write ends the feed with it.
+Result<AttributionSummary> Attribute(FeedSource& source, const JurisdictionIndex& index,
+                                     const AttributionOptions& options, GroupOutput& output,
                                      const ProgressCallback& progress = {});
 
 // Adds `more` (the summary of another feed) into `into`: counts add up, distinct addresses and

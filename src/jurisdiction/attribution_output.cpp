@@ -1,10 +1,19 @@
 #include "jurisdiction/attribution_output.hpp"
 
 #include <boost/json.hpp>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <optional>
 #include <random>
+#include <thread>
 
 #include "core/ids.hpp"
 
@@ -27,15 +36,20 @@ std::string FormatUuid(const unsigned char* b) {
   return text;
 }
 
-// RFC 9562 UUID version 5 of `name` in the STIX namespace. One digest context per thread.
+// RFC 9562 UUID version 5 of `name` in the STIX namespace. One digest context per thread, and
+// SHA-1 fetched once: OpenSSL 3 otherwise looks the algorithm up, under a lock, on every call.
 std::string Uuid5(std::string_view name) {
   thread_local struct Context {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Context() { EVP_MD_CTX_free(ctx); }
+    EVP_MD* sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    ~Context() {
+      EVP_MD_free(sha1);
+      EVP_MD_CTX_free(ctx);
+    }
   } context;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_DigestInit_ex(context.ctx, EVP_sha1(), nullptr);
+  EVP_DigestInit_ex(context.ctx, context.sha1, nullptr);
   EVP_DigestUpdate(context.ctx, kStixNamespace, sizeof kStixNamespace);
   EVP_DigestUpdate(context.ctx, name.data(), name.size());
   EVP_DigestFinal_ex(context.ctx, digest, &length);
@@ -71,15 +85,25 @@ class Uuid4Source {
 
 std::string JsonString(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
 
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
+bool NeedsQuotes(std::string_view s) {
+  return s.find_first_of(",\"\r\n") != std::string_view::npos;
+}
+
+// Appends `s` as a CSV field, quoted when it must be (RFC 4180).
+void AppendCsvField(std::string& out, std::string_view s) {
+  if (!NeedsQuotes(s)) {
+    out += s;
+    return;
+  }
+  out += '"';
   for (char c : s) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
 }
+
+constexpr std::size_t kStixBuffer = 1 << 20;
 
 // STIX timestamps carry milliseconds: 2026-11-29T09:51:24.000Z.
 std::string StixTime(TimePoint t) {
@@ -95,54 +119,180 @@ std::string StixAddressId(const IpAddress& address) {
   return std::string(type) + "--" + Uuid5("{\"value\":\"" + FormatIpAddress(address) + "\"}");
 }
 
+namespace {
+
+// Formats the rows of one worker thread, with its own cache of AS names.
+class CsvRowFormatter final : public RowFormatter {
+ public:
+  explicit CsvRowFormatter(const JurisdictionIndex& index) : index_(index) {}
+  void Append(const AttributedRow& row, std::string& out) override {
+    const std::string_view as_name = row.as_number != 0 ? AsName(row) : kNone;
+    const bool quote = NeedsQuotes(row.category);
+    // One resize for the whole row, then plain stores: the most the row can take.
+    const std::size_t old = out.size();
+    out.resize(old + kMaxIpAddressText + row.country.size() + row.state.size() + as_name.size() +
+               (quote ? 2 * row.category.size() + 2 : row.category.size()) + 64);
+    char* const begin = out.data() + old;
+    char* p = begin;
+    auto put = [&p](std::string_view text) {
+      if (text.empty()) return;  // Its data() may be null.
+      std::memcpy(p, text.data(), text.size());
+      p += text.size();
+    };
+    p += FormatIpAddressTo(row.address, p);
+    *p++ = ',';
+    put(row.country);
+    *p++ = ',';
+    put(row.state);
+    *p++ = ',';
+    if (row.as_number != 0) p = std::to_chars(p, p + 10, row.as_number).ptr;
+    *p++ = ',';
+    put(as_name);
+    *p++ = ',';
+    if (quote) {
+      *p++ = '"';
+      for (char c : row.category) {
+        if (c == '"') *p++ = '"';
+        *p++ = c;
+      }
+      *p++ = '"';
+    } else {
+      put(row.category);
+    }
+    *p++ = ',';
+    p = std::to_chars(p, p + 20, row.line).ptr;
+    *p++ = '\n';
+    out.resize(old + static_cast<std::size_t>(p - begin));
+  }
+
+ private:
+  inline static const std::string_view kNone;
+
+  // The CSV-quoted name of the row's AS, looked up once per AS and worker. Open addressing on
+  // the AS number with the names in one string: a feed touches tens of thousands of ASes, and a
+  // node-based map missed the cache on every row.
+  std::string_view AsName(const AttributedRow& row) {
+    if ((used_ + 1) * 2 > slots_.size()) Grow();
+    std::size_t i = Slot(row.as_number);
+    if (slots_[i].number != row.as_number) {
+      auto answer = index_.Lookup(row.address);
+      slots_[i].number = row.as_number;
+      slots_[i].offset = static_cast<std::uint32_t>(names_.size());
+      if (answer.as) AppendCsvField(names_, answer.as->name);
+      slots_[i].length = static_cast<std::uint32_t>(names_.size() - slots_[i].offset);
+      ++used_;
+    }
+    return std::string_view(names_).substr(slots_[i].offset, slots_[i].length);
+  }
+
+  struct NameSlot {
+    std::uint32_t number = 0;  // 0: free (AS 0 is never named).
+    std::uint32_t offset = 0, length = 0;
+  };
+  // The slot holding `number`, or the free slot where it goes.
+  std::size_t Slot(std::uint32_t number) const {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = (number * 0x9E3779B1u) & mask;
+    while (slots_[i].number != 0 && slots_[i].number != number) i = (i + 1) & mask;
+    return i;
+  }
+  void Grow() {
+    std::vector<NameSlot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(1024, old.size() * 2), NameSlot{});
+    for (const NameSlot& slot : old) {
+      if (slot.number != 0) slots_[Slot(slot.number)] = slot;
+    }
+  }
+
+  const JurisdictionIndex& index_;
+  std::vector<NameSlot> slots_;
+  std::size_t used_ = 0;
+  std::string names_;  // CSV-quoted names, back to back.
+};
+
+}  // namespace
+
 GroupCsvWriter::GroupCsvWriter(std::filesystem::path dir, const JurisdictionIndex& index)
     : dir_(std::move(dir)), index_(index) {}
 
-RowSink GroupCsvWriter::sink() {
-  return [this](const std::string& group, const AttributedRow& row) { return Write(group, row); };
+GroupCsvWriter::~GroupCsvWriter() {
+  for (auto& [group, file] : files_) {
+    if (file.fd >= 0) ::close(file.fd);
+  }
 }
 
-Status GroupCsvWriter::Write(const std::string& group, const AttributedRow& row) {
-  auto& file = files_[group];
-  if (!file) {
+std::unique_ptr<RowFormatter> GroupCsvWriter::NewFormatter() const {
+  return std::make_unique<CsvRowFormatter>(index_);
+}
+
+Status GroupCsvWriter::Write(const std::string& group, std::string_view text) {
+  File& file = files_[group];
+  if (file.fd < 0) {
     auto path = dir_ / (group + ".csv");
-    auto& buffer = buffers_[group];
-    buffer.resize(kFileBuffer);
-    file = std::make_unique<std::ofstream>();
-    // A larger buffer than the default: hundreds of files are written at once.
-    file->rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    file->open(path, std::ios::trunc | std::ios::binary);
-    if (!*file) return Error::Unavailable("cannot write " + path.string());
-    *file << "address,country,state,as_number,as_name,category,line\n";
-  }
-  std::string as_name;
-  if (row.as_number != 0) {
-    auto it = as_names_.find(row.as_number);
-    if (it == as_names_.end()) {
-      auto answer = index_.Lookup(row.address);
-      it = as_names_.emplace(row.as_number, answer.as ? CsvField(answer.as->name) : "").first;
+    file.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (file.fd < 0) {
+      return Error::Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
     }
-    as_name = it->second;
+    file.pending = "address,country,state,as_number,as_name,category,line\n";
   }
-  *file << FormatIpAddress(row.address) << ',' << row.country << ',' << row.state << ','
-        << (row.as_number != 0 ? std::to_string(row.as_number) : "") << ',' << as_name << ','
-        << CsvField(row.category) << ',' << row.line << '\n';
+  file.pending.append(text);
+  if (file.pending.size() >= kFileBuffer) return Drain(group, file);
+  return OkStatus();
+}
+
+Status GroupCsvWriter::Drain(const std::string& group, File& file) {
+  std::string_view rest = file.pending;
+  while (!rest.empty()) {
+    ssize_t n = ::write(file.fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return Error::Unavailable("cannot write " + (dir_ / (group + ".csv")).string() + ": " +
+                                std::strerror(errno));
+    }
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  file.pending.clear();
   return OkStatus();
 }
 
 Status GroupCsvWriter::Close() {
   for (auto& [group, file] : files_) {
-    file->flush();
-    if (!*file) return Error::Unavailable("cannot write " + (dir_ / (group + ".csv")).string());
-    file->close();
+    if (file.fd < 0) continue;
+    Status drained = Drain(group, file);
+    int closed = ::close(file.fd);
+    file.fd = -1;
+    RETURN_IF_ERROR(drained);
+    if (closed != 0) {
+      return Error::Unavailable("cannot write " + (dir_ / (group + ".csv")).string() + ": " +
+                                std::strerror(errno));
+    }
   }
   return OkStatus();
 }
 
 Status WriteStixBundle(const std::filesystem::path& path, const GroupSummary& group,
                        const std::string& data_version, TimePoint now) {
-  std::ofstream out(path, std::ios::trunc | std::ios::binary);
-  if (!out) return Error::Unavailable("cannot write " + path.string());
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Error::Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+  std::string out;
+  bool failed = false;
+  // Writes what is buffered once it is large (and at the end).
+  auto drain = [&](std::size_t above) {
+    if (out.size() < above || failed) return;
+    std::string_view rest = out;
+    while (!rest.empty()) {
+      ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        failed = true;
+        break;
+      }
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    out.clear();
+  };
   const std::string when = StixTime(now);
   std::string categories;
   for (const auto& [category, count] : group.categories) {
@@ -156,28 +306,98 @@ Status WriteStixBundle(const std::filesystem::path& path, const GroupSummary& gr
       (categories.empty() ? "" : "; categories: " + categories);
   Uuid4Source uuids;
   const std::string description_json = JsonString(description);
-  out << "{\"type\":\"bundle\",\"id\":\"bundle--" << uuids.Next() << "\",\"objects\":[";
+  out += "{\"type\":\"bundle\",\"id\":\"bundle--" + uuids.Next() + "\",\"objects\":[";
   bool first = true;
-  auto emit = [&](const IpAddress& address) {
-    std::string text = FormatIpAddress(address);
-    const char* type = address.family == IpFamily::kIpv4 ? "ipv4-addr" : "ipv6-addr";
-    out << (first ? "\n" : ",\n");
+  auto separate = [&] {
+    out += first ? "\n" : ",\n";
     first = false;
-    out << "{\"type\":\"" << type << "\",\"spec_version\":\"2.1\",\"id\":\""
-        << StixAddressId(address) << "\",\"value\":\"" << text << "\"},\n";
-    out << "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" << uuids.Next()
-        << "\",\"created\":\"" << when << "\",\"modified\":\"" << when
-        << "\",\"name\":" << JsonString("Malicious activity from " + text)
-        << ",\"description\":" << description_json
-        << ",\"indicator_types\":[\"malicious-activity\"],\"pattern\":\"[" << type
-        << ":value = '" << text << "']\",\"pattern_type\":\"stix\",\"valid_from\":\"" << when
-        << "\"}";
   };
-  for (std::uint32_t v4 : group.addresses_v4) emit(IpAddress{IpFamily::kIpv4, v4});
-  for (Uint128 v6 : group.addresses_v6) emit(IpAddress{IpFamily::kIpv6, v6});
-  out << "\n]}\n";
-  out.flush();
-  if (!out) return Error::Unavailable("cannot write " + path.string());
+  char text[kMaxIpAddressText];
+  // The observables: one per distinct address.
+  auto observable = [&](const IpAddress& address) {
+    std::string_view value(text, FormatIpAddressTo(address, text));
+    separate();
+    out += "{\"type\":\"";
+    out += address.family == IpFamily::kIpv4 ? "ipv4-addr" : "ipv6-addr";
+    out += "\",\"spec_version\":\"2.1\",\"id\":\"";
+    out += StixAddressId(address);
+    out += "\",\"value\":\"";
+    out += value;
+    out += "\"}";
+    drain(kStixBuffer);
+  };
+  for (std::uint32_t v4 : group.addresses_v4) observable(IpAddress{IpFamily::kIpv4, v4});
+  for (Uint128 v6 : group.addresses_v6) observable(IpAddress{IpFamily::kIpv6, v6});
+  // The indicators: one per batch of addresses of a family, its pattern one observation
+  // expression whose comparisons are joined by OR (STIX 2.1 patterning §9).
+  auto indicators = [&](IpFamily family, std::size_t count, auto address_at) {
+    const char* type = family == IpFamily::kIpv4 ? "ipv4-addr" : "ipv6-addr";
+    const std::size_t batches =
+        (count + kStixAddressesPerIndicator - 1) / kStixAddressesPerIndicator;
+    for (std::size_t b = 0; b < batches; ++b) {
+      const std::size_t begin = b * kStixAddressesPerIndicator;
+      const std::size_t end = std::min(count, begin + kStixAddressesPerIndicator);
+      std::string name = "Malicious activity from " + std::to_string(end - begin) +
+                         (family == IpFamily::kIpv4 ? " IPv4" : " IPv6") + " address" +
+                         (end - begin == 1 ? "" : "es") + " attributed to " + where;
+      if (batches > 1) {
+        name += " (" + std::to_string(b + 1) + " of " + std::to_string(batches) + ")";
+      }
+      separate();
+      out += "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--";
+      out += uuids.Next();
+      out += "\",\"created\":\"" + when + "\",\"modified\":\"" + when + "\",\"name\":";
+      out += JsonString(name);
+      out += ",\"description\":" + description_json;
+      out += ",\"indicator_types\":[\"malicious-activity\"],\"pattern\":\"[";
+      for (std::size_t i = begin; i < end; ++i) {
+        if (i > begin) out += " OR ";
+        out += type;
+        out += ":value = '";
+        out.append(text, FormatIpAddressTo(address_at(i), text));
+        out += '\'';
+      }
+      out += "]\",\"pattern_type\":\"stix\",\"valid_from\":\"" + when + "\"}";
+      drain(kStixBuffer);
+    }
+  };
+  indicators(IpFamily::kIpv4, group.addresses_v4.size(), [&](std::size_t i) {
+    return IpAddress{IpFamily::kIpv4, group.addresses_v4[i]};
+  });
+  indicators(IpFamily::kIpv6, group.addresses_v6.size(), [&](std::size_t i) {
+    return IpAddress{IpFamily::kIpv6, group.addresses_v6[i]};
+  });
+  out += "\n]}\n";
+  drain(0);
+  if (::close(fd) != 0) failed = true;
+  if (failed) return Error::Unavailable("cannot write " + path.string());
+  return OkStatus();
+}
+
+Status WriteStixBundles(const std::filesystem::path& dir, const AttributionSummary& summary,
+                        TimePoint now, int threads) {
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> failure;
+  auto work = [&] {
+    while (true) {
+      std::size_t i = next++;
+      if (i >= summary.groups.size()) return;
+      const GroupSummary& g = summary.groups[i];
+      Status written =
+          WriteStixBundle(dir / (g.group + ".stix.json"), g, summary.data_version, now);
+      if (!written.has_value()) {
+        std::lock_guard lock(mutex);
+        if (!failure) failure = written.error();
+        next = summary.groups.size();
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int t = 1; t < std::max(1, threads); ++t) workers.emplace_back(work);
+  work();
+  for (auto& w : workers) w.join();
+  if (failure) return *failure;
   return OkStatus();
 }
 

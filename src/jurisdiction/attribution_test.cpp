@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "jurisdiction/attribution_output.hpp"
@@ -161,6 +163,44 @@ TEST_F(AttributionTest, LineNumbersStayRightAcrossChunks) {
   EXPECT_EQ(summary->errors[0].line, 2502);
 }
 
+TEST_F(AttributionTest, QuoteFreeChunksReadAsTheGeneralReaderDoes) {
+  // Quote-free text takes a faster path than RFC 4180 text; both must see the same records,
+  // errors and line numbers: CRLF ends, blank lines, a stray carriage return, a short row and a
+  // record over 64 KiB.
+  std::string feed = "timestamp,ip,category\r\n";
+  for (int i = 0; i < 50; ++i) feed += "2026-11-01T00:00:00Z,10.0.0." + std::to_string(i) + ",a\r\n";
+  feed += "\r\n\n";
+  feed += "2026-11-01T00:00:00Z,10.0.0.1\r,a\n";                         // Line 54.
+  feed += "2026-11-01T00:00:00Z\n";                                     // Line 55: no address.
+  feed += "2026-11-01T00:00:00Z,10.0.0.2," + std::string(70000, 'x') + "\n";  // Line 56.
+  feed += "2026-11-01T00:00:00Z,2001:db8::7,b\n";
+  feed += "\r\r\n";
+  feed += "2026-11-01T00:00:00Z,10.1.0.9,c";  // No line break at the end.
+  auto plain = Run(feed);
+  // The same text with a quoted field on a first line, so that it goes through CsvReader.
+  std::string quoted = feed;
+  quoted.insert(quoted.find("\r\n") + 2, "2026-11-01T00:00:00Z,10.0.0.1,\"a\"\r\n");
+  auto general = Run(quoted);
+  ASSERT_TRUE(plain.has_value() && general.has_value());
+  EXPECT_EQ(plain->observations, 52);
+  EXPECT_EQ(general->observations, 53);
+  EXPECT_EQ(plain->lines, 55);
+  EXPECT_EQ(general->lines, 56);
+  ASSERT_EQ(plain->errors.size(), 3u);
+  ASSERT_EQ(general->errors.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(plain->errors[i].line + 1, general->errors[i].line) << i;
+    EXPECT_EQ(plain->errors[i].message, general->errors[i].message) << i;
+  }
+  EXPECT_EQ(plain->errors[0].line, 54);
+  EXPECT_EQ(plain->errors[1].line, 55);
+  EXPECT_EQ(plain->errors[2].line, 56);
+  EXPECT_NE(plain->errors[2].message.find("longer than"), std::string::npos);
+  EXPECT_EQ(Group(*plain, "FR")->categories, (std::map<std::string, std::int64_t>{
+                                                 {"a", 50}, {"b", 1}, {"c", 1}}));
+  EXPECT_EQ(Group(*plain, "FR")->distinct_addresses, 52);
+}
+
 TEST_F(AttributionTest, StrictModeFailsOnTheFirstMalformedLine) {
   AttributionOptions options;
   options.strictness = Strictness::kFailOnFirst;
@@ -261,7 +301,7 @@ TEST_F(AttributionTest, WritesPerStateCsvAndStixFiles) {
   TempDir out;
   GroupCsvWriter writer(out.path(), *index_);
   auto source = FeedFromMemory(kFeed);
-  auto summary = Attribute(*source, *index_, {}, writer.sink());
+  auto summary = Attribute(*source, *index_, {}, writer);
   ASSERT_TRUE(summary.has_value());
   ASSERT_TRUE(writer.Close().has_value());
   std::ifstream fr(out.path() / "FR.csv");
@@ -283,10 +323,40 @@ TEST_F(AttributionTest, WritesPerStateCsvAndStixFiles) {
   std::ifstream stix(out.path() / "FR.stix.json");
   std::stringstream bundle;
   bundle << stix.rdbuf();
-  EXPECT_NE(bundle.str().find("\"pattern\":\"[ipv4-addr:value = '10.1.0.9']\""),
+  EXPECT_NE(bundle.str().find(
+                "\"pattern\":\"[ipv4-addr:value = '10.0.0.1' OR ipv4-addr:value = '10.1.0.9']\""),
+            std::string::npos);
+  EXPECT_NE(bundle.str().find("\"pattern\":\"[ipv6-addr:value = '2001:db8::5']\""),
             std::string::npos);
   EXPECT_NE(bundle.str().find("\"type\":\"ipv6-addr\""), std::string::npos);
   EXPECT_NE(bundle.str().find("\"created\":\"2023-11-14T22:13:20.000Z\""), std::string::npos);
+}
+
+TEST_F(AttributionTest, PerStateFilesAreTheSameWhateverTheThreadsAndChunks) {
+  std::string feed = "ip,category\n";
+  for (int i = 0; i < 20000; ++i) {
+    feed += (i % 5 == 0 ? "2001:db8::" : "10.") + std::to_string(i % 97) +
+            (i % 5 == 0 ? "" : ".0.1") + ",c" + std::to_string(i % 3) + "\n";
+  }
+  auto write = [&](int threads, std::size_t chunk_bytes, const std::filesystem::path& dir) {
+    GroupCsvWriter writer(dir, *index_);
+    AttributionOptions options;
+    options.threads = threads;
+    options.chunk_bytes = chunk_bytes;
+    auto source = FeedFromMemory(feed);
+    auto summary = Attribute(*source, *index_, options, writer);
+    EXPECT_TRUE(summary.has_value());
+    EXPECT_TRUE(writer.Close().has_value());
+    std::ifstream in(dir / "FR.csv");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  TempDir one, many;
+  std::string a = write(1, 4 << 20, one.path());
+  std::string b = write(3, 1024, many.path());
+  EXPECT_EQ(std::count(a.begin(), a.end(), '\n'), 1 + 20000);  // All in France's ranges.
+  EXPECT_EQ(a, b);
 }
 
 TEST(StixAddressId, IsTheDeterministicIdOfStix21) {

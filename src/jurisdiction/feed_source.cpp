@@ -77,6 +77,12 @@ class Source final : public FeedSource {
 
   Result<std::size_t> Read(char* buffer, std::size_t size) override {
     if (!gzip_) {
+      if (offset_ == available_ && size >= in_.size()) {
+        // A large read goes straight into the caller's buffer, without a copy through ours.
+        ASSIGN_OR_RETURN(std::size_t n, input_->Read(buffer, size));
+        consumed_ += n;
+        return n;
+      }
       if (offset_ == available_) {
         RETURN_IF_ERROR(Fill());
         if (available_ == 0) return 0;

@@ -12,7 +12,6 @@ namespace {
 
 constexpr Uint128 kMappedPrefix = static_cast<Uint128>(0xffff) << 32;
 constexpr Uint128 kMappedMask = ~static_cast<Uint128>(0xffffffffu);
-constexpr std::size_t kMaxAddressText = 45;  // INET6_ADDRSTRLEN - 1.
 
 Error InvalidAddress(std::string_view text) {
   std::string shown(text.substr(0, 64));
@@ -52,23 +51,93 @@ std::optional<std::uint32_t> DottedQuad(std::string_view text) {
   return value;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// An IPv6 address as inet_pton(AF_INET6) reads it (groups of one to four hex digits, one "::",
+// an optional dotted quad in the last 32 bits), without the copy and the library call. nullopt
+// for anything else.
+std::optional<Uint128> Ipv6Text(std::string_view text) {
+  std::uint16_t groups[8] = {};
+  int count = 0;        // Groups written.
+  int gap = -1;         // Where "::" stands, as a group index.
+  std::size_t i = 0;
+  if (text.empty()) return std::nullopt;
+  if (text[0] == ':') {
+    if (text.size() < 2 || text[1] != ':') return std::nullopt;
+    i = 1;
+  }
+  std::size_t token = i;  // Where the current group starts.
+  unsigned value = 0;
+  int digits = 0;
+  while (i < text.size()) {
+    const char c = text[i++];
+    if (int digit = HexDigit(c); digit >= 0) {
+      if (digits == 4) return std::nullopt;
+      value = (value << 4) | static_cast<unsigned>(digit);
+      ++digits;
+      continue;
+    }
+    if (c == ':') {
+      token = i;
+      if (digits == 0) {
+        if (gap >= 0) return std::nullopt;
+        gap = count;
+        continue;
+      }
+      if (i == text.size() || count == 8) return std::nullopt;
+      groups[count++] = static_cast<std::uint16_t>(value);
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    if (c == '.' && count <= 6) {
+      auto v4 = DottedQuad(text.substr(token));
+      if (!v4) return std::nullopt;
+      groups[count++] = static_cast<std::uint16_t>(*v4 >> 16);
+      groups[count++] = static_cast<std::uint16_t>(*v4);
+      digits = 0;
+      break;
+    }
+    return std::nullopt;
+  }
+  if (digits > 0) {
+    if (count == 8) return std::nullopt;
+    groups[count++] = static_cast<std::uint16_t>(value);
+  }
+  if (gap >= 0) {
+    if (count == 8) return std::nullopt;  // "::" must stand for at least one group.
+    const int moved = count - gap;
+    for (int k = 0; k < moved; ++k) groups[7 - k] = groups[count - 1 - k];
+    for (int k = gap; k < 8 - moved; ++k) groups[k] = 0;
+    count = 8;
+  }
+  if (count != 8) return std::nullopt;
+  Uint128 result = 0;
+  for (std::uint16_t group : groups) result = (result << 16) | group;
+  return result;
+}
+
 }  // namespace
 
 Result<IpAddress> ParseIpAddress(std::string_view text) {
   if (auto v4 = DottedQuad(text)) return IpAddress{IpFamily::kIpv4, *v4};
-  if (text.empty() || text.size() > kMaxAddressText) return InvalidAddress(text);
-  char buffer[kMaxAddressText + 1];
-  std::memcpy(buffer, text.data(), text.size());
-  buffer[text.size()] = '\0';
+  if (text.empty() || text.size() > kMaxIpAddressText) return InvalidAddress(text);
   if (text.find(':') == std::string_view::npos) {
+    char buffer[kMaxIpAddressText + 1];
+    std::memcpy(buffer, text.data(), text.size());
+    buffer[text.size()] = '\0';
     in_addr v4;
     if (inet_pton(AF_INET, buffer, &v4) != 1) return InvalidAddress(text);
     return IpAddress{IpFamily::kIpv4, ntohl(v4.s_addr)};
   }
-  in6_addr v6;
-  if (inet_pton(AF_INET6, buffer, &v6) != 1) return InvalidAddress(text);
-  Uint128 value = 0;
-  for (unsigned char byte : v6.s6_addr) value = (value << 8) | byte;
+  auto parsed = Ipv6Text(text);
+  if (!parsed) return InvalidAddress(text);
+  const Uint128 value = *parsed;
   if ((value & kMappedMask) == kMappedPrefix) {
     return IpAddress{IpFamily::kIpv4, value & 0xffffffffu};
   }
@@ -105,21 +174,68 @@ Result<IpPrefix> ParseIpPrefix(std::string_view text) {
 }
 
 std::string FormatIpAddress(const IpAddress& address) {
-  char buffer[INET6_ADDRSTRLEN];
+  char buffer[kMaxIpAddressText];
+  return std::string(buffer, FormatIpAddressTo(address, buffer));
+}
+
+std::size_t FormatIpAddressTo(const IpAddress& address, char* out) {
   if (address.family == IpFamily::kIpv4) {
-    in_addr v4;
-    v4.s_addr = htonl(address.v4());
-    inet_ntop(AF_INET, &v4, buffer, sizeof buffer);
-  } else {
-    in6_addr v6;
-    Uint128 value = address.value;
-    for (int i = 15; i >= 0; --i) {
-      v6.s6_addr[i] = static_cast<unsigned char>(value & 0xff);
-      value >>= 8;
+    // Dotted quad by hand: inet_ntop's formatting machinery is most of a row's output cost.
+    char* p = out;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      unsigned octet = (address.v4() >> shift) & 0xff;
+      if (octet >= 100) *p++ = static_cast<char>('0' + octet / 100);
+      if (octet >= 10) *p++ = static_cast<char>('0' + octet / 10 % 10);
+      *p++ = static_cast<char>('0' + octet % 10);
+      if (shift > 0) *p++ = '.';
     }
-    inet_ntop(AF_INET6, &v6, buffer, sizeof buffer);
+    return static_cast<std::size_t>(p - out);
   }
-  return buffer;
+  // RFC 5952 as glibc's inet_ntop writes it: the longest run of two or more zero groups (the
+  // first of equal runs) as "::", lower-case hex without leading zeros, and the last 32 bits as
+  // a dotted quad after ::ffff: and after 96 zero bits.
+  std::uint16_t words[8];
+  for (int i = 0; i < 8; ++i) {
+    words[i] = static_cast<std::uint16_t>(address.value >> (16 * (7 - i)));
+  }
+  int best = -1, best_length = 0;
+  for (int i = 0; i < 8;) {
+    if (words[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && words[j] == 0) ++j;
+    if (j - i > best_length) {
+      best = i;
+      best_length = j - i;
+    }
+    i = j;
+  }
+  if (best_length < 2) best = -1;
+  static constexpr char kHex[] = "0123456789abcdef";
+  char* p = out;
+  for (int i = 0; i < 8; ++i) {
+    if (best >= 0 && i >= best && i < best + best_length) {
+      if (i == best) *p++ = ':';
+      continue;
+    }
+    if (i != 0) *p++ = ':';
+    if (i == 6 && best == 0 && (best_length == 6 || (best_length == 5 && words[5] == 0xffff))) {
+      return static_cast<std::size_t>(p - out) +
+             FormatIpAddressTo(IpAddress{IpFamily::kIpv4, address.value & 0xffffffffu}, p);
+    }
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      unsigned digit = (words[i] >> shift) & 0xf;
+      if (digit != 0 || started || shift == 0) {
+        *p++ = kHex[digit];
+        started = true;
+      }
+    }
+  }
+  if (best >= 0 && best + best_length == 8) *p++ = ':';
+  return static_cast<std::size_t>(p - out);
 }
 
 sockaddr_storage ToSockaddr(const IpAddress& address) {

@@ -47,6 +47,11 @@ Result<IpPrefix> ParseIpPrefix(std::string_view text);
 
 // The canonical text: dotted quad, or RFC 5952 IPv6.
 std::string FormatIpAddress(const IpAddress& address);
+// Writes the canonical text of `address` to `out`, which has room for at least
+// kMaxIpAddressText bytes, and returns its length; no terminating NUL, no allocation (the bulk
+// attribution's per-row output).
+inline constexpr std::size_t kMaxIpAddressText = 45;  // INET6_ADDRSTRLEN - 1.
+std::size_t FormatIpAddressTo(const IpAddress& address, char* out);
 // "first/length".
 std::string FormatIpPrefix(const IpPrefix& prefix);
 

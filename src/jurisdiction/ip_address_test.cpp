@@ -40,6 +40,81 @@ TEST(IpAddress, ReadsDottedQuadsExactlyAsInetPton) {
   }
 }
 
+TEST(IpAddress, ReadsIpv6ExactlyAsInetPton) {
+  // Every combination of tricky parts, checked against the C library.
+  const char* parts[] = {"0", "1", "ffff", "FfFf", "0000", "00000", "12345", "g", "", ":", "::",
+                         "1.2.3.4", "01.2.3.4", "255.255.255.255", "256.1.1.1", "1.2.3", ".",
+                         "abcd", " ", "0.0.0.0"};
+  std::mt19937 rng(14);
+  for (int i = 0; i < 100000; ++i) {
+    std::string text;
+    int count = 1 + static_cast<int>(rng() % 10);
+    for (int k = 0; k < count; ++k) {
+      if (k > 0) text += rng() % 8 == 0 ? "::" : ":";
+      text += parts[rng() % std::size(parts)];
+    }
+    if (text.find(':') == std::string::npos) continue;  // Not IPv6 text.
+    in6_addr expected;
+    bool valid = inet_pton(AF_INET6, text.c_str(), &expected) == 1;
+    auto parsed = ParseIpAddress(text);
+    ASSERT_EQ(parsed.has_value(), valid) << text;
+    if (!valid) continue;
+    Uint128 value = 0;
+    for (unsigned char byte : expected.s6_addr) value = (value << 8) | byte;
+    if (parsed->family == IpFamily::kIpv4) value &= 0xffffffffu;  // IPv4-mapped.
+    EXPECT_EQ(parsed->value, value) << text;
+  }
+}
+
+// The text of `address` as the C library writes it, and as FormatIpAddressTo does.
+std::string InetNtop(const IpAddress& address) {
+  sockaddr_storage storage = ToSockaddr(address);
+  char text[INET6_ADDRSTRLEN];
+  if (address.family == IpFamily::kIpv4) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&storage)->sin_addr, text, sizeof text);
+  } else {
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&storage)->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+std::string FormatTo(const IpAddress& address) {
+  char out[kMaxIpAddressText];
+  return std::string(out, FormatIpAddressTo(address, out));
+}
+
+TEST(IpAddress, FormatsDottedQuadsExactlyAsInetNtop) {
+  // The hand-written IPv4 formatter against the C library, edge octets included.
+  std::mt19937 rng(12);
+  const std::uint32_t octets[] = {0, 1, 9, 10, 99, 100, 199, 200, 255};
+  for (int i = 0; i < 20000; ++i) {
+    std::uint32_t value = rng();
+    if (i % 2 == 0) {
+      value = 0;
+      for (int k = 0; k < 4; ++k) value = (value << 8) | octets[rng() % std::size(octets)];
+    }
+    IpAddress address{IpFamily::kIpv4, value};
+    ASSERT_EQ(FormatTo(address), InetNtop(address));
+  }
+}
+
+TEST(IpAddress, FormatsIpv6ExactlyAsInetNtop) {
+  // Random groups, many of them zero (runs of every length and position), and the forms glibc
+  // writes with a dotted quad (::a.b.c.d, ::ffff:a.b.c.d).
+  std::mt19937_64 rng(13);
+  for (int i = 0; i < 50000; ++i) {
+    Uint128 value = 0;
+    for (int w = 0; w < 8; ++w) {
+      std::uint16_t word = rng() % 3 == 0 ? static_cast<std::uint16_t>(rng()) : 0;
+      if (rng() % 7 == 0) word = static_cast<std::uint16_t>(rng() % 16);
+      value = (value << 16) | word;
+    }
+    if (i % 10 == 0) value &= 0xffffffffu;
+    if (i % 20 == 0) value |= static_cast<Uint128>(0xffff) << 32;
+    IpAddress address{IpFamily::kIpv6, value};
+    ASSERT_EQ(FormatTo(address), InetNtop(address));
+  }
+}
+
 TEST(IpAddress, ParsesIpv6AndFormatsPerRfc5952) {
   auto a = ParseIpAddress("2001:DB8:0:0:0:0:0:1");
   ASSERT_TRUE(a.has_value());
