@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <bitset>
 #include <condition_variable>
 #include <cstring>
@@ -469,15 +470,15 @@ class Attributor {
     if (batch_.size() == kBatch) Flush(result);
   }
 
-  // Looks up the queued addresses and records them. The look-ups of a batch run back to back,
-  // independent of one another, so the processor overlaps their cache misses.
+  // Looks up the queued addresses with the index's batch look-ups, which interleave them so that
+  // their cache misses overlap, and records them.
   void Flush(ChunkResult& result) {
-    // The addresses are contiguous so that a batch look-up of the index can take them whole.
     const std::size_t n = batch_.size();
     std::array<std::uint16_t, kBatch> countries;
     std::array<std::uint32_t, kBatch> as_numbers;
-    for (std::size_t i = 0; i < n; ++i) countries[i] = index_.CountryCodeAt(addresses_[i]);
-    for (std::size_t i = 0; i < n; ++i) as_numbers[i] = index_.AsNumberAt(addresses_[i]);
+    const std::span<const IpAddress> addresses(addresses_.data(), n);
+    index_.CountryCodesAt(addresses, std::span(countries.data(), n));
+    index_.AsNumbersAt(addresses, std::span(as_numbers.data(), n));
     for (std::size_t i = 0; i < n; ++i) {
       Record(result, batch_[i], addresses_[i], countries[i], as_numbers[i]);
     }
