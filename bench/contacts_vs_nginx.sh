@@ -252,6 +252,7 @@ done
 # PATCH /api/v1/contacts/{id} with If-Match (each wrk thread patches its own contacts, one at a
 # time each, and learns the new ETag from the answer), the rest the same GET.
 cluster_pids=()
+cluster_ports=()
 balancer_pid=
 stop_cluster() {
   local pid
@@ -278,20 +279,62 @@ start_cluster_server() {
   echo "bench: cluster server $1 did not become ready" >&2; exit 1
 }
 
-# run_wrk_mixed NAME URL: run_wrk with the write-mixed script.
+# dump_contacts PORT FILE: every contact's id and current ETag, as a Lua table (for mixed.lua).
+dump_contacts() {
+  python3 - "$1" "$token" "$2" <<'PY'
+import http.client, json, sys, urllib.parse
+port, token, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+items, cursor = [], None
+while True:
+    query = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+    conn.request("GET", "/api/v1/contacts?" + urllib.parse.urlencode(query),
+                 headers={"Authorization": f"Bearer {token}"})
+    page = json.loads(conn.getresponse().read())
+    items += page["items"]
+    cursor = page.get("next")
+    if not cursor:
+        break
+with open(out, "w") as f:
+    f.write("return {\n")
+    for c in items:
+        f.write(f'  {{id = "{c["id"]}", etag = \'"{c["version"]}"\'}},\n')
+    f.write("}\n")
+PY
+}
+
+# versions_added BEFORE AFTER: how many versions the contacts gained between two dumps, i.e.
+# how many PATCHes committed.
+versions_added() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+def versions(path):
+    return {m[0]: int(m[1]) for m in re.findall(r'id = "(ctc_\w+)", etag = \'"(\d+)"\'', open(path).read())}
+before, after = versions(sys.argv[1]), versions(sys.argv[2])
+print(sum(after[k] - v for k, v in before.items()))
+PY
+}
+
+# run_wrk_mixed NAME URL: run_wrk with the write-mixed script, starting from the contacts'
+# current ETags; prints run_wrk's row with the number of committed PATCHes appended.
 run_wrk_mixed() {
-  local saved=$tmp/auth.lua.read
+  local saved=$tmp/auth.lua.read row
+  dump_contacts "${cluster_ports[0]}" "$tmp/contacts.lua"
   cp "$tmp/auth.lua" "$saved"
   cp "$tmp/mixed.lua" "$tmp/auth.lua"
-  run_wrk "$@"
+  row=$(run_wrk "$@")
   cp "$saved" "$tmp/auth.lua"
+  dump_contacts "${cluster_ports[0]}" "$tmp/contacts-after.lua"
+  echo "$row $(versions_added "$tmp/contacts.lua" "$tmp/contacts-after.lua")"
 }
 
 run_cluster_bench() {
   local servers=${BENCH_CLUSTER_SERVERS:-3} i ports=() upstream_all=""
+  cluster_ports=()
   trap 'stop_cluster; cleanup' EXIT
   stop_liaison
   for i in $(seq 1 "$servers"); do ports+=("$(free_port)"); done
+  cluster_ports=("${ports[@]}")
   for i in $(seq 1 "$servers"); do upstream_all+="    server 127.0.0.1:${ports[$((i - 1))]};"$'\n'; done
   local lb_one lb_all
   lb_one=$(free_port)
@@ -330,29 +373,7 @@ NGINX
   nginx -p "$tmp" -c "$tmp/balancer.conf" -e "$tmp/balancer-error.log" &
   balancer_pid=$!
 
-  # The contacts and their current ETags, for the mixed load: one Lua table per line.
   start_cluster_server 1 "${ports[0]}"
-  python3 - "${ports[0]}" "$token" "$tmp/contacts.lua" <<'PY'
-import http.client, json, sys, urllib.parse
-port, token, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-items, cursor = [], None
-while True:
-    query = {"limit": "100", **({"cursor": cursor} if cursor else {})}
-    conn.request("GET", "/api/v1/contacts?" + urllib.parse.urlencode(query),
-                 headers={"Authorization": f"Bearer {token}"})
-    page = json.loads(conn.getresponse().read())
-    items += page["items"]
-    cursor = page.get("next")
-    if not cursor:
-        break
-with open(out, "w") as f:
-    f.write("return {\n")
-    for c in items:
-        f.write(f'  {{id = "{c["id"]}", etag = \'"{c["version"]}"\'}},\n')
-    f.write("}\n")
-print(f"bench: {len(items)} contacts for the mixed load")
-PY
   cat > "$tmp/mixed.lua" <<LUA
 -- Mostly GET $path; every Nth request of a thread is a PATCH of one of the thread's own contacts
 -- with If-Match, a contact at most once in flight. The answer's ETag is the next If-Match.
@@ -411,36 +432,25 @@ LUA
     "http://127.0.0.1:$lb_all$path" >/dev/null 2>&1 || true
   read_rows+=("$(run_wrk "balancer-$servers" "http://127.0.0.1:$lb_all$path")")
   mixed_rows+=("$(run_wrk_mixed "mixed-balancer-$servers" "http://127.0.0.1:$lb_all$path")")
-  local versions
-  versions=$(python3 - "${ports[0]}" "$token" "$tmp/contacts.lua" <<'PY'
-import http.client, json, re, sys
-port, token, lua = int(sys.argv[1]), sys.argv[2], open(sys.argv[3]).read()
-start = {m[0]: int(m[1]) for m in re.findall(r'id = "(ctc_\w+)", etag = \'"(\d+)"\'', lua)}
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-bumped = 0
-for cid, v in start.items():
-    conn.request("GET", f"/api/v1/contacts/{cid}", headers={"Authorization": f"Bearer {token}"})
-    bumped += json.loads(conn.getresponse().read())["version"] - v
-print(bumped)
-PY
-)
   stop_cluster
 
   echo
   echo "cluster: $servers liaison serve processes (worker_threads ${BENCH_CLUSTER_WORKERS:-4} each, log level warn) on one database ($db_note)"
   echo "balancer: nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), worker_processes 1, upstream keepalive 64, round robin; wrk -t2 -c$connections -d$duration; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "mixed: every ${BENCH_WRITE_EVERY:-10}th request of a wrk thread is PATCH /api/v1/contacts/{id} with If-Match; versions added by the mixed runs (committed PATCHes): $versions"
+  echo "mixed: every ${BENCH_WRITE_EVERY:-10}th request of a wrk thread is PATCH /api/v1/contacts/{id} with If-Match; "PATCH ok" = versions the contacts gained (committed PATCHes)"
   python3 - "${read_rows[@]}" -- "${mixed_rows[@]}" <<'PY'
 import sys
 args = sys.argv[1:]
 cut = args.index("--")
-print(f"{'load':<8}{'path':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'vs direct-1':>13}")
+print(f"{'load':<8}{'path':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}"
+      f"{'PATCH ok':>10}{'vs direct-1':>13}")
 for load, rows in (("read", args[:cut]), ("mixed", args[cut + 1:])):
     rows = [r.split() for r in rows]
     base = float(rows[0][1])
-    for name, rps, p50, p99, bad, errs in rows:
+    for name, rps, p50, p99, bad, errs, *patched in rows:
         note = "" if errs == "-" else "  (socket errors)"
-        print(f"{load:<8}{name:<22}{float(rps):>10.0f}{p50:>10}{p99:>10}{bad:>10}{float(rps) / base:>13.3f}{note}")
+        print(f"{load:<8}{name:<22}{float(rps):>10.0f}{p50:>10}{p99:>10}{bad:>10}"
+              f"{(patched or ['-'])[0]:>10}{float(rps) / base:>13.3f}{note}")
 PY
 }
 
