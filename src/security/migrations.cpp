@@ -76,6 +76,18 @@ std::vector<store::Migration> Migrations() {
         // At most one current key, even when two processes create the first one at once.
         "CREATE UNIQUE INDEX signing_keys_current ON signing_keys (status) "
         "WHERE status = 'current'"}},
+      {"security",
+       6,
+       "create login_throttle",
+       // Failed sign-ins per account and per remote address (login_throttle.hpp), shared by
+       // every server on the database. key_hash hashes the e-mail address or remote address.
+       {"CREATE TABLE login_throttle ("
+        " key_hash TEXT PRIMARY KEY,"
+        " failures INTEGER NOT NULL,"
+        " window_start INTEGER NOT NULL,"
+        " locked_until INTEGER NOT NULL,"
+        " expires_at INTEGER NOT NULL)",
+        "CREATE INDEX login_throttle_expires ON login_throttle (expires_at)"}},
   };
 }
 

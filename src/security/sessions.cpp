@@ -35,12 +35,11 @@ std::string Text(const std::string& id, const std::string& account_id, TimePoint
 
 }  // namespace
 
-Result<Session> Login(store::Database& db, LoginThrottle& throttle, std::string_view email,
+Result<Session> Login(store::Database& db, const LoginThrottle& throttle, std::string_view email,
                       std::string_view password, std::string_view remote_address, TimePoint now,
                       std::chrono::milliseconds ttl) {
   const std::string key = AsciiLower(email);
   const std::string remote(remote_address.substr(0, kMaxRemote));
-  RETURN_IF_ERROR(throttle.Check(key, remote, now));
 
   struct Candidate {
     std::string account_id;
@@ -51,6 +50,7 @@ Result<Session> Login(store::Database& db, LoginThrottle& throttle, std::string_
       std::optional<Candidate> candidate,
       store::InTransaction(db, store::TxMode::kRead,
                            [&](store::Transaction& tx) -> Result<std::optional<Candidate>> {
+                             RETURN_IF_ERROR(throttle.Check(tx, key, remote, now));
                              ASSIGN_OR_RETURN(auto rows,
                                               tx.Query("SELECT id, password_hash, disabled FROM "
                                                        "accounts WHERE lower(email) = ?",
@@ -67,10 +67,9 @@ Result<Session> Login(store::Database& db, LoginThrottle& throttle, std::string_
     VerifyAgainstDummy(password);
   }
   if (!verified || candidate->disabled) {
-    throttle.RecordFailure(key, remote, now);
+    RETURN_IF_ERROR(throttle.RecordFailure(db, key, remote, now));
     return BadLogin();
   }
-  throttle.RecordSuccess(key);
 
   Session session;
   session.id = NewId("ses");
@@ -81,6 +80,7 @@ Result<Session> Login(store::Database& db, LoginThrottle& throttle, std::string_
       store::InTransaction(db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Status {
         ASSIGN_OR_RETURN(auto principal, LoadPrincipal(tx, candidate->account_id));
         if (!principal) return BadLogin();  // Disabled or removed meanwhile.
+        RETURN_IF_ERROR(throttle.RecordSuccess(tx, key));
         principal->credential_id = session.id;
         principal->via_session = true;
         session.principal = *principal;

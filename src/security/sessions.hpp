@@ -38,7 +38,7 @@ struct AuthenticatedSession {
 // reason "login_throttled" when `throttle` refuses; unauthenticated, with one message and
 // similar timing, for an unknown address, a wrong password, an account without a password or a
 // disabled account. Audited ("session.create").
-Result<Session> Login(store::Database& db, LoginThrottle& throttle, std::string_view email,
+Result<Session> Login(store::Database& db, const LoginThrottle& throttle, std::string_view email,
                       std::string_view password, std::string_view remote_address, TimePoint now,
                       std::chrono::milliseconds ttl = kDefaultSessionTtl);
 

@@ -94,6 +94,11 @@ class Transaction {
   // Commits; after a failure the transaction is rolled back. A connection lost while committing
   // is unavailable: the transaction may or may not have been applied, and is never retried.
   virtual Status Commit() = 0;
+  // True when the transaction failed in a way that applied nothing and that running it again
+  // may cure: its connection was lost, or the database refused it with a serialization failure
+  // or deadlock, before COMMIT was sent (for a read transaction, at any point). False when a
+  // write's COMMIT was sent and its outcome is unknown. InTransaction reads it.
+  virtual bool RetrySafe() const { return false; }
 };
 
 // Counters for /metrics and /readyz.
@@ -142,11 +147,40 @@ inline constexpr std::chrono::milliseconds kDefaultPoolWait = std::chrono::secon
 Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size,
                                        std::chrono::milliseconds pool_wait = kDefaultPoolWait);
 
+// How often InTransaction runs a body whose transaction failed RetrySafe(), at most.
+inline constexpr int kTransactionAttempts = 3;
+
 // Runs `body(tx)` in a transaction of `mode` and commits when it succeeds. `body` returns a
 // Result<T> or Status; its error is returned after rolling back.
+//
+// When the transaction fails in a way that applied nothing (Transaction::RetrySafe: a lost
+// connection or a serialization failure before COMMIT was sent), the whole transaction is run
+// again, body included, up to kTransactionAttempts times in all. `body` must therefore be
+// re-runnable: it may change the database and assign what it computed to the caller's variables,
+// but must not do anything outside the database that a second run would repeat (send a message,
+// append to a caller's list, count). Read-only bodies always are. Use InTransactionOnce for a
+// body that is not.
 template <typename Body>
-auto InTransaction(Database& db, TxMode mode, Body&& body) -> decltype(body(
-    std::declval<Transaction&>())) {
+auto InTransaction(Database& db, TxMode mode, Body&& body)
+    -> decltype(body(std::declval<Transaction&>())) {
+  for (int attempt = 1;; ++attempt) {
+    auto tx = db.Begin(mode);
+    if (!tx.has_value()) return std::move(tx).error();
+    auto result = body(**tx);
+    if (result.has_value()) {
+      auto status = (*tx)->Commit();
+      if (status.has_value()) return result;
+      if (attempt >= kTransactionAttempts || !(*tx)->RetrySafe()) return std::move(status).error();
+    } else if (attempt >= kTransactionAttempts || !(*tx)->RetrySafe()) {
+      return result;
+    }
+  }
+}
+
+// InTransaction for a body that must run at most once: a failure is returned, never retried.
+template <typename Body>
+auto InTransactionOnce(Database& db, TxMode mode, Body&& body)
+    -> decltype(body(std::declval<Transaction&>())) {
   auto tx = db.Begin(mode);
   if (!tx.has_value()) return std::move(tx).error();
   auto result = body(**tx);

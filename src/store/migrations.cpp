@@ -78,12 +78,14 @@ Result<std::vector<AppliedMigration>> ApplyMigrations(Database& db,
   ASSIGN_OR_RETURN(auto pending, PendingMigrations(db, migrations));
   std::vector<AppliedMigration> done;
   for (const auto& m : pending) {
-    RETURN_IF_ERROR(InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Status {
+    // The body reports whether it applied the migration; `done` is extended once it is
+    // committed, since a transaction may be run again.
+    auto applied = InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Result<bool> {
       // Another process may have applied it since we looked.
       ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT 1 FROM schema_migrations WHERE module = ? AND "
                                            "number = ?",
                                            {m.module, m.number}));
-      if (!rows.empty()) return OkStatus();
+      if (!rows.empty()) return false;
       for (const auto& statement : m.statements) {
         auto result = tx.Execute(statement);
         if (!result.has_value()) {
@@ -95,9 +97,10 @@ Result<std::vector<AppliedMigration>> ApplyMigrations(Database& db,
           "INSERT INTO schema_migrations (module, number, name, checksum, applied_at) VALUES "
           "(?, ?, ?, ?, ?)",
           {m.module, m.number, m.name, Checksum(m), ToUnixMillis(now)}));
-      done.push_back({m.module, m.number, m.name, now});
-      return OkStatus();
-    }));
+      return true;
+    });
+    if (!applied.has_value()) return std::move(applied).error();
+    if (*applied) done.push_back({m.module, m.number, m.name, now});
   }
   return done;
 }

@@ -182,7 +182,8 @@ Result<std::vector<TableSchema>> TablesFromMigrations(const std::vector<Migratio
 Result<TransferSummary> ExportNode(Database& db, const std::vector<Migration>& migrations,
                                    std::ostream& out, TimePoint now) {
   ASSIGN_OR_RETURN(std::vector<TableSchema> tables, TablesFromMigrations(migrations));
-  return InTransaction(db, TxMode::kRead, [&](Transaction& tx) -> Result<TransferSummary> {
+  // Once: the body writes to `out`, which a second run would repeat.
+  return InTransactionOnce(db, TxMode::kRead, [&](Transaction& tx) -> Result<TransferSummary> {
     ASSIGN_OR_RETURN(std::vector<AppliedRow> applied, ReadApplied(tx));
     std::set<std::pair<std::string, std::int64_t>> known;
     for (const Migration& m : migrations) known.insert({m.module, m.number});
@@ -281,7 +282,8 @@ Result<TransferSummary> ImportNode(Database& db, const std::vector<Migration>& m
   std::map<std::string, const TableSchema*> by_name;
   for (const TableSchema& t : tables) by_name[t.name] = &t;
 
-  return InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Result<TransferSummary> {
+  // Once: the body reads `in` as it goes, which a second run would find consumed.
+  return InTransactionOnce(db, TxMode::kWrite, [&](Transaction& tx) -> Result<TransferSummary> {
     ASSIGN_OR_RETURN(std::vector<AppliedRow> applied, ReadApplied(tx));
     auto key_set = [](const std::vector<AppliedRow>& rows) {
       std::set<std::tuple<std::string, std::int64_t, std::string>> keys;

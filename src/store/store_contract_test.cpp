@@ -357,5 +357,161 @@ TEST(PostgresStore, ReportsAStatementCutOffAsUnavailable) {
   EXPECT_TRUE(db->Ping().has_value());
 }
 
+// PostgreSQL only: InTransaction runs a transaction again, body included, when it failed in a
+// way that applied nothing; never when a write's COMMIT was sent and its outcome is unknown.
+class PostgresRetry : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch = ScratchDatabase::Create(Backend::kPostgres, "retry");
+    ASSERT_TRUE(scratch.has_value()) << scratch.error().message;
+    scratch_.emplace(*std::move(scratch));
+    db_ = *Open(scratch_->url(), 2);
+    admin_ = *Open(scratch_->url(), 1);
+    auto status = InTransaction(*db_, TxMode::kWrite, [](Transaction& tx) -> Status {
+      RETURN_IF_ERROR(tx.Execute("CREATE TABLE items (id TEXT PRIMARY KEY, n INTEGER NOT NULL)"));
+      RETURN_IF_ERROR(tx.Execute("INSERT INTO items VALUES ('seed', 7)"));
+      // Raises the SQLSTATE it is given, as PostgreSQL does for a conflict it detects.
+      RETURN_IF_ERROR(
+          tx.Execute("CREATE FUNCTION raise_state(state TEXT) RETURNS INTEGER LANGUAGE plpgsql AS "
+                     "'BEGIN RAISE EXCEPTION USING ERRCODE = state, MESSAGE = ''conflict''; END'"));
+      return OkStatus();
+    });
+    ASSERT_TRUE(status.has_value()) << status.error().message;
+  }
+
+  // Ends the session serving `tx` from another connection, as a server restart or an
+  // administrator would, while `tx` is open.
+  void KillBackendOf(Transaction& tx) {
+    auto pid = tx.Query("SELECT pg_backend_pid()");
+    ASSERT_TRUE(pid.has_value()) << pid.error().message;
+    auto killed = InTransaction(*admin_, TxMode::kRead, [&](Transaction& admin) {
+      return admin.Query("SELECT pg_terminate_backend(?, 10000)", {(*pid)[0].Int(0)});
+    });
+    ASSERT_TRUE(killed.has_value()) << killed.error().message;
+    ASSERT_EQ(killed->at(0).Int(0), 1);
+  }
+
+  std::int64_t CountOf(const std::string& id) {
+    auto rows = InTransaction(*admin_, TxMode::kRead, [&](Transaction& tx) {
+      return tx.Query("SELECT COUNT(*) FROM items WHERE id = ?", {id});
+    });
+    EXPECT_TRUE(rows.has_value());
+    return rows.has_value() ? rows->at(0).Int(0) : -1;
+  }
+
+  std::optional<ScratchDatabase> scratch_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Database> admin_;
+};
+
+TEST_F(PostgresRetry, RunsAReadAgainWhenItsConnectionIsLostMidway) {
+  int runs = 0;
+  auto n = InTransaction(*db_, TxMode::kRead, [&](Transaction& tx) -> Result<std::int64_t> {
+    ++runs;
+    if (runs == 1) KillBackendOf(tx);
+    ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT n FROM items WHERE id = 'seed'"));
+    return rows.at(0).Int(0);
+  });
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, 7);
+  EXPECT_EQ(runs, 2);
+}
+
+TEST_F(PostgresRetry, RunsAReadAgainAfterASerializationFailure) {
+  int runs = 0;
+  auto n = InTransaction(*db_, TxMode::kRead, [&](Transaction& tx) -> Result<std::int64_t> {
+    ++runs;
+    if (runs < 3) RETURN_IF_ERROR(tx.Query("SELECT raise_state('40001')"));
+    ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT n FROM items WHERE id = 'seed'"));
+    return rows.at(0).Int(0);
+  });
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, 7);
+  EXPECT_EQ(runs, 3);
+}
+
+TEST_F(PostgresRetry, GivesUpAfterABoundedNumberOfAttempts) {
+  int runs = 0;
+  auto status = InTransaction(*db_, TxMode::kRead, [&](Transaction& tx) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Query("SELECT raise_state('40P01')"));
+    return OkStatus();
+  });
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(runs, kTransactionAttempts);
+}
+
+TEST_F(PostgresRetry, RunsAWriteCutOffBeforeCommitAgainAndAppliesItOnce) {
+  int runs = 0;
+  auto status = InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO items VALUES ('w', 1)"));
+    if (runs == 1) KillBackendOf(tx);
+    RETURN_IF_ERROR(tx.Execute("UPDATE items SET n = n + 1 WHERE id = 'w'"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(status.has_value()) << status.error().message;
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(CountOf("w"), 1);
+  auto n = InTransaction(*admin_, TxMode::kRead, [](Transaction& tx) {
+    return tx.Query("SELECT n FROM items WHERE id = 'w'");
+  });
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(n->at(0).Int(0), 2);
+}
+
+TEST_F(PostgresRetry, RunsAWriteAgainAfterADeadlock) {
+  int runs = 0;
+  auto status = InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO items VALUES ('d', 1)"));
+    if (runs == 1) RETURN_IF_ERROR(tx.Query("SELECT raise_state('40P01')"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(status.has_value()) << status.error().message;
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(CountOf("d"), 1);
+}
+
+TEST_F(PostgresRetry, NeverRunsAWriteAgainWhoseCommitOutcomeIsUnknown) {
+  int runs = 0;
+  auto status = InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO items VALUES ('c', 1)"));
+    KillBackendOf(tx);  // The body succeeds; its COMMIT goes out on a dead connection.
+    return OkStatus();
+  });
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(status.error().message.find("may or may not"), std::string::npos)
+      << status.error().message;
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(CountOf("c"), 0);  // Here it was not applied; liaison could not know that.
+}
+
+TEST_F(PostgresRetry, NeverRetriesTheBodysOwnErrorsOrAOnceBody) {
+  int runs = 0;
+  auto refused = InTransaction(*db_, TxMode::kWrite, [&](Transaction& tx) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO items VALUES ('seed', 1)"));  // Duplicate key.
+    return OkStatus();
+  });
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(runs, 1);
+
+  runs = 0;
+  auto once = InTransactionOnce(*db_, TxMode::kRead, [&](Transaction& tx) -> Status {
+    ++runs;
+    KillBackendOf(tx);
+    RETURN_IF_ERROR(tx.Query("SELECT 1"));
+    return OkStatus();
+  });
+  ASSERT_FALSE(once.has_value());
+  EXPECT_EQ(once.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(runs, 1);
+}
+
 }  // namespace
 }  // namespace liaison::store

@@ -12,6 +12,7 @@ Readings of docs/api.md:
 - The access log is the server log (JSON lines, [log] format = "json"); a line for a request
   carries its `request_id` and the path without the query string.
 """
+import http.client
 import json
 import re
 import unittest
@@ -228,6 +229,46 @@ class LoginThrottleTest(NodeTestCase):
         r = node.post("/api/v1/session", {"email": "victim@ke.demo.test", "password": PASSWORD})
         self.assertProblem(r, 429, code="resource_exhausted")
         self.assertIsNone(r.header("Set-Cookie"))
+
+
+class LoginThrottleAcrossServersTest(NodeTestCase):
+    """Two `liaison serve` processes on one database (a SQLite file shared by both, or one
+    PostgreSQL database): the failures counted by either hold on both, so guesses spread over
+    the servers are refused at the same total as on one server, not at twice it."""
+
+    def test_failures_spread_over_two_servers_are_throttled_at_the_same_total(self):
+        from test_cluster import Server  # Starts another server on the node's configuration.
+        node = self.node
+        other = Server(node, 1)
+        self.addCleanup(other.stop)
+
+        def attempt(port, password):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                return node.request("POST", "/api/v1/session",
+                                    {"email": "victim@ke.demo.test", "password": password},
+                                    connection=conn)
+            finally:
+                conn.close()
+
+        org = node.create_org("KE-CIRT/CC", "KE", kind="national_cert")
+        node.create_account(org["id"], "victim@ke.demo.test", ["technical"])
+        ports = [node.port, other.port]
+        for i in range(5):  # login_max_failures = 5, alternating between the servers.
+            self.assertProblem(attempt(ports[i % 2], f"guess {i}"), 401, code="unauthenticated")
+        for port in ports:
+            problem = self.assertProblem(attempt(port, "guess 6"), 429, code="resource_exhausted")
+            self.assertEqual(problem.get("reason"), "login_throttled", problem)
+            # The right password too, on either server.
+            r = attempt(port, PASSWORD)
+            self.assertProblem(r, 429, code="resource_exhausted")
+            self.assertIsNone(r.header("Set-Cookie"))
+        # Nothing in the database names the account or the address in the clear.
+        table = node.db_query("SELECT key_hash FROM login_throttle")
+        self.assertEqual(len(table), 2, table)
+        for row in table:
+            self.assertNotIn("victim", row["key_hash"])
+            self.assertNotIn("127.0.0.1", row["key_hash"])
 
 
 if __name__ == "__main__":

@@ -79,6 +79,10 @@ std::string Describe(PGconn* conn) {
 // caller does not learn from the statement's result.
 void IgnoreNotice(void*, const char*) {}
 
+// The reason of a serialization failure or deadlock (40001, 40P01): PostgreSQL rolled the
+// transaction back, and running it again may succeed.
+constexpr std::string_view kSerializationFailure = "serialization_failure";
+
 bool IsConnectionLossState(std::string_view sqlstate) {
   // Class 08 (connection exception); 57P01..57P03: the server is shutting down or starting.
   return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
@@ -131,7 +135,7 @@ class Connection {
     }
     if (sqlstate == "23505") return Error::AlreadyExists(message);
     if (sqlstate == "40001" || sqlstate == "40P01") {
-      return {ErrorCode::kUnavailable, message, {}, "serialization_failure"};
+      return {ErrorCode::kUnavailable, message, {}, std::string(kSerializationFailure)};
     }
     if (sqlstate == "53300" || sqlstate == "57014" || sqlstate == "55P03") {
       return Error::Unavailable(message);  // Too many connections, cancelled, lock timeout.
@@ -328,8 +332,14 @@ class PgTransaction final : public Transaction {
   }
 
   Status Commit() override;
+  bool RetrySafe() const override { return retry_safe_; }
 
  private:
+  // Whether `error`, which ended this transaction, left it safe to run again.
+  bool Curable(const Error& error) const {
+    return connection_->broken() || error.reason == kSerializationFailure;
+  }
+
   Result<PgResult> Run(std::string_view sql, const Params& params);
 
   PostgresDatabase* owner_;
@@ -337,6 +347,7 @@ class PgTransaction final : public Transaction {
   TxMode mode_;
   bool open_ = true;
   bool failed_ = false;  // A statement failed: PostgreSQL has aborted the transaction.
+  bool retry_safe_ = false;
 };
 
 class SessionLock final : public ExclusiveLock {
@@ -649,7 +660,11 @@ Result<PgResult> PgTransaction::Run(std::string_view sql, const Params& params) 
   }
   auto translated = owner_->Translated(sql);
   auto result = connection_->Run(sql, *translated, params);
-  if (!result.has_value()) failed_ = true;
+  if (!result.has_value()) {
+    failed_ = true;
+    // Before COMMIT: whatever ran is rolled back by the server (or lost with the session).
+    retry_safe_ = Curable(result.error());
+  }
   return result;
 }
 
@@ -667,6 +682,11 @@ Status PgTransaction::Commit() {
     return status;
   }
   owner_->CountFailure();
+  // A read transaction changed nothing, so it may always run again. A write whose COMMIT was
+  // refused with a serialization failure was rolled back; one whose connection was lost while
+  // committing may have been applied.
+  retry_safe_ = mode_ == TxMode::kRead ? Curable(status.error())
+                                       : !connection_->broken() && Curable(status.error());
   if (connection_->broken() && mode_ == TxMode::kWrite) {
     CountLocalWriteCommit();  // It may have been applied.
     // The COMMIT may have reached the server and been applied before the connection went: the
