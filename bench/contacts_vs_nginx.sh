@@ -125,12 +125,18 @@ start_liaison() {
     "$bin" serve --config "$tmp/liaison.toml" --ready-file "$tmp/ready" \
     >>"$tmp/liaison-$1-$2.log" 2>&1 &
   liaison_pid=$!
+  wait_ready "$liaison_pid" "$tmp/ready" "$tmp/liaison-$1-$2.log"
+}
+
+# wait_ready PID READY_FILE LOG: waits up to 30 s for a server to write its ready file; exits the
+# script with the log's tail if the server exits or never gets ready.
+wait_ready() {
   for _ in $(seq 1 300); do
-    [ -s "$tmp/ready" ] && return 0
-    kill -0 "$liaison_pid" 2>/dev/null || { echo "bench: liaison serve exited:" >&2; tail -20 "$tmp/liaison-$1-$2.log" >&2; exit 1; }
+    [ -s "$2" ] && return 0
+    kill -0 "$1" 2>/dev/null || { echo "bench: liaison serve exited:" >&2; tail -20 "$3" >&2; exit 1; }
     sleep 0.1
   done
-  echo "bench: liaison did not become ready" >&2; exit 1
+  echo "bench: liaison serve ($3) did not become ready" >&2; exit 1
 }
 
 start_liaison 4 warn
@@ -271,12 +277,7 @@ start_cluster_server() {
     LIAISON_DATABASE_POOL_SIZE=$pool \
     "$bin" serve --config "$tmp/liaison.toml" --ready-file "$ready" >>"$tmp/cluster-$1.log" 2>&1 &
   cluster_pids+=($!)
-  for _ in $(seq 1 300); do
-    [ -s "$ready" ] && return 0
-    kill -0 "${cluster_pids[-1]}" 2>/dev/null || { echo "bench: cluster server $1 exited:" >&2; tail -20 "$tmp/cluster-$1.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "bench: cluster server $1 did not become ready" >&2; exit 1
+  wait_ready "${cluster_pids[-1]}" "$ready" "$tmp/cluster-$1.log"
 }
 
 # dump_contacts PORT FILE: every contact's id and current ETag, as a Lua table (for mixed.lua).

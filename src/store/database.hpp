@@ -158,8 +158,8 @@ inline constexpr int kTransactionAttempts = 3;
 // again, body included, up to kTransactionAttempts times in all. `body` must therefore be
 // re-runnable: it may change the database and assign what it computed to the caller's variables,
 // but must not do anything outside the database that a second run would repeat (send a message,
-// append to a caller's list, count). Read-only bodies always are. Use InTransactionOnce for a
-// body that is not.
+// append to a caller's list, count, move from a captured variable). A read-only body is, as long
+// as it only assigns to captured variables. Use InTransactionOnce for a body that is not.
 template <typename Body>
 auto InTransaction(Database& db, TxMode mode, Body&& body)
     -> decltype(body(std::declval<Transaction&>())) {
