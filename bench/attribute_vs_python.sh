@@ -33,4 +33,5 @@ build/bench/bench/jurisdiction_attribute_bench "$data" "$feed" 2 "$work/out"
 du -sh "$work/out"
 echo "== python3-maxminddb"
 /usr/bin/time -f "%e s wall, %U s user, %S s system" \
-  /usr/bin/python3 bench/attribute_maxminddb.py "$feed" "$mmdb" | head -1
+  /usr/bin/python3 bench/attribute_maxminddb.py "$feed" "$mmdb" >"$work/python.out"
+head -1 "$work/python.out"  # The second line is the counts per country, as JSON.
