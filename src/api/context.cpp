@@ -15,7 +15,9 @@ bool IsUnsafe(const std::string& method) {
 
 }  // namespace
 
-Result<security::Principal> Authenticate(const AppContext& app, const http::Request& request) {
+Result<security::Principal> Authenticate(
+    const AppContext& app, const http::Request& request,
+    const std::function<Status(store::Transaction&)>& also_read) {
   TimePoint now = app.clock->Now();
   if (auto authorization = request.Header("Authorization")) {
     static constexpr std::string_view kBearer = "Bearer ";
@@ -23,7 +25,8 @@ Result<security::Principal> Authenticate(const AppContext& app, const http::Requ
         std::string_view(*authorization).substr(0, kBearer.size()) != kBearer) {
       return Error::Unauthenticated("expected Authorization: Bearer <token>");
     }
-    return security::AuthenticateToken(*app.db, authorization->substr(kBearer.size()), now);
+    return security::AuthenticateToken(*app.db, authorization->substr(kBearer.size()), now,
+                                       also_read);
   }
   if (auto cookie = request.Cookie(kSessionCookie)) {
     ASSIGN_OR_RETURN(auto session, security::AuthenticateSession(*app.db, *cookie, now));
@@ -33,13 +36,17 @@ Result<security::Principal> Authenticate(const AppContext& app, const http::Requ
         return Error::Unauthenticated("missing or wrong " + std::string(kCsrfHeader) + " header");
       }
     }
+    if (also_read) RETURN_IF_ERROR(store::InTransaction(*app.db, store::TxMode::kRead, also_read));
     return session.principal;
   }
+  if (also_read) RETURN_IF_ERROR(store::InTransaction(*app.db, store::TxMode::kRead, also_read));
   return security::Principal{};
 }
 
-Result<security::Principal> RequireAccount(const AppContext& app, const http::Request& request) {
-  ASSIGN_OR_RETURN(auto principal, Authenticate(app, request));
+Result<security::Principal> RequireAccount(
+    const AppContext& app, const http::Request& request,
+    const std::function<Status(store::Transaction&)>& also_read) {
+  ASSIGN_OR_RETURN(auto principal, Authenticate(app, request, also_read));
   if (principal.anonymous()) return Error::Unauthenticated("sign in or send a bearer token");
   return principal;
 }

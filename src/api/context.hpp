@@ -4,8 +4,8 @@
 #pragma once
 
 #include <boost/json.hpp>
-
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -43,11 +43,18 @@ inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
 // Resolves the caller: a Bearer token, or the session cookie (with the CSRF header on unsafe
 // methods). Without credentials: an anonymous principal. Bad, expired or revoked credentials,
-// or a missing/wrong CSRF token: unauthenticated.
-Result<security::Principal> Authenticate(const AppContext& app, const http::Request& request);
+// or a missing/wrong CSRF token: unauthenticated. `also_read`, when set, is a handler's own read
+// run with the credential check: in the token's read transaction for a bearer token (one
+// transaction instead of two), in a read transaction of its own otherwise; run only when the
+// credentials are good, and for an anonymous caller.
+Result<security::Principal> Authenticate(
+    const AppContext& app, const http::Request& request,
+    const std::function<Status(store::Transaction&)>& also_read = nullptr);
 
 // Like Authenticate but refuses anonymous callers with unauthenticated.
-Result<security::Principal> RequireAccount(const AppContext& app, const http::Request& request);
+Result<security::Principal> RequireAccount(
+    const AppContext& app, const http::Request& request,
+    const std::function<Status(store::Transaction&)>& also_read = nullptr);
 
 // Parses the body as a JSON object: 415 unless the content type is application/json,
 // invalid_argument for malformed JSON or invalid UTF-8.

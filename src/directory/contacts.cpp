@@ -801,6 +801,16 @@ Result<std::int64_t> DirectoryGeneration(store::Database& db) {
   return ReadDirectoryGeneration(db);
 }
 
+bool DirectoryGenerationNeedsRead(store::Database& db) {
+  GenerationWatch* watch = GenerationWatch::For(db);
+  return watch == nullptr || !watch->listening();
+}
+
+Result<std::int64_t> DirectoryGenerationIn(store::Database& db, store::Transaction& tx) {
+  if (GenerationWatch* watch = GenerationWatch::For(db)) watch->CountRead();
+  return ReadDirectoryGeneration(tx);
+}
+
 Result<ContactPage> ListContacts(store::Database& db, const security::Principal& actor,
                                  const ContactFilter& filter) {
   if (actor.anonymous()) return Error::Unauthenticated("sign in to read contacts");

@@ -1,6 +1,7 @@
 // Points of contact: the people and desks of a state's organisations that other states reach, at
-// policy, technical or law-enforcement level. Each contact belongs to one organisation (owned by security/) and
-// takes its state from it. Functions are thread-safe; each runs in its own transaction.
+// policy, technical or law-enforcement level. Each contact belongs to one organisation (owned by
+// security/) and takes its state from it. Functions are thread-safe; each runs in its own
+// transaction.
 #pragma once
 
 #include <array>
@@ -212,8 +213,15 @@ Result<std::vector<PointOfContact>> ContactsOfOrganization(store::Transaction& t
 // The directory's generation: a number that grows with every committed write to contacts or
 // organisations (database triggers bump it in the writing transaction), the same for every
 // server sharing the database. An answer computed from the directory after reading generation
-// g is current for as long as the generation is still g. Runs one read transaction.
+// g is current for as long as the generation is still g. Runs one read transaction, or none
+// while a listening GenerationWatch vouches for it.
 Result<std::int64_t> DirectoryGeneration(store::Database& db);
+
+// For a caller with a read transaction `tx` on `db` of its own: true when DirectoryGeneration(db)
+// would read the database (no listening watch), and the caller should read it in `tx` with
+// DirectoryGenerationIn instead of paying a transaction for it.
+bool DirectoryGenerationNeedsRead(store::Database& db);
+Result<std::int64_t> DirectoryGenerationIn(store::Database& db, store::Transaction& tx);
 
 // Lists the contacts `actor` may read that match `filter`. Records the actor may not read are
 // left out, never reported.

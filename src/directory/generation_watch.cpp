@@ -53,8 +53,10 @@ std::uint64_t GenerationWatch::Epoch() const {
   return notifications_.load(std::memory_order_acquire) + store::LocalWriteCommits();
 }
 
+void GenerationWatch::CountRead() { reads_.fetch_add(1, std::memory_order_relaxed); }
+
 Result<std::int64_t> GenerationWatch::Read() {
-  reads_.fetch_add(1, std::memory_order_relaxed);
+  CountRead();
   return ReadDirectoryGeneration(db_);
 }
 
@@ -81,14 +83,16 @@ Result<std::int64_t> GenerationWatch::Current() {
   return value;
 }
 
+Result<std::int64_t> ReadDirectoryGeneration(store::Transaction& tx) {
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   tx.Query("SELECT value FROM directory_generation WHERE id = 1"));
+  if (rows.empty()) return Error::Internal("the directory generation row is missing");
+  return rows[0].Int(0);
+}
+
 Result<std::int64_t> ReadDirectoryGeneration(store::Database& db) {
-  return store::InTransaction(
-      db, store::TxMode::kRead, [](store::Transaction& tx) -> Result<std::int64_t> {
-        ASSIGN_OR_RETURN(store::Rows rows,
-                         tx.Query("SELECT value FROM directory_generation WHERE id = 1"));
-        if (rows.empty()) return Error::Internal("the directory generation row is missing");
-        return rows[0].Int(0);
-      });
+  return store::InTransaction(db, store::TxMode::kRead,
+                              [](store::Transaction& tx) { return ReadDirectoryGeneration(tx); });
 }
 
 }  // namespace liaison::directory

@@ -61,6 +61,8 @@ class GenerationWatch {
   std::uint64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   // How many times the generation was read from the database.
   std::uint64_t reads() const { return reads_.load(std::memory_order_relaxed); }
+  // Counts a read made outside the watch (DirectoryGenerationIn, in a caller's transaction).
+  void CountRead();
 
  private:
   // The number of changes that may have moved the generation since start: notifications,
@@ -84,5 +86,7 @@ class GenerationWatch {
 
 // Reads the directory generation from the database (one read transaction), whatever watches.
 Result<std::int64_t> ReadDirectoryGeneration(store::Database& db);
+// The same inside the caller's transaction `tx`.
+Result<std::int64_t> ReadDirectoryGeneration(store::Transaction& tx);
 
 }  // namespace liaison::directory

@@ -156,7 +156,8 @@ Status RevokeToken(store::Database& db, const Principal& actor, const std::strin
   });
 }
 
-Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret, TimePoint now) {
+Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret, TimePoint now,
+                                    const std::function<Status(store::Transaction&)>& also_read) {
   if (secret.size() <= kTokenPrefix.size() ||
       secret.substr(0, kTokenPrefix.size()) != kTokenPrefix || secret.size() > 200) {
     return BadToken();
@@ -180,6 +181,7 @@ Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret
                          last_used = token.last_used_at;
                          p->credential_id = token.id;
                          p->via_session = false;
+                         if (also_read) RETURN_IF_ERROR(also_read(tx));
                          return *p;
                        }));
   if (!last_used || now - *last_used >= kLastUsedResolution) {

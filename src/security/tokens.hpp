@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,8 +69,12 @@ Status RevokeToken(store::Database& db, const Principal& actor, const std::strin
 // The principal a bearer `secret` stands for, with credential_id the token id. unauthenticated
 // (one message for every case) when the secret is malformed or unknown, or the token expired or
 // was revoked, or its account is disabled. Records last_used_at at most once per
-// kLastUsedResolution.
-Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret, TimePoint now);
+// kLastUsedResolution. `also_read`, when set, runs in the same read transaction once the token
+// is verified: a caller's own read that shares the snapshot instead of opening a transaction of
+// its own (its error is returned as is; it must be re-runnable, see store::InTransaction).
+Result<Principal> AuthenticateToken(
+    store::Database& db, std::string_view secret, TimePoint now,
+    const std::function<Status(store::Transaction&)>& also_read = nullptr);
 
 // What BootstrapOperator() made.
 struct Bootstrap {
