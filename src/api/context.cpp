@@ -28,6 +28,7 @@ Result<security::Principal> Authenticate(
     return security::AuthenticateToken(*app.db, authorization->substr(kBearer.size()), now,
                                        also_read);
   }
+  security::Principal principal;  // Anonymous without credentials.
   if (auto cookie = request.Cookie(kSessionCookie)) {
     ASSIGN_OR_RETURN(auto session, security::AuthenticateSession(*app.db, *cookie, now));
     if (IsUnsafe(request.method)) {
@@ -36,11 +37,11 @@ Result<security::Principal> Authenticate(
         return Error::Unauthenticated("missing or wrong " + std::string(kCsrfHeader) + " header");
       }
     }
-    if (also_read) RETURN_IF_ERROR(store::InTransaction(*app.db, store::TxMode::kRead, also_read));
-    return session.principal;
+    principal = std::move(session.principal);
   }
+  // Sessions and anonymous callers: the handler's read in a transaction of its own.
   if (also_read) RETURN_IF_ERROR(store::InTransaction(*app.db, store::TxMode::kRead, also_read));
-  return security::Principal{};
+  return principal;
 }
 
 Result<security::Principal> RequireAccount(
