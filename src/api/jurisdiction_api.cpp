@@ -3,8 +3,8 @@
 //   GET  /api/v1/jurisdiction/asn/{number}
 //   GET  /api/v1/jurisdiction/domain/{name}
 //   POST /api/v1/jurisdiction/lookup              (a batch of up to 100,000 items)
-//   POST /api/v1/jurisdiction/reports             (a CSV or NDJSON feed, plain or gzip; with
-//                                                 ?drafts=true, draft mitigation requests)
+//   POST /api/v1/jurisdiction/reports             (a CSV or NDJSON feed, plain or gzip, streamed;
+//                                                 with ?drafts=true, draft mitigation requests)
 // Pure translation: parse, call jurisdiction/ (and requests/ for the drafts), render.
 #include <charconv>
 
@@ -358,6 +358,8 @@ Result<jd::AttributionOptions> ReportOptions(const http::Request& request) {
   return options;
 }
 
+// The body is streamed (BodyMode::kStreamed): every check that can refuse the request runs before
+// the first byte of it is read, so a refused caller never sends the feed.
 Result<http::Response> Report(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto principal, Authorize(app, request, security::Action::kJurisdictionReport));
   ASSIGN_OR_RETURN(auto options, ReportOptions(request));
@@ -369,7 +371,10 @@ Result<http::Response> Report(const AppContext& app, http::Request& request) {
     ASSIGN_OR_RETURN(draft_options, DraftOptions(request));
   }
   ASSIGN_OR_RETURN(auto index, CurrentIndex(app));
-  auto source = jd::FeedFromMemory(request.body);
+  auto read_body = [body = request.body_stream](char* buffer, std::size_t size) {
+    return body->Read(buffer, size);
+  };
+  ASSIGN_OR_RETURN(auto source, jd::FeedFromReader(read_body));
   ASSIGN_OR_RETURN(auto summary, jd::Attribute(*source, *index, options));
   array groups;
   for (const auto& g : summary.groups) {
@@ -418,7 +423,8 @@ void AddJurisdictionRoutes(http::Router& router, const AppContext& app) {
   router.Add("GET", "/api/v1/jurisdiction/asn/{number}", Bind(app, LookupAs));
   router.Add("GET", "/api/v1/jurisdiction/domain/{name}", Bind(app, LookupDomain));
   router.Add("POST", "/api/v1/jurisdiction/lookup", Bind(app, Batch));
-  router.Add("POST", "/api/v1/jurisdiction/reports", Bind(app, Report));
+  router.Add("POST", "/api/v1/jurisdiction/reports", Bind(app, Report),
+             http::BodyMode::kStreamed);
 }
 
 }  // namespace liaison::api

@@ -238,8 +238,10 @@ Response ProblemResponse(int status, const Error& error, std::string_view reques
   return r;
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, BodyMode body_mode) {
   Route route;
+  route.body_mode = body_mode;
+  has_streamed_routes_ = has_streamed_routes_ || body_mode == BodyMode::kStreamed;
   route.method = std::move(method);
   for (std::string_view s : Segments(pattern)) route.segments.emplace_back(s);
   route.pattern = std::move(pattern);
@@ -286,6 +288,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   match.allowed_methods.assign(allowed.begin(), allowed.end());
   if (best == nullptr) return match;
   match.handler = &best->handler;
+  match.body_mode = best->body_mode;
   match.route = best->pattern;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& s = best->segments[i];

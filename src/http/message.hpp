@@ -2,8 +2,10 @@
 // build fast. Not thread-safe per instance.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,13 +22,31 @@ struct HeaderLess {
   using is_transparent = void;
 };
 
+// The body of a request whose route streams it (BodyMode::kStreamed): it arrives while the handler
+// runs. The server reads from the network only when the handler asks, through a bounded queue,
+// so the body never sits in memory whole. Read() is called by one thread at a time: the handler's
+// or one it starts and joins before it returns.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Reads up to `size` bytes of the body into `buffer`, blocking until some arrive; 0 at the end
+  // of the body. The first call lets the body come (it answers "Expect: 100-continue"): a
+  // handler that refuses a request before reading never receives its body. Errors, final:
+  // invalid_argument (reason "body_too_large", field "body") when the body exceeds the route's
+  // limit; unavailable when the client goes away, the body does not arrive within the request
+  // timeout, the server shuts down, or the handler has returned already.
+  virtual Result<std::size_t> Read(char* buffer, std::size_t size) = 0;
+};
+
 struct Request {
   std::string method;                             // "GET", "POST", …
   std::string target;                             // As received: path and query.
   std::string path;                               // Percent-decoded path without the query.
   std::multimap<std::string, std::string> query;  // Decoded query parameters.
   std::multimap<std::string, std::string, HeaderLess> headers;
-  std::string body;
+  std::string body;  // Empty on streamed routes: see body_stream.
+  // The body of a request to a streamed route (never null there); null on other routes.
+  std::shared_ptr<BodyStream> body_stream;
   std::string remote_address;
   std::string request_id;
   std::map<std::string, std::string> path_params;  // {id} etc. from the route pattern.
@@ -73,15 +93,26 @@ std::string_view ReasonPhrase(int status);
 
 using Handler = std::function<Response(Request&)>;
 
+// How a route receives its request body. kBuffered: whole, in Request::body, before the handler
+// runs. kStreamed: the handler runs as soon as the header is read and pulls the body from
+// Request::body_stream; for bulk uploads that should not sit in memory. If a streamed handler
+// answers before the body's end, the server closes the connection after the answer.
+enum class BodyMode { kBuffered, kStreamed };
+
 // Maps method and path patterns ("/api/v1/contacts/{id}") to handlers. Literal segments win over
 // parameters. Build it fully before the server starts; lookups are then thread-safe.
 class Router {
  public:
   // Registers `handler` for `method` on `pattern`, whose segments are literals or "{name}".
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, std::string pattern, Handler handler,
+           BodyMode body_mode = BodyMode::kBuffered);
+
+  // True when some route streams its body.
+  bool has_streamed_routes() const { return has_streamed_routes_; }
 
   struct Match {
     const Handler* handler = nullptr;
+    BodyMode body_mode = BodyMode::kBuffered;
     std::string route;
     std::map<std::string, std::string> params;
     bool path_known = false;  // The path matched some route, but perhaps not this method (405).
@@ -102,9 +133,11 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    BodyMode body_mode;
   };
   std::vector<Route> routes_;
   Handler fallback_;
+  bool has_streamed_routes_ = false;
 };
 
 }  // namespace liaison::http

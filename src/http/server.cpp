@@ -22,7 +22,11 @@
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
+#include <cstring>
+#include <deque>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -123,6 +127,131 @@ bool IsServerHeader(std::string_view name) {
 struct Outgoing {
   std::string head;
   std::string body;
+};
+
+Error BodyTooLarge(std::int64_t limit) {
+  return Error::InvalidArgument("the request body exceeds " + std::to_string(limit) + " bytes",
+                                "body", "body_too_large");
+}
+
+// A streamed body is read from the socket in chunks of this size, and at most this many chunks
+// wait for the handler: a streamed request holds at most 1 MiB of its body.
+constexpr std::size_t kStreamChunkBytes = 256u << 10;
+constexpr std::size_t kStreamQueueChunks = 4;
+
+// The queue between a streamed request's connection (the producer, on its strand) and its handler
+// (the consumer, on a worker). When kStreamQueueChunks chunks wait, the producer is paused: it
+// stops reading from the socket until the handler takes a chunk and asks for more. Thread-safe.
+class StreamedBody final : public BodyStream {
+ public:
+  // `want_more` is called, from the handler's thread, when the producer should read (again): on
+  // the first Read and when a paused producer may resume. It must not block.
+  explicit StreamedBody(std::function<void()> want_more) : want_more_(std::move(want_more)) {}
+
+  Result<std::size_t> Read(char* buffer, std::size_t size) override {
+    std::unique_lock lock(mu_);
+    bool wake = !started_;
+    started_ = true;
+    if (wake) {
+      lock.unlock();
+      want_more_();
+      lock.lock();
+    }
+    if (size == 0) return std::size_t{0};
+    ready_.wait(lock, [this] { return !chunks_.empty() || ended_ || error_ || abandoned_; });
+    if (abandoned_) return Error::Unavailable("the request is answered already");
+    if (chunks_.empty()) {
+      if (error_) return *error_;
+      return std::size_t{0};
+    }
+    std::vector<char>& front = chunks_.front();
+    std::size_t n = std::min(size, front.size() - front_offset_);
+    std::memcpy(buffer, front.data() + front_offset_, n);
+    front_offset_ += n;
+    if (front_offset_ == front.size()) {
+      spare_.push_back(std::move(front));
+      chunks_.pop_front();
+      front_offset_ = 0;
+      wake = paused_;
+      paused_ = false;
+      if (wake) {
+        lock.unlock();
+        want_more_();
+      }
+    }
+    return n;
+  }
+
+  // Producer side, on the connection's strand. A buffer of kStreamChunkBytes for the next read.
+  std::vector<char> TakeBuffer() {
+    std::lock_guard lock(mu_);
+    std::vector<char> buffer;
+    if (!spare_.empty()) {
+      buffer = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    buffer.resize(kStreamChunkBytes);
+    return buffer;
+  }
+
+  // True when the handler has nothing left to read: a partly filled chunk is worth queueing.
+  bool Starving() {
+    std::lock_guard lock(mu_);
+    return chunks_.empty();
+  }
+
+  // Queues the first `size` bytes of `chunk`. Returns true when the producer may read on, false
+  // when it must wait for want_more (the queue is full) or stop (the handler has returned).
+  bool Push(std::vector<char> chunk, std::size_t size) {
+    std::lock_guard lock(mu_);
+    if (abandoned_) return false;
+    if (size > 0) {
+      chunk.resize(size);
+      chunks_.push_back(std::move(chunk));
+      ready_.notify_one();
+    } else {
+      spare_.push_back(std::move(chunk));
+    }
+    paused_ = chunks_.size() >= kStreamQueueChunks;
+    return !paused_;
+  }
+
+  // The body is complete: Read returns 0 once the queue is empty.
+  void End() {
+    std::lock_guard lock(mu_);
+    ended_ = true;
+    ready_.notify_one();
+  }
+
+  // The body cannot be completed: Read returns `error` once the queue is empty.
+  void Fail(Error error) {
+    std::lock_guard lock(mu_);
+    if (ended_ || error_) return;
+    error_ = std::move(error);
+    ready_.notify_one();
+  }
+
+  // The handler has returned: the queued chunks are freed and nothing more is queued.
+  void Abandon() {
+    std::lock_guard lock(mu_);
+    abandoned_ = true;
+    chunks_.clear();
+    spare_.clear();
+    ready_.notify_all();
+  }
+
+ private:
+  const std::function<void()> want_more_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::vector<char>> chunks_;  // By mu_, as all below.
+  std::vector<std::vector<char>> spare_;  // Chunks read already, reused to spare allocations.
+  std::size_t front_offset_ = 0;          // Bytes of chunks_.front() read already.
+  bool started_ = false;
+  bool paused_ = false;
+  bool ended_ = false;
+  bool abandoned_ = false;
+  std::optional<Error> error_;
 };
 
 }  // namespace
@@ -253,6 +382,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return;
     }
     parser_.emplace();
+    stream_parser_.reset();
     const ServerOptions& o = core_.options();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::int64_t>(o.header_limit_bytes, std::numeric_limits<std::uint32_t>::max())));
@@ -286,6 +416,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (auto length = parser_->content_length();
         length && *length > static_cast<std::uint64_t>(body_limit_)) {
       return OnReadError(bhttp::error::body_limit);
+    }
+    // Only a request with a body still to come is worth the extra route look-up; a streamed
+    // route that gets its body with its header is served by OnRequest.
+    if (core_.router().has_streamed_routes() && !parser_->is_done()) {
+      if (auto url = boost::urls::parse_origin_form(target); url) {
+        std::string_view method(msg.method_string().data(), msg.method_string().size());
+        Router::Match match = core_.router().Find(method, url->path());
+        if (match.handler != nullptr && match.body_mode == BodyMode::kStreamed) {
+          return OnStreamedRequest(std::move(match));
+        }
+      }
     }
     auto expect = msg.find(bhttp::field::expect);
     if (expect != msg.end() && IEquals(expect->value(), "100-continue") && !parser_->is_done()) {
@@ -322,9 +463,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Error error = Error::InvalidArgument("malformed HTTP request", {}, "malformed_request");
     if (ec == bhttp::error::body_limit) {
       status = 413;
-      error = Error::InvalidArgument(
-          "the request body exceeds " + std::to_string(body_limit_) + " bytes", "body",
-          "body_too_large");
+      error = BodyTooLarge(body_limit_);
     } else if (ec == bhttp::error::header_limit) {
       status = 431;
       error =
@@ -365,6 +504,207 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     BeginRequest();
     bhttp::request<bhttp::string_body> msg = parser_->release();
     parser_.reset();
+    Result<Request> parsed = RequestFromHeader(msg);
+    if (!parsed.has_value()) return Write(ProblemResponse(parsed.error(), request_id_), false);
+    Request& request = *parsed;
+    request.body = std::move(msg.body());
+
+    Router::Match match = core_.router().Find(request.method, request.path);
+    const Handler* handler = match.handler;
+    if (handler != nullptr) {
+      request.route = match.route;
+      request.path_params = std::move(match.params);
+      if (match.body_mode == BodyMode::kStreamed) {
+        // A streamed route whose body came whole with its header: its handler still reads it
+        // through a stream.
+        auto body = std::make_shared<StreamedBody>([] {});
+        std::vector<char> bytes(request.body.begin(), request.body.end());
+        std::size_t size = bytes.size();
+        body->Push(std::move(bytes), size);
+        body->End();
+        request.body.clear();
+        request.body_stream = std::move(body);
+      }
+    } else if (match.path_known) {
+      std::string allow;
+      for (const std::string& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      Response r = ProblemResponse(
+          405,
+          Error::InvalidArgument("method " + request.method + " is not allowed here", {},
+                                 "method_not_allowed"),
+          request_id_);
+      r.SetHeader("Allow", allow);
+      return Write(std::move(r), false);
+    } else {
+      handler = core_.router().fallback();
+      if (handler == nullptr) {
+        return Write(ProblemResponse(Error::NotFound("no such resource"), request_id_), false);
+      }
+    }
+    Dispatch(*handler, std::move(request));
+  }
+
+  // A request to a streamed route whose header has just been read: its handler runs at once and
+  // pulls the body through a StreamedBody, which PumpBody fills when the handler asks.
+  void OnStreamedRequest(Router::Match match) {
+    BeginRequest();
+    const auto& msg = parser_->get();
+    Result<Request> parsed = RequestFromHeader(msg);
+    if (!parsed.has_value()) {
+      linger_ = true;
+      return Write(ProblemResponse(parsed.error(), request_id_), true);
+    }
+    Request& request = *parsed;
+    request.route = std::move(match.route);
+    request.path_params = std::move(match.params);
+    auto expect = msg.find(bhttp::field::expect);
+    expect_continue_ = expect != msg.end() && IEquals(expect->value(), "100-continue");
+    body_complete_ = parser_->is_done();
+    body_too_large_ = false;
+    stream_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    stream_parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    // The client has the request timeout to send the body, counted only while the server waits
+    // for it: not while the handler has not asked yet or the queue is full.
+    read_budget_ = Seconds(core_.options().request_timeout_seconds);
+    Lowest().expires_never();
+    streamed_ =
+        std::make_shared<StreamedBody>([weak = this->weak_from_this(), executor = executor_] {
+          net::post(executor, [weak] {
+            if (auto self = weak.lock()) self->PumpBody();
+          });
+        });
+    if (body_complete_) streamed_->End();
+    request.body_stream = streamed_;
+    Dispatch(*match.handler, std::move(request));
+  }
+
+  // Reads the next chunk of a streamed body into its queue, after answering 100-continue first
+  // if the client waits for it. At most one read or write of this kind is in flight (pumping_).
+  void PumpBody() {
+    if (!streamed_ || pumping_ || body_complete_ || phase_ != Phase::kHandling) return;
+    pumping_ = true;
+    if (expect_continue_) {
+      expect_continue_ = false;
+      auto cont =
+          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+      Lowest().expires_after(Seconds(core_.options().request_timeout_seconds));
+      bhttp::async_write(
+          stream_, *cont,
+          [self = this->shared_from_this(), cont](beast::error_code ec, std::size_t) {
+            self->pumping_ = false;
+            if (self->OnPumpStopped()) return;
+            if (ec) return self->OnBodyError(ec);
+            self->PumpBody();
+          });
+      return;
+    }
+    if (pump_chunk_.empty()) {
+      pump_chunk_ = streamed_->TakeBuffer();
+      pump_filled_ = 0;
+    }
+    auto& body = stream_parser_->get().body();
+    body.data = pump_chunk_.data() + pump_filled_;
+    body.size = pump_chunk_.size() - pump_filled_;
+    body.more = true;
+    pump_started_ = std::chrono::steady_clock::now();
+    Lowest().expires_after(
+        std::max<std::chrono::steady_clock::duration>(read_budget_, std::chrono::milliseconds(1)));
+    bhttp::async_read_some(stream_, buffer_, *stream_parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->OnBodyChunk(ec);
+                           });
+  }
+
+  void OnBodyChunk(beast::error_code ec) {
+    pumping_ = false;
+    read_budget_ -= std::chrono::steady_clock::now() - pump_started_;
+    if (OnPumpStopped()) return;
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) return OnBodyError(ec);
+    body_complete_ = stream_parser_->is_done();
+    pump_filled_ = pump_chunk_.size() - stream_parser_->get().body().size;
+    // A chunk is queued when full, at the end, or when the handler waits for it; otherwise the
+    // next read goes on filling it, so that a fast client makes few large chunks.
+    bool more = true;
+    if (body_complete_ || pump_filled_ == pump_chunk_.size() || streamed_->Starving()) {
+      more = streamed_->Push(std::move(pump_chunk_), pump_filled_);
+      pump_chunk_.clear();
+    }
+    if (body_complete_) {
+      streamed_->End();
+    } else if (more) {
+      PumpBody();
+    }
+  }
+
+  // After a read or write of PumpBody: true when the handler has answered meanwhile (the read
+  // was cancelled), in which case its answer is written now.
+  bool OnPumpStopped() {
+    if (!deferred_response_) return false;
+    Response response = std::move(*deferred_response_);
+    deferred_response_.reset();
+    Write(std::move(response), /*close=*/true);
+    return true;
+  }
+
+  void OnBodyError(beast::error_code ec) {
+    keep_alive_ = false;
+    Error error = Error::Unavailable("the connection ended before the end of the request body");
+    if (ec == bhttp::error::body_limit) {
+      body_too_large_ = true;
+      error = BodyTooLarge(body_limit_);
+    } else if (ec == beast::error::timeout) {
+      error =
+          Error::Unavailable("the request body did not arrive within " +
+                             std::to_string(core_.options().request_timeout_seconds) + " seconds");
+    } else if (ec == net::error::operation_aborted && core_.stopping()) {
+      error = Error::Unavailable("the server is shutting down");
+    } else if (IsParseError(ec) && ec != bhttp::error::partial_message) {
+      error = Error::InvalidArgument("the request body is malformed: " + ec.message(), "body",
+                                     "malformed_request");
+    }
+    streamed_->Fail(std::move(error));
+  }
+
+  // The handler's answer, back on the strand. A streamed body not read to its end cannot be
+  // skipped reliably: the connection closes after the answer (lingering to let it arrive).
+  void OnHandled(Response response, std::string route) {
+    if (!route.empty()) route_ = std::move(route);
+    bool close = false;
+    if (streamed_) {
+      streamed_->Abandon();
+      streamed_.reset();
+      if (body_too_large_) response = ProblemResponse(BodyTooLarge(body_limit_), request_id_);
+      if (!body_complete_) {
+        close = true;
+        linger_ = true;
+        if (pumping_) {
+          deferred_response_ = std::move(response);
+          Lowest().cancel();
+          return;
+        }
+      }
+    }
+    Write(std::move(response), close);
+  }
+
+  void Dispatch(const Handler& handler, Request request) {
+    net::post(core_.workers(), [self = this->shared_from_this(), &handler,
+                                request = std::move(request),
+                                work = net::make_work_guard(core_.ioc())]() mutable {
+      Response response = RunHandler(handler, request);
+      request.body_stream.reset();
+      net::post(self->executor_,
+                [self, response = std::move(response), route = std::move(request.route)]() mutable {
+                  self->OnHandled(std::move(response), std::move(route));
+                });
+    });
+  }
+
+  // The request of `msg`'s header, without its body; records its id, method and path for the
+  // access log. invalid_argument for a target that is not a valid path.
+  Result<Request> RequestFromHeader(const bhttp::request<bhttp::string_body>& msg) {
     version_ = msg.version();
     keep_alive_ = msg.keep_alive();
     head_ = msg.method() == bhttp::verb::head;
@@ -385,55 +725,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     auto url = boost::urls::parse_origin_form(request.target);
     if (!url) {
-      return Write(ProblemResponse(Error::InvalidArgument("the request target is not a valid path",
-                                                          {}, "invalid_target"),
-                                   request_id_),
-                   false);
+      return Error::InvalidArgument("the request target is not a valid path", {}, "invalid_target");
     }
     request.path = url->path();
     if (request.path.find('\0') != std::string::npos) {
-      return Write(ProblemResponse(Error::InvalidArgument("the path contains a NUL character", {},
-                                                          "invalid_target"),
-                                   request_id_),
-                   false);
+      return Error::InvalidArgument("the path contains a NUL character", {}, "invalid_target");
     }
     for (auto param : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
       request.query.emplace(param.key, param.has_value ? param.value : std::string());
     }
-    request.body = std::move(msg.body());
-
-    Router::Match match = core_.router().Find(request.method, request.path);
-    const Handler* handler = match.handler;
-    if (handler != nullptr) {
-      request.route = match.route;
-      request.path_params = std::move(match.params);
-    } else if (match.path_known) {
-      std::string allow;
-      for (const std::string& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-      Response r = ProblemResponse(
-          405,
-          Error::InvalidArgument("method " + request.method + " is not allowed here", {},
-                                 "method_not_allowed"),
-          request_id_);
-      r.SetHeader("Allow", allow);
-      return Write(std::move(r), false);
-    } else {
-      handler = core_.router().fallback();
-      if (handler == nullptr) {
-        return Write(ProblemResponse(Error::NotFound("no such resource"), request_id_), false);
-      }
-    }
-
-    net::post(core_.workers(), [self = this->shared_from_this(), handler,
-                                request = std::move(request),
-                                work = net::make_work_guard(core_.ioc())]() mutable {
-      Response response = RunHandler(*handler, request);
-      net::post(self->executor_,
-                [self, response = std::move(response), route = std::move(request.route)]() mutable {
-                  if (!route.empty()) self->route_ = std::move(route);
-                  self->Write(std::move(response), false);
-                });
-    });
+    return request;
   }
 
   static Response RunHandler(const Handler& handler, Request& request) {
@@ -595,6 +896,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::int64_t body_limit_ = 0;  // The limit of the request being read.
+  // A streamed request: its parser once the header is read, the queue its handler reads, the
+  // chunk being read into, and what is left of its request timeout.
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+  std::shared_ptr<StreamedBody> streamed_;  // Until its handler returns.
+  std::vector<char> pump_chunk_;  // Empty when no chunk is being filled.
+  std::size_t pump_filled_ = 0;   // Bytes of pump_chunk_ read already.
+  bool pumping_ = false;  // A read of the body or the 100 Continue is in flight.
+  bool expect_continue_ = false;
+  bool body_complete_ = false;
+  bool body_too_large_ = false;
+  std::chrono::steady_clock::duration read_budget_{};
+  std::chrono::steady_clock::time_point pump_started_;
+  std::optional<Response> deferred_response_;  // The answer waiting for the read to stop.
   Phase phase_ = Phase::kWaiting;
   std::uint64_t served_ = 0;
   bool keep_alive_ = false;

@@ -17,20 +17,22 @@
 namespace liaison::http {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";              // An address or a name resolving to one.
-  int port = 8080;                             // 0 picks an ephemeral port; see Server::port().
-  int io_threads = 1;                          // Threads running the network I/O.
-  int worker_threads = 4;                      // Threads running handlers.
-  std::int64_t body_limit_bytes = 1 << 20;     // Larger bodies get 413.
+  std::string host = "127.0.0.1";           // An address or a name resolving to one.
+  int port = 8080;                          // 0 picks an ephemeral port; see Server::port().
+  int io_threads = 1;                       // Threads running the network I/O.
+  int worker_threads = 4;                   // Threads running handlers.
+  std::int64_t body_limit_bytes = 1 << 20;  // Larger bodies get 413.
   // Request paths with their own body limit (bulk endpoints, uploads), instead of the one above.
   // A path segment "{name}" matches any one non-empty segment: "/api/v1/requests/{id}/attachments".
   std::vector<std::pair<std::string, std::int64_t>> body_limit_overrides;
   std::int64_t header_limit_bytes = 16 << 10;  // Larger request heads get 431.
-  int request_timeout_seconds = 30;  // Time to receive a whole request, and to send a response.
-  int idle_timeout_seconds = 60;     // Time a keep-alive connection may wait for its next request.
-  int shutdown_grace_seconds = 20;   // Time in-flight requests get after Stop().
-  std::string tls_certificate;       // PEM chain file; TLS is on when both files are set.
-  std::string tls_private_key;       // PEM key file.
+  // Time to receive a whole request (of a streamed body, the time spent waiting for it), and to
+  // send a response.
+  int request_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;    // Time a keep-alive connection may wait for its next request.
+  int shutdown_grace_seconds = 20;  // Time in-flight requests get after Stop().
+  std::string tls_certificate;      // PEM chain file; TLS is on when both files are set.
+  std::string tls_private_key;      // PEM key file.
 };
 
 // The server options from the [server] section of the configuration.

@@ -15,12 +15,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -43,6 +46,15 @@ class Client {
   }
 
   void SendRaw(const std::string& bytes) { net::write(socket_, net::buffer(bytes)); }
+
+  // Like SendRaw, but an error (the server closed the connection) ends the sending quietly.
+  void TrySendRaw(const std::string& bytes) {
+    beast::error_code ec;
+    net::write(socket_, net::buffer(bytes), ec);
+  }
+
+  // Ends the connection abruptly (the client goes away).
+  void Close() { socket_.close(); }
 
   void Send(bhttp::verb method, const std::string& target, std::string body = {},
             std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -504,17 +516,23 @@ TEST_F(ServerTest, ServesConcurrentConnectionsWithSeveralIoThreads) {
   EXPECT_EQ(ok.load(), 20);
 }
 
-TEST_F(ServerTest, AnswersExpectContinueBeforeTheBody) {
-  router_.Add("POST", "/echo", [](Request& r) { return Response::Text(200, r.body); });
-  Start();
-  Client client(port());
-  client.SendRaw(
-      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+// Posts "ping" to `path` with "Expect: 100-continue", sending it only after the 100, and expects
+// it echoed.
+void ExpectContinueThenEcho(int port, const std::string& path) {
+  Client client(port);
+  client.SendRaw("POST " + path +
+                 " HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   EXPECT_EQ(client.Read().result_int(), 100);
   client.SendRaw("ping");
   ClientResponse res = client.Read();
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_EQ(res.body(), "ping");
+}
+
+TEST_F(ServerTest, AnswersExpectContinueBeforeTheBody) {
+  router_.Add("POST", "/echo", [](Request& r) { return Response::Text(200, r.body); });
+  Start();
+  ExpectContinueThenEcho(port(), "/echo");
 }
 
 TEST_F(ServerTest, WritesOneJsonAccessLogLinePerRequestWithoutQueryOrHeaders) {
@@ -586,6 +604,271 @@ TEST_F(ServerTest, ServesHttpsWithTheConfiguredCertificate) {
   beast::error_code ec;
   stream.shutdown(ec);
   fs::remove_all(dir);
+}
+
+// Streamed request bodies ------------------------------------------------------------------------
+
+// A body of `size` bytes whose every byte depends on its position, so that a lost, repeated or
+// reordered byte shows.
+std::string PatternBody(std::size_t size) {
+  std::string body(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 4099) % 26);
+  return body;
+}
+
+// `body` in chunked transfer coding, in chunks of the given sizes taken in turn.
+std::string Chunked(const std::string& body, const std::vector<std::size_t>& sizes) {
+  std::string out;
+  std::size_t pos = 0;
+  for (std::size_t i = 0; pos < body.size(); ++i) {
+    std::size_t n = std::min(sizes[i % sizes.size()], body.size() - pos);
+    char length[32];
+    std::snprintf(length, sizeof length, "%zx\r\n", n);
+    out += length;
+    out.append(body, pos, n);
+    out += "\r\n";
+    pos += n;
+  }
+  return out + "0\r\n\r\n";
+}
+
+// What a streamed handler read: the bytes, or the error that ended the reading.
+struct ReadOutcome {
+  std::string bytes;
+  std::optional<Error> error;
+};
+
+// Reads `stream` to its end or first error, `buffer_size` bytes at a time.
+ReadOutcome ReadAll(BodyStream& stream, std::size_t buffer_size = 7001) {
+  ReadOutcome out;
+  std::vector<char> buffer(buffer_size);
+  while (true) {
+    Result<std::size_t> n = stream.Read(buffer.data(), buffer.size());
+    if (!n.has_value()) {
+      out.error = n.error();
+      return out;
+    }
+    if (*n == 0) return out;
+    out.bytes.append(buffer.data(), *n);
+  }
+}
+
+// An echo of the body's size and content, or the problem that ended its reading.
+Response EchoStream(Request& request) {
+  if (request.body_stream == nullptr || !request.body.empty()) {
+    return Response::Text(500, "no stream");
+  }
+  ReadOutcome read = ReadAll(*request.body_stream);
+  if (read.error) return ProblemResponse(*read.error, request.request_id);
+  return Response::Text(200, read.bytes);
+}
+
+// Adds POST /stream, whose handler reads the body to its end and hands the error that ended it,
+// if any, to the returned future. Once only.
+std::future<std::optional<Error>> AddReadToEndRoute(Router& router) {
+  auto seen = std::make_shared<std::promise<std::optional<Error>>>();
+  router.Add(
+      "POST", "/stream",
+      [seen](Request& request) {
+        ReadOutcome read = ReadAll(*request.body_stream);
+        seen->set_value(read.error);
+        // Whatever the handler answers after an error, the server knows what went wrong.
+        return Response::Text(200, "read " + std::to_string(read.bytes.size()));
+      },
+      BodyMode::kStreamed);
+  return seen->get_future();
+}
+
+TEST_F(ServerTest, StreamsABodyLargerThanTheQueueToAHandlerThatRunsBeforeItArrives) {
+  std::promise<void> handler_started;
+  router_.Add(
+      "POST", "/stream",
+      [&](Request& request) {
+        handler_started.set_value();
+        return EchoStream(request);
+      },
+      BodyMode::kStreamed);
+  options_.body_limit_bytes = 16 << 20;
+  Start();
+  const std::string body = PatternBody((6 << 20) + 12345);
+  Client client(port());
+  client.SendRaw("POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 1000));
+  // The handler runs although most of the body has not been sent.
+  handler_started.get_future().wait();
+  for (std::size_t pos = 1000; pos < body.size(); pos += 65536) {
+    client.SendRaw(body.substr(pos, 65536));
+  }
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body().size(), body.size());
+  EXPECT_TRUE(res.body() == body);
+  EXPECT_TRUE(res.keep_alive());
+  // The connection serves its next request.
+  EXPECT_EQ(client.Get("/hello").body(), "hello");
+}
+
+TEST_F(ServerTest, StreamsAChunkedBody) {
+  router_.Add("POST", "/stream", EchoStream, BodyMode::kStreamed);
+  options_.body_limit_bytes = 4 << 20;
+  Start();
+  const std::string body = PatternBody((3 << 20) + 777);
+  Client client(port());
+  client.SendRaw("POST /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                 Chunked(body, {1, 100000, 3, 65536, 300000}));
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_TRUE(res.body() == body);
+  EXPECT_EQ(client.Get("/hello").result_int(), 200);
+}
+
+TEST_F(ServerTest, GivesAStreamedRouteAnEmptyBodyAsAStream) {
+  router_.Add("POST", "/stream", EchoStream, BodyMode::kStreamed);
+  Start();
+  Client client(port());
+  client.Send(bhttp::verb::post, "/stream");
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "");
+}
+
+TEST_F(ServerTest, AnswersContinueOnlyWhenAStreamedHandlerReads) {
+  router_.Add("POST", "/stream", EchoStream, BodyMode::kStreamed);
+  router_.Add(
+      "POST", "/refuse",
+      [](Request& request) {
+        return ProblemResponse(Error::Unauthenticated("no credentials"), request.request_id);
+      },
+      BodyMode::kStreamed);
+  options_.body_limit_bytes = 8 << 20;
+  Start();
+  ExpectContinueThenEcho(port(), "/stream");
+  {
+    // A handler that refuses before reading is heard without the body being sent at all.
+    Client client(port());
+    client.SendRaw(
+        "POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n"
+        "Expect: 100-continue\r\n\r\n");
+    ClientResponse res = client.Read();
+    EXPECT_EQ(res.result_int(), 401);
+    EXPECT_FALSE(res.keep_alive());
+    EXPECT_TRUE(client.ReadUntilClosed());
+  }
+}
+
+TEST_F(ServerTest, AnswersAStreamedBodyOverTheLimitMidwayWith413) {
+  std::future<std::optional<Error>> seen = AddReadToEndRoute(router_);
+  options_.body_limit_bytes = 1 << 20;
+  Start();
+  Client client(port());
+  // Chunked: the size is not known before the limit is crossed.
+  client.TrySendRaw("POST /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    Chunked(PatternBody(3 << 20), {65536}));
+  ClientResponse res = client.Read();
+  EXPECT_EQ(res.result_int(), 413);
+  EXPECT_FALSE(res.keep_alive());
+  boost::json::object problem = ParseProblem(res);
+  EXPECT_EQ(problem.at("code"), "invalid_argument");
+  EXPECT_EQ(problem.at("reason"), "body_too_large");
+  EXPECT_EQ(problem.at("field"), "body");
+  std::optional<Error> error = seen.get();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->reason, "body_too_large");
+  EXPECT_EQ(Client(port()).Get("/hello").result_int(), 200);
+}
+
+TEST_F(ServerTest, EndsAStreamedReadWithAnErrorWhenTheClientGoesAway) {
+  std::future<std::optional<Error>> seen = AddReadToEndRoute(router_);
+  options_.body_limit_bytes = 64 << 20;
+  Start();
+  {
+    Client client(port());
+    client.SendRaw("POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n" +
+                   PatternBody(1 << 20));
+    client.Close();
+  }
+  std::optional<Error> error = seen.get();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->code, ErrorCode::kUnavailable);
+  Client next(port());
+  EXPECT_EQ(next.Get("/hello").result_int(), 200);
+}
+
+TEST_F(ServerTest, ClosesTheConnectionAfterAnAnswerGivenBeforeTheBodyEnds) {
+  // One handler refuses without reading; the other stops after the first bytes while the server
+  // is reading on.
+  router_.Add(
+      "POST", "/refuse",
+      [](Request& request) {
+        return ProblemResponse(Error::PermissionDenied("not yours"), request.request_id);
+      },
+      BodyMode::kStreamed);
+  router_.Add(
+      "POST", "/first-bytes",
+      [](Request& request) {
+        char buffer[10];
+        Result<std::size_t> n = request.body_stream->Read(buffer, sizeof buffer);
+        return Response::Text(400, "stopped after " + std::to_string(n.value_or(0)));
+      },
+      BodyMode::kStreamed);
+  options_.body_limit_bytes = 64 << 20;
+  Start();
+  const std::string body = PatternBody(4 << 20);
+  for (const char* path : {"/refuse", "/first-bytes"}) {
+    Client client(port());
+    client.SendRaw(std::string("POST ") + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n");
+    std::thread sender([&] { client.TrySendRaw(body); });
+    ClientResponse res = client.Read();
+    EXPECT_EQ(res.result_int(), std::string(path) == "/refuse" ? 403 : 400) << path;
+    EXPECT_FALSE(res.keep_alive()) << path;
+    EXPECT_TRUE(client.ReadUntilClosed()) << path;
+    sender.join();
+    // A fresh connection is served.
+    EXPECT_EQ(Client(port()).Get("/hello").result_int(), 200) << path;
+  }
+}
+
+TEST_F(ServerTest, EndsAStalledStreamedReadAtTheRequestTimeout) {
+  std::future<std::optional<Error>> seen = AddReadToEndRoute(router_);
+  options_.request_timeout_seconds = 1;
+  Start();
+  Client client(port());
+  client.SendRaw("POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this");
+  std::optional<Error> error = seen.get();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->code, ErrorCode::kUnavailable);
+  EXPECT_NE(error->message.find("did not arrive"), std::string::npos) << error->message;
+  EXPECT_TRUE(client.ReadUntilClosed());
+}
+
+TEST_F(ServerTest, StopDuringAStreamedBodyEndsItsReadAndFinishes) {
+  std::promise<void> reading;
+  std::promise<std::optional<Error>> seen;
+  router_.Add(
+      "POST", "/stream",
+      [&](Request& request) {
+        char byte;
+        (void)request.body_stream->Read(&byte, 1);
+        reading.set_value();
+        ReadOutcome read = ReadAll(*request.body_stream);
+        seen.set_value(read.error);
+        return Response::Text(200, "done");
+      },
+      BodyMode::kStreamed);
+  options_.shutdown_grace_seconds = 1;
+  options_.request_timeout_seconds = 600;
+  Start();
+  Client client(port());
+  client.SendRaw("POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nsome");
+  reading.get_future().wait();
+  server_->Stop();
+  // The client sends no more: after the grace period the server closes the connection, which
+  // ends the handler's read, and Run() returns.
+  run_thread_.join();
+  std::optional<Error> error = seen.get_future().get();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->code, ErrorCode::kUnavailable);
 }
 
 }  // namespace

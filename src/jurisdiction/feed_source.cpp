@@ -52,6 +52,15 @@ class MemoryInput final : public RawInput {
   std::size_t pos_ = 0;
 };
 
+class PulledInput final : public RawInput {
+ public:
+  explicit PulledInput(FeedReader read) : read_(std::move(read)) {}
+  Result<std::size_t> Read(char* buffer, std::size_t size) override { return read_(buffer, size); }
+
+ private:
+  FeedReader read_;
+};
+
 constexpr std::size_t kInputBuffer = 1 << 20;
 
 class Source final : public FeedSource {
@@ -65,6 +74,13 @@ class Source final : public FeedSource {
   // Reads the first bytes to see whether the feed is gzip.
   Status Start() {
     RETURN_IF_ERROR(Fill());
+    // A pulled input may hand over a single byte first; the magic needs two.
+    while (available_ == 1) {
+      ASSIGN_OR_RETURN(std::size_t n, input_->Read(in_.data() + 1, in_.size() - 1));
+      if (n == 0) break;
+      available_ += n;
+      consumed_ += n;
+    }
     gzip_ = available_ >= 2 && static_cast<unsigned char>(in_[0]) == 0x1f &&
             static_cast<unsigned char>(in_[1]) == 0x8b;
     if (gzip_) {
@@ -153,6 +169,12 @@ Result<std::unique_ptr<FeedSource>> OpenFeedFile(const std::string& path) {
   struct stat st {};
   std::uint64_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
   auto source = std::make_unique<Source>(std::make_unique<FileInput>(fd, path), size);
+  RETURN_IF_ERROR(source->Start());
+  return std::unique_ptr<FeedSource>(std::move(source));
+}
+
+Result<std::unique_ptr<FeedSource>> FeedFromReader(FeedReader read) {
+  auto source = std::make_unique<Source>(std::make_unique<PulledInput>(std::move(read)), 0);
   RETURN_IF_ERROR(source->Start());
   return std::unique_ptr<FeedSource>(std::move(source));
 }

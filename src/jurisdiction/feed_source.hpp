@@ -1,9 +1,11 @@
-// Byte sources for observation feeds: a file or a buffer in memory, either plain or gzip
+// Byte sources for observation feeds: a file, a buffer in memory or a pull function (a request
+// body arriving over the network), either plain or gzip
 // (detected by its magic bytes; concatenated gzip members are read in turn). Reading is
 // sequential; one instance per feed; not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,5 +34,12 @@ Result<std::unique_ptr<FeedSource>> OpenFeedFile(const std::string& path);
 
 // A source over `bytes`, which must outlive it.
 std::unique_ptr<FeedSource> FeedFromMemory(std::string_view bytes);
+
+// Reads up to `size` bytes into `buffer`, blocking until some are available; 0 at the end.
+using FeedReader = std::function<Result<std::size_t>(char* buffer, std::size_t size)>;
+
+// A source pulling its bytes from `read` (total unknown). Reads the first bytes at once to detect
+// gzip: returns the error of `read`, if any. The source's Read passes on the errors of `read`.
+Result<std::unique_ptr<FeedSource>> FeedFromReader(FeedReader read);
 
 }  // namespace liaison::jurisdiction

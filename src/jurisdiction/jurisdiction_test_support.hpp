@@ -31,4 +31,7 @@ class TempDir {
 // Writes `text` to `path`.
 void WriteFile(const std::filesystem::path& path, const std::string& text);
 
+// `text` compressed as one gzip member.
+std::string Gzip(const std::string& text);
+
 }  // namespace liaison::jurisdiction::testing
