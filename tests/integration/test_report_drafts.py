@@ -22,6 +22,7 @@ import csv
 import http.client
 import io
 import ipaddress
+import json
 import email.utils
 import gzip
 import pathlib
@@ -360,6 +361,28 @@ attachment_max_bytes = 16384
                          10_000)
         self.assertIn(f"{entry['lines']} of the 10000 observations",
                       content_description(self.node, de["id"], self.fr))
+
+    def test_cli_lists_attaches_and_detaches_on_a_draft(self):
+        node = self.node
+        r = self.report(FEED, "?drafts=true")
+        self.assertEqual(r.status, 200, r)
+        de = [d for d in r.json()["drafts"] if d["requested_state"] == "DE"][0]
+        common = ("--config", str(node.config), "--as", self.fr_account)
+        out = node.cli("request", "attachments", de["id"], *common)
+        self.assertIn(f"{de['attachment']['id']}  DE.csv  text/csv  {de['attachment']['bytes']} B",
+                      out)
+        notes = pathlib.Path(node.dir) / "notes.txt"
+        notes.write_text("Seen from our honeypots.\n")
+        added = json.loads(node.cli("request", "attach", de["id"], str(notes), *common))
+        self.assertEqual((added["filename"], added["media_type"]), ("notes.txt", "text/plain"))
+        # Still a draft: Germany does not see it.
+        self.assertProblem(node.get(f"/api/v1/requests/{de['id']}/attachments/{added['id']}",
+                                    token=self.de), 404)
+        node.cli("request", "detach", de["id"], added["id"], *common)
+        listed = node.get(f"/api/v1/requests/{de['id']}/attachments", token=self.fr).json()
+        self.assertEqual([a["id"] for a in listed["items"]], [de["attachment"]["id"]])
+        failed = node.cli("request", "detach", de["id"], added["id"], *common, check=False)
+        self.assertEqual(failed.returncode, 1)
 
     def test_cli_drafts_as_an_account(self):
         node = self.node
