@@ -132,8 +132,8 @@ int Attachments(store::Database& db, const security::Principal& actor, const Req
   auto attachments = rq::ListAttachments(db, actor, c.request_id);
   if (!attachments.has_value()) return Fail(attachments.error());
   for (const auto& a : *attachments) {
-    std::cout << a.id << "  " << a.filename << "  " << a.media_type << "  " << a.size << " B  TLP:"
-              << rq::TlpName(a.tlp) << "  sha256:" << a.sha256 << "\n";
+    std::cout << a.id << "  " << a.filename << "  " << a.media_type << "  " << a.size
+              << " B  TLP:" << rq::TlpName(a.tlp) << "  sha256:" << a.sha256 << "\n";
   }
   return 0;
 }
@@ -141,9 +141,9 @@ int Attachments(store::Database& db, const security::Principal& actor, const Req
 // The media type of `path` from its extension, among the accepted ones; "" when unknown.
 std::string MediaTypeOf(const std::filesystem::path& path) {
   static const std::pair<const char*, const char*> kByExtension[] = {
-      {".pdf", "application/pdf"}, {".png", "image/png"},        {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},     {".gif", "image/gif"},        {".zip", "application/zip"},
-      {".txt", "text/plain"},      {".csv", "text/csv"},         {".json", "application/json"},
+      {".pdf", "application/pdf"}, {".png", "image/png"}, {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},     {".gif", "image/gif"}, {".zip", "application/zip"},
+      {".txt", "text/plain"},      {".csv", "text/csv"},  {".json", "application/json"},
       {".gz", "application/gzip"}};
   const std::string extension = AsciiLower(path.extension().string());
   for (const auto& [ext, type] : kByExtension) {
@@ -227,8 +227,9 @@ void AddRequestCommands(CLI::App& app, RequestCommands& c) {
   common(attachments);
   attachments->add_option("request", c.request_id, "Request id (req_…)")->required();
   auto* attach = request->add_subcommand(
-      "attach", "Attach a file to a request; on a draft only the sender's organisation sees it "
-                "until it is submitted");
+      "attach",
+      "Attach a file to a request; on a draft only the sender's organisation sees it "
+      "until it is submitted");
   common(attach);
   attach->add_option("request", c.request_id, "Request id (req_…)")->required();
   attach->add_option("file", c.attach_path, "The file to attach")->required();

@@ -283,12 +283,12 @@ Status GroupCsvWriter::Close() {
 struct GroupShareCollector::Share {
   z_stream z{};
   bool open = false;
-  std::string gz;              // The compressed bytes so far.
-  std::size_t raw = 0;         // Bytes of the whole CSV, header included, kept or not.
-  std::size_t unflushed = 0;   // Bytes given to the compressor since it last flushed.
-  std::int64_t kept = 0;       // Rows given to the compressor.
-  std::int64_t total = 0;      // Rows of the group.
-  bool full = false;           // A row did not fit: later rows are only counted.
+  std::string gz;             // The compressed bytes so far.
+  std::size_t raw = 0;        // Bytes of the whole CSV, header included, kept or not.
+  std::size_t unflushed = 0;  // Bytes given to the compressor since it last flushed.
+  std::int64_t kept = 0;      // Rows given to the compressor.
+  std::int64_t total = 0;     // Rows of the group.
+  bool full = false;          // A row did not fit: later rows are only counted.
   ~Share() {
     if (open) deflateEnd(&z);
   }

@@ -45,11 +45,11 @@ class GroupCsvWriter final : public GroupOutput {
 // One group's rows as a file to attach to a request: the per-group CSV of GroupCsvWriter, plain
 // when it fits the size limit, else gzip-compressed, else the gzip of its first rows that fit.
 struct GroupShare {
-  std::string filename;            // "<group>.csv" or "<group>.csv.gz".
-  std::string media_type;          // "text/csv" or "application/gzip".
-  std::string content;             // At most the collector's max_bytes.
-  std::int64_t rows = 0;           // Rows in `content`, header excluded.
-  std::int64_t total_rows = 0;     // Rows of the group in the feed.
+  std::string filename;         // "<group>.csv" or "<group>.csv.gz".
+  std::string media_type;       // "text/csv" or "application/gzip".
+  std::string content;          // At most the collector's max_bytes.
+  std::int64_t rows = 0;        // Rows in `content`, header excluded.
+  std::int64_t total_rows = 0;  // Rows of the group in the feed.
   bool truncated() const { return rows < total_rows; }
 };
 

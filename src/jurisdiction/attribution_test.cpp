@@ -458,7 +458,9 @@ TEST_F(GroupShareTest, AShareTooLargeEvenCompressedKeepsItsFirstRowsWithinTheLim
 }
 
 TEST_F(GroupShareTest, ASmallShareThatIsNotUtf8StaysCompressed) {
-  const std::string feed = "ip,category\n10.0.0.1,sc\xff\xfe" "anner\n";
+  const std::string feed =
+      "ip,category\n10.0.0.1,sc\xff\xfe"
+      "anner\n";
   auto share = Share(feed, "FR", 10 << 20);
   ASSERT_TRUE(share.has_value());
   EXPECT_EQ(share->media_type, "application/gzip");

@@ -94,8 +94,7 @@ Result<CooperationRequest> LoadForAttaching(Transaction& tx, const security::Pri
                                             const std::string& id) {
   ASSIGN_OR_RETURN(auto r, LoadConversation(tx, actor, id));
   if (r.status == RequestStatus::kDraft) {
-    RETURN_IF_ERROR(
-        security::Authorize(actor, security::Action::kRequestAct, RequestResource(r)));
+    RETURN_IF_ERROR(security::Authorize(actor, security::Action::kRequestAct, RequestResource(r)));
   }
   return r;
 }
@@ -139,8 +138,8 @@ bool MailMayCarryText(Tlp tlp, bool encrypted) {
 
 const std::vector<std::string_view>& AcceptedMediaTypes() {
   static const std::vector<std::string_view> types = {
-      "application/pdf", "image/png",  "image/jpeg", "image/gif",
-      "application/zip", "text/plain", "text/csv",   "application/json", "application/gzip"};
+      "application/pdf", "image/png", "image/jpeg",       "image/gif",       "application/zip",
+      "text/plain",      "text/csv",  "application/json", "application/gzip"};
   return types;
 }
 
@@ -304,11 +303,10 @@ Result<Attachment> AttachToRequest(Transaction& tx, const security::Principal& a
   ASSIGN_OR_RETURN(store::Rows have,
                    tx.Query("SELECT 1 FROM request_blobs WHERE sha256 = ?", {sha256}));
   if (have.empty()) {
-    ASSIGN_OR_RETURN(auto stored,
-                     tx.Execute("INSERT INTO request_blobs (sha256, size, content) "
-                                "VALUES (?, ?, ?)",
-                                {sha256, static_cast<long long>(input.content.size()),
-                                 store::Value::Blob(input.content)}));
+    ASSIGN_OR_RETURN(auto stored, tx.Execute("INSERT INTO request_blobs (sha256, size, content) "
+                                             "VALUES (?, ?, ?)",
+                                             {sha256, static_cast<long long>(input.content.size()),
+                                              store::Value::Blob(input.content)}));
     (void)stored;
   }
   a.id = NewId("att");
@@ -358,8 +356,7 @@ Status DeleteAttachment(store::Database& db, const security::Principal& actor,
                         TimePoint now) {
   return store::InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Status {
     ASSIGN_OR_RETURN(auto r, LoadConversation(tx, actor, request_id));
-    RETURN_IF_ERROR(
-        security::Authorize(actor, security::Action::kRequestAct, RequestResource(r)));
+    RETURN_IF_ERROR(security::Authorize(actor, security::Action::kRequestAct, RequestResource(r)));
     ASSIGN_OR_RETURN(store::Rows rows,
                      tx.Query("SELECT sha256, size, media_type FROM request_attachments WHERE "
                               "id = ? AND request_id = ?",
@@ -375,8 +372,8 @@ Status DeleteAttachment(store::Database& db, const security::Principal& actor,
                              {"sha256", sha256},
                              {"size", rows[0].Int(1)},
                              {"media_type", rows[0].Text(2)}};
-    ASSIGN_OR_RETURN(auto removed, tx.Execute("DELETE FROM request_attachments WHERE id = ?",
-                                              {attachment_id}));
+    ASSIGN_OR_RETURN(auto removed,
+                     tx.Execute("DELETE FROM request_attachments WHERE id = ?", {attachment_id}));
     (void)removed;
     // The content goes with its last attachment (content-addressed, shared between requests).
     ASSIGN_OR_RETURN(auto dropped,
@@ -420,11 +417,10 @@ Attachment AttachmentFromRow(const store::Row& row) {
 namespace internal {
 
 Result<std::vector<Attachment>> LoadAttachments(Transaction& tx, const std::string& request_id) {
-  ASSIGN_OR_RETURN(store::Rows rows,
-                   tx.Query(std::string("SELECT ") + kAttachmentColumns +
-                                " FROM request_attachments WHERE request_id = ? "
-                                "ORDER BY created_at, id",
-                            {request_id}));
+  ASSIGN_OR_RETURN(store::Rows rows, tx.Query(std::string("SELECT ") + kAttachmentColumns +
+                                                  " FROM request_attachments WHERE request_id = ? "
+                                                  "ORDER BY created_at, id",
+                                              {request_id}));
   std::vector<Attachment> out;
   for (const auto& row : rows) out.push_back(AttachmentFromRow(row));
   return out;

@@ -206,9 +206,10 @@ TEST_F(MessagesTest, ADraftsAttachmentsAreTheSendersUntilItIsSubmitted) {
   EXPECT_NE(mails[0].body.find("Attachments:  1\n  - netflow.png (16 B, image/png)"),
             std::string::npos)
       << mails[0].body;
-  auto payload = Sql("SELECT body FROM notifications WHERE channel = 'webhook' AND subject = "
-                     "'request.submitted' AND related_id = ?",
-                     {draft.id});
+  auto payload =
+      Sql("SELECT body FROM notifications WHERE channel = 'webhook' AND subject = "
+          "'request.submitted' AND related_id = ?",
+          {draft.id});
   ASSERT_EQ(payload.size(), 1u);
   EXPECT_NE(payload[0].Text(0).find("\"attachments\":[{\"id\":\"" + png->id + "\""),
             std::string::npos)

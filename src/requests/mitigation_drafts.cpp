@@ -133,8 +133,9 @@ std::string AttachmentEvidence(const jd::GroupShare& share) {
   std::string out = "attachment: " + share.filename + ", " + std::to_string(share.rows) + " of " +
                     std::to_string(share.total_rows) + " observations";
   if (share.truncated()) {
-    out += " (the first ones: the whole share is larger than the node's attachment limit even "
-           "compressed)";
+    out +=
+        " (the first ones: the whole share is larger than the node's attachment limit even "
+        "compressed)";
   }
   return out + "\n";
 }
@@ -271,8 +272,8 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
       }
       const auto file = files.find(g.group);
       const jd::GroupShare* share = file == files.end() ? nullptr : &file->second;
-      ASSIGN_OR_RETURN(RequestDraft draft, DraftFor(actor, summary, g, share, options, language,
-                                                    max_indicators, now));
+      ASSIGN_OR_RETURN(RequestDraft draft,
+                       DraftFor(actor, summary, g, share, options, language, max_indicators, now));
       ASSIGN_OR_RETURN(CooperationRequest r,
                        internal::NewRequest(actor, draft, Submission::kSaveAsDraft, now));
       RETURN_IF_ERROR(internal::StoreNewRequest(tx, actor, r, Submission::kSaveAsDraft,
@@ -283,8 +284,8 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
         input.filename = share->filename;
         input.media_type = share->media_type;
         input.content = share->content;
-        ASSIGN_OR_RETURN(Attachment a, internal::AttachToRequest(tx, actor, r, input,
-                                                                 shares.max_bytes, now));
+        ASSIGN_OR_RETURN(Attachment a,
+                         internal::AttachToRequest(tx, actor, r, input, shares.max_bytes, now));
         made.attachment = DraftAttachment{std::move(a), share->rows, share->total_rows};
       }
       made.indicators = static_cast<std::int64_t>(r.content->indicators.size());

@@ -260,22 +260,22 @@ TEST_F(DraftAttachmentsTest, EachDraftCarriesItsStatesRowsSeenOnlyByTheSenderUnt
 
   // Germany learns of neither the draft nor its file until it is submitted; then it has both.
   const std::string& file = de->attachment->attachment.id;
-  EXPECT_EQ(GetAttachment(*db_, de_tech_, de->request.id, file).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(GetAttachment(*db_, de_tech_, de->request.id, file).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(ListAttachments(*db_, de_tech_, de->request.id).error().code, ErrorCode::kNotFound);
   TransitionInput submit;
   submit.transition = Transition::kSubmit;
-  auto submitted =
-      ApplyTransition(*db_, fr_tech_, de->request.id, submit, de->request.version, settings_, Now());
-  ASSERT_TRUE(submitted.has_value()) << submitted.error().field << ": " << submitted.error().message;
+  auto submitted = ApplyTransition(*db_, fr_tech_, de->request.id, submit, de->request.version,
+                                   settings_, Now());
+  ASSERT_TRUE(submitted.has_value())
+      << submitted.error().field << ": " << submitted.error().message;
   auto downloaded = GetAttachment(*db_, de_tech_, de->request.id, file);
   ASSERT_TRUE(downloaded.has_value());
   EXPECT_EQ(downloaded->second, got->second);
   auto mails = MailsAbout(de->request.id);
   ASSERT_EQ(mails.size(), 1u);
-  EXPECT_NE(mails[0].body.find("  - DE.csv (" + std::to_string(got->second.size()) +
-                               " B, text/csv)"),
-            std::string::npos)
+  EXPECT_NE(
+      mails[0].body.find("  - DE.csv (" + std::to_string(got->second.size()) + " B, text/csv)"),
+      std::string::npos)
       << mails[0].body;
   // The Netherlands' draft, not submitted, stays hidden from Germany as from everyone else.
   EXPECT_EQ(ListAttachments(*db_, de_tech_, nl->request.id).error().code, ErrorCode::kNotFound);
