@@ -7,10 +7,12 @@
 //                                                 with ?drafts=true, draft mitigation requests)
 // Pure translation: parse, call jurisdiction/ (and requests/ for the drafts), render.
 #include <charconv>
+#include <optional>
 
 #include "api/app.hpp"
 #include "core/text.hpp"
 #include "jurisdiction/attribution.hpp"
+#include "jurisdiction/attribution_output.hpp"
 #include "jurisdiction/data_service.hpp"
 #include "jurisdiction/reference.hpp"
 #include "requests/mitigation_drafts.hpp"
@@ -311,6 +313,20 @@ Result<requests::MitigationDraftOptions> DraftOptions(const http::Request& reque
   return options;
 }
 
+// The file of the state's share attached to a draft, or null.
+value DraftAttachmentJson(const std::optional<requests::DraftAttachment>& d) {
+  if (!d) return nullptr;
+  const requests::Attachment& a = d->attachment;
+  return object{{"id", a.id},
+                {"filename", a.filename},
+                {"media_type", a.media_type},
+                {"bytes", a.size},
+                {"sha256", a.sha256},
+                {"lines", d->rows},
+                {"total_lines", d->total_rows},
+                {"truncated", d->truncated()}};
+}
+
 object DraftsJson(const requests::MitigationDrafts& made) {
   array drafts, skipped;
   for (const auto& d : made.drafts) {
@@ -324,7 +340,8 @@ object DraftsJson(const requests::MitigationDrafts& made) {
                             {"subject", d.request.content->subject},
                             {"indicators", d.indicators},
                             {"distinct_addresses", d.distinct_addresses},
-                            {"observations", d.observations}});
+                            {"observations", d.observations},
+                            {"attachment", DraftAttachmentJson(d.attachment)}});
   }
   for (const auto& s : made.skipped) {
     skipped.push_back(object{{"group", s.group},
@@ -333,6 +350,10 @@ object DraftsJson(const requests::MitigationDrafts& made) {
                              {"observations", s.observations}});
   }
   return {{"drafts", std::move(drafts)}, {"skipped", std::move(skipped)}};
+}
+
+std::int64_t AttachmentMaxBytes(const AppContext& app) {
+  return app.config->requests.attachment_max_bytes;
 }
 
 Result<jd::AttributionOptions> ReportOptions(const http::Request& request) {
@@ -375,7 +396,11 @@ Result<http::Response> Report(const AppContext& app, http::Request& request) {
     return body->Read(buffer, size);
   };
   ASSIGN_OR_RETURN(auto source, jd::FeedFromReader(read_body));
-  ASSIGN_OR_RETURN(auto summary, jd::Attribute(*source, *index, options));
+  // Drafts carry each state's rows as an attachment, collected while the feed is read.
+  std::optional<jd::GroupShareCollector> shares;
+  if (drafting) shares.emplace(*index, AttachmentMaxBytes(app));
+  ASSIGN_OR_RETURN(auto summary, shares ? jd::Attribute(*source, *index, options, *shares)
+                                        : jd::Attribute(*source, *index, options));
   array groups;
   for (const auto& g : summary.groups) {
     object categories;
@@ -398,8 +423,9 @@ Result<http::Response> Report(const AppContext& app, http::Request& request) {
   }
   object drafts{{"drafts", array()}, {"skipped", array()}};
   if (drafting) {
-    ASSIGN_OR_RETURN(auto made, requests::DraftMitigationRequests(*app.db, principal, summary,
-                                                                  draft_options, app.clock->Now()));
+    ASSIGN_OR_RETURN(auto made, requests::DraftMitigationRequests(
+                                    *app.db, principal, summary, draft_options, app.clock->Now(),
+                                    {&*shares, AttachmentMaxBytes(app)}));
     drafts = DraftsJson(made);
   }
   return Json(200, {{"data_version", summary.data_version},

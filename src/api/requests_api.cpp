@@ -238,18 +238,6 @@ boost::json::object MessageJson(const rq::RequestMessage& m) {
           {"created_at", TimeJson(m.created_at)}};
 }
 
-boost::json::object AttachmentJson(const rq::Attachment& a) {
-  return {{"id", a.id},
-          {"request_id", a.request_id},
-          {"filename", a.filename},
-          {"media_type", a.media_type},
-          {"sha256", a.sha256},
-          {"size", a.size},
-          {"tlp", rq::TlpName(a.tlp)},
-          {"uploaded_by", a.uploaded_by},
-          {"created_at", TimeJson(a.created_at)}};
-}
-
 Result<std::optional<rq::Tlp>> ParseTlpText(const std::optional<std::string>& text) {
   if (!text) return std::optional<rq::Tlp>();
   auto tlp = rq::ParseTlp(*text);
@@ -297,7 +285,7 @@ Result<http::Response> PostAttachment(const AppContext& app, http::Request& requ
   ASSIGN_OR_RETURN(auto a,
                    rq::AddAttachment(*app.db, principal, request.path_params["id"], input,
                                      app.config->requests.attachment_max_bytes, app.clock->Now()));
-  auto response = Json(201, AttachmentJson(a));
+  auto response = Json(201, rq::AttachmentJson(a));
   response.SetHeader("Location", "/api/v1/requests/" + a.request_id + "/attachments/" + a.id);
   return response;
 }
@@ -307,8 +295,16 @@ Result<http::Response> ListAttachments(const AppContext& app, http::Request& req
   ASSIGN_OR_RETURN(auto attachments,
                    rq::ListAttachments(*app.db, principal, request.path_params["id"]));
   boost::json::array items;
-  for (const auto& a : attachments) items.push_back(AttachmentJson(a));
+  for (const auto& a : attachments) items.push_back(rq::AttachmentJson(a));
   return Json(200, {{"items", std::move(items)}});
+}
+
+// DELETE: a draft's attachment; 204.
+Result<http::Response> DeleteAttachment(const AppContext& app, http::Request& request) {
+  ASSIGN_OR_RETURN(auto principal, Authenticate(app, request));
+  RETURN_IF_ERROR(rq::DeleteAttachment(*app.db, principal, request.path_params["id"],
+                                       request.path_params["attachment_id"], app.clock->Now()));
+  return http::Response{204, {}, {}};
 }
 
 Result<http::Response> GetAttachment(const AppContext& app, http::Request& request) {
@@ -372,6 +368,8 @@ void AddRequestRoutes(http::Router& router, const AppContext& app) {
   router.Add("POST", "/api/v1/requests/{id}/attachments", Bind(app, PostAttachment));
   router.Add("GET", "/api/v1/requests/{id}/attachments", Bind(app, ListAttachments));
   router.Add("GET", "/api/v1/requests/{id}/attachments/{attachment_id}", Bind(app, GetAttachment));
+  router.Add("DELETE", "/api/v1/requests/{id}/attachments/{attachment_id}",
+             Bind(app, DeleteAttachment));
 }
 
 }  // namespace liaison::api

@@ -1,6 +1,7 @@
 #include "cli/request.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -8,6 +9,8 @@
 
 #include "cli/common.hpp"
 #include "core/json.hpp"
+#include "core/text.hpp"
+#include "requests/messages.hpp"
 #include "requests/requests.hpp"
 #include "security/accounts.hpp"
 #include "security/signing.hpp"
@@ -125,6 +128,61 @@ int Move(store::Database& db, const rq::RequestSettings& settings, const securit
   return 0;
 }
 
+int Attachments(store::Database& db, const security::Principal& actor, const RequestCommands& c) {
+  auto attachments = rq::ListAttachments(db, actor, c.request_id);
+  if (!attachments.has_value()) return Fail(attachments.error());
+  for (const auto& a : *attachments) {
+    std::cout << a.id << "  " << a.filename << "  " << a.media_type << "  " << a.size
+              << " B  TLP:" << rq::TlpName(a.tlp) << "  sha256:" << a.sha256 << "\n";
+  }
+  return 0;
+}
+
+// The media type of `path` from its extension, among the accepted ones; "" when unknown.
+std::string MediaTypeOf(const std::filesystem::path& path) {
+  static const std::pair<const char*, const char*> kByExtension[] = {
+      {".pdf", "application/pdf"}, {".png", "image/png"}, {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},     {".gif", "image/gif"}, {".zip", "application/zip"},
+      {".txt", "text/plain"},      {".csv", "text/csv"},  {".json", "application/json"},
+      {".gz", "application/gzip"}};
+  const std::string extension = AsciiLower(path.extension().string());
+  for (const auto& [ext, type] : kByExtension) {
+    if (extension == ext) return type;
+  }
+  return "";
+}
+
+int Attach(store::Database& db, const Config& config, const security::Principal& actor,
+           const RequestCommands& c) {
+  std::ifstream in(c.attach_path, std::ios::binary);
+  if (!in) return Fail(Error::InvalidArgument("cannot read " + c.attach_path, "file"));
+  rq::AttachmentInput input;
+  input.content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const std::filesystem::path path(c.attach_path);
+  input.filename = c.filename.empty() ? path.filename().string() : c.filename;
+  input.media_type = c.media_type.empty() ? MediaTypeOf(path) : c.media_type;
+  if (input.media_type.empty()) {
+    return Fail(Error::InvalidArgument("unknown extension; give --media-type", "--media-type"));
+  }
+  if (!c.tlp.empty()) {
+    input.tlp = rq::ParseTlp(c.tlp);
+    if (!input.tlp) return Fail(Error::InvalidArgument("unknown TLP label", "--tlp"));
+  }
+  SystemClock clock;
+  auto a = rq::AddAttachment(db, actor, c.request_id, input, config.requests.attachment_max_bytes,
+                             clock.Now());
+  if (!a.has_value()) return Fail(a.error());
+  std::cout << json::Serialize(rq::AttachmentJson(*a)) << "\n";
+  return 0;
+}
+
+int Detach(store::Database& db, const security::Principal& actor, const RequestCommands& c) {
+  SystemClock clock;
+  auto removed = rq::DeleteAttachment(db, actor, c.request_id, c.attachment_id, clock.Now());
+  if (!removed.has_value()) return Fail(removed.error());
+  return 0;
+}
+
 }  // namespace
 
 void AddRequestCommands(CLI::App& app, RequestCommands& c) {
@@ -164,6 +222,26 @@ void AddRequestCommands(CLI::App& app, RequestCommands& c) {
   close->add_option("request", c.request_id, "Request id (req_…)")->required();
   close->add_option("--helpful", c.helpful, "Was the answer helpful, 1-5");
   close->add_option("--note", c.note, "Feedback");
+  auto* attachments =
+      request->add_subcommand("attachments", "List a request's attachments (drafts included)");
+  common(attachments);
+  attachments->add_option("request", c.request_id, "Request id (req_…)")->required();
+  auto* attach = request->add_subcommand(
+      "attach",
+      "Attach a file to a request; on a draft only the sender's organisation sees it "
+      "until it is submitted");
+  common(attach);
+  attach->add_option("request", c.request_id, "Request id (req_…)")->required();
+  attach->add_option("file", c.attach_path, "The file to attach")->required();
+  attach->add_option("--name", c.filename, "Its name on the request (default: the file's)");
+  attach->add_option("--media-type", c.media_type,
+                     "Its media type (default: from the extension: .pdf .png .jpg .gif .zip "
+                     ".txt .csv .json .gz)");
+  attach->add_option("--tlp", c.tlp, "A label more restrictive than the request's");
+  auto* detach = request->add_subcommand("detach", "Remove an attachment from a draft");
+  common(detach);
+  detach->add_option("request", c.request_id, "Request id (req_…)")->required();
+  detach->add_option("attachment", c.attachment_id, "Attachment id (att_…)")->required();
 }
 
 int RunRequestCommands(const RequestCommands& c) {
@@ -188,6 +266,9 @@ int RunRequestCommands(const RequestCommands& c) {
   if (c.command == "ack") return Move(*db, settings, *actor, c, rq::Transition::kAcknowledge);
   if (c.command == "answer") return Move(*db, settings, *actor, c, rq::Transition::kAnswer);
   if (c.command == "close") return Move(*db, settings, *actor, c, rq::Transition::kClose);
+  if (c.command == "attachments") return Attachments(*db, *actor, c);
+  if (c.command == "attach") return Attach(*db, *config, *actor, c);
+  if (c.command == "detach") return Detach(*db, *actor, c);
   return 2;
 }
 

@@ -1,4 +1,5 @@
-// `liaison request new|list|show|ack|answer|close`: cooperation requests from the command line.
+// `liaison request new|list|show|ack|answer|close|attachments|attach|detach`: cooperation
+// requests from the command line.
 // Like `liaison ping`, the commands act directly on the configured database, as the account
 // given by --as (an account id, "acc_…"), with that account's rights; they are meant for the
 // machine that runs the node. Transitions apply to the version just read.
@@ -27,7 +28,13 @@ struct RequestCommands {
   std::string note;
   std::string outcome;
   std::optional<int> helpful;
-  std::string command;  // new | list | show | ack | answer | close
+  // attach / detach
+  std::string attach_path;    // The file to attach.
+  std::string filename;       // Its name on the request; empty: the file's own name.
+  std::string media_type;     // Empty: from the file name's extension.
+  std::string tlp;            // Empty: the request's label.
+  std::string attachment_id;  // detach
+  std::string command;  // new | list | show | ack | answer | close | attachments | attach | detach
 };
 
 // Adds the `request` subcommands to `app`, filling `commands` when parsed.

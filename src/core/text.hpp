@@ -17,4 +17,8 @@ std::string Trim(std::string_view s);
 // prescribes; every other byte is copied.
 std::string JsonEscape(std::string_view s);
 
+// True when `s` is well-formed UTF-8 (RFC 3629): no overlong forms, no UTF-16 surrogates,
+// nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace liaison

@@ -23,5 +23,15 @@ TEST(JsonEscape, EscapesQuotesBackslashesAndControlCharactersOnly) {
   EXPECT_EQ(JsonEscape("é€"), "é€");
 }
 
+TEST(IsValidUtf8, AcceptsWellFormedTextOnly) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("Grüße, 你好, \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xC3\x28"));          // A lead byte without its continuation.
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // Overlong "/".
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // A UTF-16 surrogate.
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // Above U+10FFFF.
+  EXPECT_FALSE(IsValidUtf8("abc\xE2\x82"));        // Cut short.
+}
+
 }  // namespace
 }  // namespace liaison

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -16,6 +19,8 @@
 #include <thread>
 
 #include "core/ids.hpp"
+#include "core/text.hpp"
+#include "jurisdiction/feed_source.hpp"
 
 namespace liaison::jurisdiction {
 namespace {
@@ -104,6 +109,10 @@ void AppendCsvField(std::string& out, std::string_view s) {
 }
 
 constexpr std::size_t kStixBuffer = 1 << 20;
+
+// The first line of every per-group CSV.
+constexpr std::string_view kGroupCsvHeader =
+    "address,country,state,as_number,as_name,category,line\n";
 
 // STIX timestamps carry milliseconds: 2026-11-29T09:51:24.000Z.
 std::string StixTime(TimePoint t) {
@@ -233,7 +242,7 @@ Status GroupCsvWriter::Write(const std::string& group, std::string_view text) {
     if (file.fd < 0) {
       return Error::Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
     }
-    file.pending = "address,country,state,as_number,as_name,category,line\n";
+    file.pending = kGroupCsvHeader;
   }
   file.pending.append(text);
   if (file.pending.size() >= kFileBuffer) return Drain(group, file);
@@ -268,6 +277,153 @@ Status GroupCsvWriter::Close() {
     }
   }
   return OkStatus();
+}
+
+// A gzip stream being written, with what it has produced so far.
+struct GroupShareCollector::Share {
+  z_stream z{};
+  bool open = false;
+  std::string gz;             // The compressed bytes so far.
+  std::size_t raw = 0;        // Bytes of the whole CSV, header included, kept or not.
+  std::size_t unflushed = 0;  // Bytes given to the compressor since it last flushed.
+  std::int64_t kept = 0;      // Rows given to the compressor.
+  std::int64_t total = 0;     // Rows of the group.
+  bool full = false;          // A row did not fit: later rows are only counted.
+  ~Share() {
+    if (open) deflateEnd(&z);
+  }
+};
+
+namespace {
+
+// Compresses `in` into share.gz with `flush` (Z_NO_FLUSH, Z_SYNC_FLUSH or Z_FINISH).
+Status Deflate(z_stream& z, std::string& gz, std::string_view in, int flush) {
+  std::array<unsigned char, 64 * 1024> buffer;
+  // zlib's lengths are 32-bit: large inputs go a gigabyte at a time.
+  constexpr std::size_t kStep = 1u << 30;
+  do {
+    const std::size_t step = std::min(in.size(), kStep);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(step);
+    in.remove_prefix(step);
+    const int now = in.empty() ? flush : Z_NO_FLUSH;
+    int rc = Z_OK;
+    do {
+      z.next_out = buffer.data();
+      z.avail_out = static_cast<uInt>(buffer.size());
+      rc = deflate(&z, now);
+      if (rc == Z_STREAM_ERROR) return Error::Internal("the gzip compressor failed");
+      gz.append(reinterpret_cast<const char*>(buffer.data()), buffer.size() - z.avail_out);
+    } while (z.avail_out == 0 || (now == Z_FINISH && rc != Z_STREAM_END));
+  } while (!in.empty());
+  return OkStatus();
+}
+
+std::int64_t CountRows(std::string_view lines) {
+  return static_cast<std::int64_t>(std::count(lines.begin(), lines.end(), '\n'));
+}
+
+}  // namespace
+
+GroupShareCollector::GroupShareCollector(const JurisdictionIndex& index, std::size_t max_bytes)
+    : index_(index), max_bytes_(std::max<std::size_t>(max_bytes, 1024)) {}
+
+GroupShareCollector::~GroupShareCollector() = default;
+
+std::unique_ptr<RowFormatter> GroupShareCollector::NewFormatter() const {
+  return std::make_unique<CsvRowFormatter>(index_);
+}
+
+Status GroupShareCollector::Write(const std::string& group, std::string_view text) {
+  std::unique_ptr<Share>& share = shares_[group];
+  if (!share) {
+    share = std::make_unique<Share>();
+    // windowBits 15 + 16: a gzip wrapper (RFC 1952) rather than zlib's.
+    if (deflateInit2(&share->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+      share.reset();
+      return Error::Internal("the gzip compressor could not start");
+    }
+    share->open = true;
+    RETURN_IF_ERROR(Deflate(share->z, share->gz, kGroupCsvHeader, Z_NO_FLUSH));
+    share->unflushed = kGroupCsvHeader.size();
+    share->raw = kGroupCsvHeader.size();
+  }
+  return Add(*share, text);
+}
+
+// The compressor's output only trails its input: while the bound of everything not yet flushed
+// still fits, rows go in unflushed (best compression); near the limit the stream is flushed so
+// that its size is exact, and rows go in a half at a time for as long as they fit.
+Status GroupShareCollector::Add(Share& share, std::string_view lines) {
+  share.total += CountRows(lines);
+  share.raw += lines.size();
+  if (share.full || lines.empty()) return OkStatus();
+  if (share.gz.size() + deflateBound(&share.z, share.unflushed + lines.size()) <= max_bytes_) {
+    RETURN_IF_ERROR(Deflate(share.z, share.gz, lines, Z_NO_FLUSH));
+    share.unflushed += lines.size();
+    share.kept += CountRows(lines);
+    return OkStatus();
+  }
+  RETURN_IF_ERROR(Deflate(share.z, share.gz, {}, Z_SYNC_FLUSH));
+  share.unflushed = 0;
+  return FitLines(share, lines);
+}
+
+Status GroupShareCollector::FitLines(Share& share, std::string_view lines) {
+  if (share.full || lines.empty()) return OkStatus();
+  if (share.gz.size() + deflateBound(&share.z, lines.size()) <= max_bytes_) {
+    RETURN_IF_ERROR(Deflate(share.z, share.gz, lines, Z_SYNC_FLUSH));
+    share.kept += CountRows(lines);
+    return OkStatus();
+  }
+  // Cut at a line end near the middle; a single line that does not fit ends the share.
+  const std::size_t last = lines.size() - 1;
+  std::size_t cut = lines.find('\n', lines.size() / 2);
+  if (cut >= last) cut = last == 0 ? std::string_view::npos : lines.rfind('\n', last - 1);
+  if (cut == std::string_view::npos) {
+    share.full = true;
+    return OkStatus();
+  }
+  RETURN_IF_ERROR(FitLines(share, lines.substr(0, cut + 1)));
+  return FitLines(share, lines.substr(cut + 1));
+}
+
+Result<std::optional<GroupShare>> GroupShareCollector::Take(const std::string& group) {
+  auto it = shares_.find(group);
+  if (it == shares_.end()) return std::optional<GroupShare>();
+  std::unique_ptr<Share> share = std::move(it->second);
+  shares_.erase(it);
+  RETURN_IF_ERROR(Deflate(share->z, share->gz, {}, Z_FINISH));
+  if (share->gz.size() > max_bytes_) {
+    return Error::Internal("the share of " + group + " came out larger than its limit");
+  }
+  GroupShare out;
+  out.filename = group + ".csv";
+  out.rows = share->kept;
+  out.total_rows = share->total;
+  if (!share->full && share->raw <= max_bytes_) {
+    // It fits as it is: back to plain text, unless it is not text (a feed's bytes that are not
+    // UTF-8), which stays compressed so that it is not served as text/csv.
+    auto source = FeedFromMemory(share->gz);
+    std::string plain(share->raw, '\0');
+    std::size_t have = 0;
+    while (have < plain.size()) {
+      ASSIGN_OR_RETURN(std::size_t n, source->Read(plain.data() + have, plain.size() - have));
+      if (n == 0) break;
+      have += n;
+    }
+    if (have != share->raw) return Error::Internal("the share of " + group + " did not inflate");
+    if (plain.find('\0') == std::string::npos && IsValidUtf8(plain)) {
+      out.media_type = "text/csv";
+      out.content = std::move(plain);
+      return std::optional<GroupShare>(std::move(out));
+    }
+  }
+  out.filename += ".gz";
+  out.media_type = "application/gzip";
+  out.content = std::move(share->gz);
+  return std::optional<GroupShare>(std::move(out));
 }
 
 Status WriteStixBundle(const std::filesystem::path& path, const GroupSummary& group,

@@ -4,9 +4,11 @@
 // the thread that merges results.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,44 @@ class GroupCsvWriter final : public GroupOutput {
   const JurisdictionIndex& index_;
   static constexpr std::size_t kFileBuffer = 256 * 1024;
   std::map<std::string, File> files_;
+};
+
+// One group's rows as a file to attach to a request: the per-group CSV of GroupCsvWriter, plain
+// when it fits the size limit, else gzip-compressed, else the gzip of its first rows that fit.
+struct GroupShare {
+  std::string filename;         // "<group>.csv" or "<group>.csv.gz".
+  std::string media_type;       // "text/csv" or "application/gzip".
+  std::string content;          // At most the collector's max_bytes.
+  std::int64_t rows = 0;        // Rows in `content`, header excluded.
+  std::int64_t total_rows = 0;  // Rows of the group in the feed.
+  bool truncated() const { return rows < total_rows; }
+};
+
+// Collects each group's rows (GroupCsvWriter's CSV format) in memory for GroupShare files,
+// compressing them as they arrive: at most about `max_bytes` plus a compressor's state (256 KiB)
+// per group, whatever the feed's size. Rows that no longer fit are counted, not kept. Used as
+// Attribute's GroupOutput; Write and Take run on the merging thread. Not thread-safe.
+class GroupShareCollector final : public GroupOutput {
+ public:
+  // `max_bytes`: the most a share's file may hold (at least 1024).
+  GroupShareCollector(const JurisdictionIndex& index, std::size_t max_bytes);
+  ~GroupShareCollector() override;
+  GroupShareCollector(const GroupShareCollector&) = delete;
+  GroupShareCollector& operator=(const GroupShareCollector&) = delete;
+  std::unique_ptr<RowFormatter> NewFormatter() const override;
+  Status Write(const std::string& group, std::string_view text) override;
+  // The share of `group`, once all of the feed is written, and forgets it: nullopt when the group
+  // had no row (or was taken already). The CSV is plain when it fits max_bytes and is UTF-8 text,
+  // gzip-compressed otherwise. internal when the compressor fails.
+  Result<std::optional<GroupShare>> Take(const std::string& group);
+
+ private:
+  struct Share;
+  Status Add(Share& share, std::string_view lines);
+  Status FitLines(Share& share, std::string_view lines);
+  const JurisdictionIndex& index_;
+  std::size_t max_bytes_;
+  std::map<std::string, std::unique_ptr<Share>> shares_;
 };
 
 // The addresses named by one indicator's pattern in a STIX bundle.

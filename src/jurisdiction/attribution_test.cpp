@@ -346,6 +346,130 @@ TEST_F(AttributionTest, PerStateFilesAreTheSameWhateverTheThreadsAndChunks) {
   EXPECT_EQ(a, b);
 }
 
+// The per-group CSV of `group` as GroupCsvWriter writes it for `feed` (the reference), and the
+// share GroupShareCollector makes of the same feed with `max_bytes`.
+class GroupShareTest : public AttributionTest {
+ protected:
+  std::string Written(const std::string& feed, const std::string& group) {
+    TempDir out;
+    GroupCsvWriter writer(out.path(), *index_);
+    auto source = FeedFromMemory(feed);
+    EXPECT_TRUE(Attribute(*source, *index_, {}, writer).has_value());
+    EXPECT_TRUE(writer.Close().has_value());
+    std::ifstream in(out.path() / (group + ".csv"));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  std::optional<GroupShare> Share(const std::string& feed, const std::string& group,
+                                  std::size_t max_bytes, AttributionOptions options = {}) {
+    GroupShareCollector collector(*index_, max_bytes);
+    auto source = FeedFromMemory(feed);
+    EXPECT_TRUE(Attribute(*source, *index_, options, collector).has_value());
+    auto share = collector.Take(group);
+    EXPECT_TRUE(share.has_value());
+    return share.has_value() ? *share : std::nullopt;
+  }
+  static std::string Gunzip(const std::string& gz) {
+    auto source = FeedFromMemory(gz);
+    EXPECT_TRUE(source->compressed());
+    std::string out;
+    char buffer[4096];
+    while (true) {
+      auto n = source->Read(buffer, sizeof buffer);
+      EXPECT_TRUE(n.has_value());
+      if (!n.has_value() || *n == 0) return out;
+      out.append(buffer, *n);
+    }
+  }
+  // A feed of `rows` rows in France's ranges, with categories that compress badly.
+  static std::string FrenchFeed(int rows) {
+    std::string feed = "ip,category\n";
+    std::uint32_t x = 12345;
+    for (int i = 0; i < rows; ++i) {
+      x = x * 1103515245u + 12345u;
+      feed += "10." + std::to_string(i % 200) + ".0.1,c" + std::to_string(x) + "\n";
+    }
+    return feed;
+  }
+};
+
+TEST_F(GroupShareTest, ASmallShareIsTheWritersCsvAsItIs) {
+  auto share = Share(kFeed, "FR", 10 << 20);
+  ASSERT_TRUE(share.has_value());
+  EXPECT_EQ(share->filename, "FR.csv");
+  EXPECT_EQ(share->media_type, "text/csv");
+  EXPECT_EQ(share->content, Written(kFeed, "FR"));
+  EXPECT_EQ(share->rows, 4);
+  EXPECT_EQ(share->total_rows, 4);
+  EXPECT_FALSE(share->truncated());
+}
+
+TEST_F(GroupShareTest, AShareOverTheLimitIsCompressedWhole) {
+  std::string feed = "ip,category\n";
+  for (int i = 0; i < 5000; ++i) feed += "10.0.0.1,scanner\n";
+  const std::string csv = Written(feed, "FR");
+  ASSERT_GT(csv.size(), 64u * 1024);
+  auto share = Share(feed, "FR", 64 * 1024);
+  ASSERT_TRUE(share.has_value());
+  EXPECT_EQ(share->filename, "FR.csv.gz");
+  EXPECT_EQ(share->media_type, "application/gzip");
+  EXPECT_LE(share->content.size(), 64u * 1024);
+  EXPECT_EQ(Gunzip(share->content), csv);
+  EXPECT_EQ(share->rows, 5000);
+  EXPECT_FALSE(share->truncated());
+}
+
+TEST_F(GroupShareTest, AShareTooLargeEvenCompressedKeepsItsFirstRowsWithinTheLimit) {
+  const std::string feed = FrenchFeed(30000);
+  const std::string csv = Written(feed, "FR");
+  for (std::size_t limit : {std::size_t{1024}, std::size_t{40000}, std::size_t{150000}}) {
+    AttributionOptions options;
+    options.threads = 3;
+    options.chunk_bytes = 4096;  // Many small writes: the stream is flushed near the limit.
+    auto share = Share(feed, "FR", limit, options);
+    ASSERT_TRUE(share.has_value());
+    EXPECT_EQ(share->filename, "FR.csv.gz");
+    EXPECT_LE(share->content.size(), limit);
+    EXPECT_EQ(share->total_rows, 30000);
+    EXPECT_TRUE(share->truncated());
+    EXPECT_GT(share->rows, 0);
+    // The first rows exactly, header included, and whole lines only.
+    const std::string text = Gunzip(share->content);
+    std::size_t end = 0;
+    for (std::int64_t line = 0; line <= share->rows; ++line) end = csv.find('\n', end) + 1;
+    EXPECT_EQ(text, csv.substr(0, end)) << limit;
+    // Little room is left unused: the next row would not have fitted by much.
+    EXPECT_GT(share->content.size() + 400, limit * 9 / 10) << limit;
+  }
+}
+
+TEST_F(GroupShareTest, ASmallShareThatIsNotUtf8StaysCompressed) {
+  const std::string feed =
+      "ip,category\n10.0.0.1,sc\xff\xfe"
+      "anner\n";
+  auto share = Share(feed, "FR", 10 << 20);
+  ASSERT_TRUE(share.has_value());
+  EXPECT_EQ(share->media_type, "application/gzip");
+  EXPECT_EQ(Gunzip(share->content), Written(feed, "FR"));
+  EXPECT_FALSE(share->truncated());
+}
+
+TEST_F(GroupShareTest, AGroupWithoutRowsHasNoShareAndATakenShareIsGone) {
+  GroupShareCollector collector(*index_, 4096);
+  auto source = FeedFromMemory(kFeed);
+  ASSERT_TRUE(Attribute(*source, *index_, {}, collector).has_value());
+  auto none = collector.Take("DE");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+  auto fr = collector.Take("FR");
+  ASSERT_TRUE(fr.has_value());
+  EXPECT_TRUE(fr->has_value());
+  auto again = collector.Take("FR");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->has_value());
+}
+
 TEST(StixAddressId, IsTheDeterministicIdOfStix21) {
   // UUIDv5 in the STIX namespace of {"value":"198.51.100.3"}, as Python's uuid.uuid5 computes
   // it (the id in the specification's prose example is not a computed one).

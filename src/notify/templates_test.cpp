@@ -32,7 +32,9 @@ TEST(Templates, EveryTemplateExistsInTheSixLanguagesWithTheSamePlaceholders) {
         "link", "tlp", "acknowledge_by", "subject", "description", "status", "submitted_at",
         // request.mitigation_draft
         "observations", "distinct_addresses", "listed_addresses", "as_numbers", "categories",
-        "observed_from", "observed_to", "data_version",
+        "observed_from", "observed_to", "data_version", "attachment", "attached_observations",
+        // request.new, request.new_restricted
+        "attachments",
         // request.message
         "author_state", "body"}) {
     params[name] = std::string("value of ") + name;

@@ -22,8 +22,8 @@ using store::TxMode;
 
 constexpr std::size_t kMaxMessageLength = 20000;
 
-// Loads request `id` for the conversation: its parties only (operators never see content), and
-// not while it is a draft.
+// Loads request `id` for the conversation: its parties only (operators never see content); a
+// draft only for the sender's organisation, as the access policy has it.
 Result<CooperationRequest> LoadConversation(Transaction& tx, const security::Principal& actor,
                                             const std::string& id) {
   ASSIGN_OR_RETURN(auto found, internal::LoadRequest(tx, id));
@@ -42,43 +42,6 @@ Result<Tlp> LabelFor(const CooperationRequest& r, const std::optional<Tlp>& aske
                                   "tlp", "less_restrictive_than_request");
   }
   return *asked;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values beyond Unicode.
-    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 bool StartsWith(std::string_view content, std::string_view magic) {
@@ -113,6 +76,7 @@ std::vector<std::string> IdsFromJson(const std::string& text) {
 }
 
 // Records a conversation event: audit entry, timeline entry and webhook event, without content.
+// A draft's events are not announced: nothing about a draft leaves the sender until it submits.
 Status Record(Transaction& tx, const security::Principal& actor, const CooperationRequest& r,
               const std::string& action, const std::string& kind, const std::string& event,
               boost::json::object info, TimePoint now) {
@@ -120,7 +84,19 @@ Status Record(Transaction& tx, const security::Principal& actor, const Cooperati
                                         r.requesting_organization_id, json::Serialize(info), now));
   RETURN_IF_ERROR(internal::AppendTimeline(tx, r.id, kind, actor, std::nullopt, std::nullopt,
                                            json::Serialize(info), "", now));
+  if (r.status == RequestStatus::kDraft) return OkStatus();
   return internal::AnnounceEvent(tx, r, event, info, now);
+}
+
+// Loads request `id` for a change to its attachments: as LoadConversation, and while it is a
+// draft only by the sender's side (kRequestAct: editing the draft).
+Result<CooperationRequest> LoadForAttaching(Transaction& tx, const security::Principal& actor,
+                                            const std::string& id) {
+  ASSIGN_OR_RETURN(auto r, LoadConversation(tx, actor, id));
+  if (r.status == RequestStatus::kDraft) {
+    RETURN_IF_ERROR(security::Authorize(actor, security::Action::kRequestAct, RequestResource(r)));
+  }
+  return r;
 }
 
 // E-mails message `m` on `r` to the other party (PostMessage).
@@ -162,8 +138,8 @@ bool MailMayCarryText(Tlp tlp, bool encrypted) {
 
 const std::vector<std::string_view>& AcceptedMediaTypes() {
   static const std::vector<std::string_view> types = {
-      "application/pdf", "image/png",  "image/jpeg", "image/gif",
-      "application/zip", "text/plain", "text/csv",   "application/json"};
+      "application/pdf", "image/png", "image/jpeg",       "image/gif",       "application/zip",
+      "text/plain",      "text/csv",  "application/json", "application/gzip"};
   return types;
 }
 
@@ -187,6 +163,9 @@ Status CheckMediaType(std::string_view media_type, std::string_view content) {
   } else if (type == "application/zip") {
     matches = StartsWith(content, std::string_view("PK\x03\x04", 4)) ||
               StartsWith(content, std::string_view("PK\x05\x06", 4));
+  } else if (type == "application/gzip") {
+    // RFC 1952: ID1 ID2 and CM = 8 (deflate).
+    matches = StartsWith(content, std::string_view("\x1f\x8b\x08", 3));
   } else if (type == "application/json") {
     matches = json::Parse(content).has_value();
   } else {  // text/plain, text/csv
@@ -287,9 +266,23 @@ Result<std::vector<RequestMessage>> ListMessages(store::Database& db,
   return out;
 }
 
-Result<Attachment> AddAttachment(store::Database& db, const security::Principal& actor,
-                                 const std::string& request_id, const AttachmentInput& input,
-                                 std::int64_t max_bytes, TimePoint now) {
+boost::json::object AttachmentJson(const Attachment& a) {
+  return {{"id", a.id},
+          {"request_id", a.request_id},
+          {"filename", a.filename},
+          {"media_type", a.media_type},
+          {"sha256", a.sha256},
+          {"size", a.size},
+          {"tlp", TlpName(a.tlp)},
+          {"uploaded_by", a.uploaded_by},
+          {"created_at", FormatRfc3339(a.created_at)}};
+}
+
+namespace internal {
+
+Result<Attachment> AttachToRequest(Transaction& tx, const security::Principal& actor,
+                                   const CooperationRequest& r, const AttachmentInput& input,
+                                   std::int64_t max_bytes, TimePoint now) {
   if (input.content.empty()) {
     return Error::InvalidArgument("the attachment is empty", "content", "required");
   }
@@ -305,46 +298,98 @@ Result<Attachment> AddAttachment(store::Database& db, const security::Principal&
   const std::string sha256 = Sha256Hex(input.content);
   const std::string media_type =
       AsciiLower(Trim(std::string_view(input.media_type).substr(0, input.media_type.find(';'))));
+  Attachment a;
+  ASSIGN_OR_RETURN(a.tlp, LabelFor(r, input.tlp));
+  ASSIGN_OR_RETURN(store::Rows have,
+                   tx.Query("SELECT 1 FROM request_blobs WHERE sha256 = ?", {sha256}));
+  if (have.empty()) {
+    ASSIGN_OR_RETURN(auto stored, tx.Execute("INSERT INTO request_blobs (sha256, size, content) "
+                                             "VALUES (?, ?, ?)",
+                                             {sha256, static_cast<long long>(input.content.size()),
+                                              store::Value::Blob(input.content)}));
+    (void)stored;
+  }
+  a.id = NewId("att");
+  a.request_id = r.id;
+  a.filename = input.filename;
+  a.media_type = media_type;
+  a.sha256 = sha256;
+  a.size = static_cast<std::int64_t>(input.content.size());
+  a.uploaded_by = actor.account_id;
+  a.created_at = now;
+  ASSIGN_OR_RETURN(auto changed,
+                   tx.Execute("INSERT INTO request_attachments (id, request_id, filename, "
+                              "media_type, sha256, size, tlp, uploaded_by, created_at) VALUES "
+                              "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              {a.id, a.request_id, a.filename, a.media_type, a.sha256, a.size,
+                               std::string(TlpName(a.tlp)), a.uploaded_by, ToUnixMillis(now)}));
+  (void)changed;
+  RETURN_IF_ERROR(Record(tx, actor, r, "request.attach", "attachment", "request.attachment",
+                         {{"attachment_id", a.id},
+                          {"sha256", a.sha256},
+                          {"size", a.size},
+                          {"media_type", a.media_type},
+                          {"tlp", TlpName(a.tlp)}},
+                         now));
+  return a;
+}
+
+}  // namespace internal
+
+Result<Attachment> AddAttachment(store::Database& db, const security::Principal& actor,
+                                 const std::string& request_id, const AttachmentInput& input,
+                                 std::int64_t max_bytes, TimePoint now) {
+  // The checks that need no transaction come first, so bad input costs no write transaction;
+  // AttachToRequest repeats them cheaply for its other callers.
+  if (input.content.empty()) {
+    return Error::InvalidArgument("the attachment is empty", "content", "required");
+  }
+  RETURN_IF_ERROR(CheckFilename(input.filename));
   return store::InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Result<Attachment> {
+    ASSIGN_OR_RETURN(auto r, LoadForAttaching(tx, actor, request_id));
+    return internal::AttachToRequest(tx, actor, r, input, max_bytes, now);
+  });
+}
+
+Status DeleteAttachment(store::Database& db, const security::Principal& actor,
+                        const std::string& request_id, const std::string& attachment_id,
+                        TimePoint now) {
+  return store::InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Status {
     ASSIGN_OR_RETURN(auto r, LoadConversation(tx, actor, request_id));
-    if (r.status == RequestStatus::kDraft) {
-      return Error::FailedPrecondition("a draft has no conversation yet", "draft");
+    RETURN_IF_ERROR(security::Authorize(actor, security::Action::kRequestAct, RequestResource(r)));
+    ASSIGN_OR_RETURN(store::Rows rows,
+                     tx.Query("SELECT sha256, size, media_type FROM request_attachments WHERE "
+                              "id = ? AND request_id = ?",
+                              {attachment_id, request_id}));
+    if (rows.empty()) return Error::NotFound("no attachment " + attachment_id);
+    if (r.status != RequestStatus::kDraft) {
+      return Error::FailedPrecondition(
+          "attachments are kept once the request is submitted; only a draft's can be removed",
+          "not_a_draft");
     }
-    Attachment a;
-    ASSIGN_OR_RETURN(a.tlp, LabelFor(r, input.tlp));
-    ASSIGN_OR_RETURN(store::Rows have,
-                     tx.Query("SELECT 1 FROM request_blobs WHERE sha256 = ?", {sha256}));
-    if (have.empty()) {
-      ASSIGN_OR_RETURN(auto stored,
-                       tx.Execute("INSERT INTO request_blobs (sha256, size, content) "
-                                  "VALUES (?, ?, ?)",
-                                  {sha256, static_cast<long long>(input.content.size()),
-                                   store::Value::Blob(input.content)}));
-      (void)stored;
-    }
-    a.id = NewId("att");
-    a.request_id = request_id;
-    a.filename = input.filename;
-    a.media_type = media_type;
-    a.sha256 = sha256;
-    a.size = static_cast<std::int64_t>(input.content.size());
-    a.uploaded_by = actor.account_id;
-    a.created_at = now;
-    ASSIGN_OR_RETURN(auto changed,
-                     tx.Execute("INSERT INTO request_attachments (id, request_id, filename, "
-                                "media_type, sha256, size, tlp, uploaded_by, created_at) VALUES "
-                                "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                {a.id, a.request_id, a.filename, a.media_type, a.sha256, a.size,
-                                 std::string(TlpName(a.tlp)), a.uploaded_by, ToUnixMillis(now)}));
-    (void)changed;
-    RETURN_IF_ERROR(Record(tx, actor, r, "request.attach", "attachment", "request.attachment",
-                           {{"attachment_id", a.id},
-                            {"sha256", a.sha256},
-                            {"size", a.size},
-                            {"media_type", a.media_type},
-                            {"tlp", TlpName(a.tlp)}},
-                           now));
-    return a;
+    const std::string sha256 = rows[0].Text(0);
+    boost::json::object info{{"attachment_id", attachment_id},
+                             {"sha256", sha256},
+                             {"size", rows[0].Int(1)},
+                             {"media_type", rows[0].Text(2)}};
+    ASSIGN_OR_RETURN(auto removed,
+                     tx.Execute("DELETE FROM request_attachments WHERE id = ?", {attachment_id}));
+    (void)removed;
+    // The content goes with its last attachment (content-addressed, shared between requests).
+    ASSIGN_OR_RETURN(auto dropped,
+                     tx.Execute("DELETE FROM request_blobs WHERE sha256 = ? AND NOT EXISTS "
+                                "(SELECT 1 FROM request_attachments WHERE sha256 = ?)",
+                                {sha256, sha256}));
+    (void)dropped;
+    // The draft changes version: a submission of the version that still had the attachment
+    // fails with stale_version instead of going out without the caller seeing the change, and
+    // of two concurrent changes exactly one wins.
+    const std::int64_t expected_version = r.version;
+    r.version += 1;
+    r.updated_at = now;
+    RETURN_IF_ERROR(internal::UpdateRequest(tx, r, expected_version));
+    return Record(tx, actor, r, "request.detach", "attachment_removed", "request.attachment",
+                  std::move(info), now);
   });
 }
 
@@ -369,6 +414,20 @@ Attachment AttachmentFromRow(const store::Row& row) {
 
 }  // namespace
 
+namespace internal {
+
+Result<std::vector<Attachment>> LoadAttachments(Transaction& tx, const std::string& request_id) {
+  ASSIGN_OR_RETURN(store::Rows rows, tx.Query(std::string("SELECT ") + kAttachmentColumns +
+                                                  " FROM request_attachments WHERE request_id = ? "
+                                                  "ORDER BY created_at, id",
+                                              {request_id}));
+  std::vector<Attachment> out;
+  for (const auto& row : rows) out.push_back(AttachmentFromRow(row));
+  return out;
+}
+
+}  // namespace internal
+
 Result<std::vector<Attachment>> ListAttachments(store::Database& db,
                                                 const security::Principal& actor,
                                                 const std::string& request_id) {
@@ -376,14 +435,7 @@ Result<std::vector<Attachment>> ListAttachments(store::Database& db,
   if (!tx.has_value()) return std::move(tx).error();
   ASSIGN_OR_RETURN(auto r, LoadConversation(**tx, actor, request_id));
   (void)r;
-  ASSIGN_OR_RETURN(store::Rows rows,
-                   (*tx)->Query(std::string("SELECT ") + kAttachmentColumns +
-                                    " FROM request_attachments WHERE request_id = ? "
-                                    "ORDER BY created_at, id",
-                                {request_id}));
-  std::vector<Attachment> out;
-  for (const auto& row : rows) out.push_back(AttachmentFromRow(row));
-  return out;
+  return internal::LoadAttachments(**tx, request_id);
 }
 
 Result<std::pair<Attachment, std::string>> GetAttachment(store::Database& db,

@@ -4,6 +4,7 @@
 // request's. Functions are thread-safe; each runs in its own transaction.
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,10 +65,11 @@ Result<std::vector<RequestMessage>> ListMessages(store::Database& db,
                                                  const security::Principal& actor,
                                                  const std::string& request_id);
 
-// The media types accepted for attachments.
+// The media types accepted for attachments (application/gzip since draft mitigation requests
+// attach compressed shares of a feed).
 const std::vector<std::string_view>& AcceptedMediaTypes();
 
-// Checks that `content` is of `media_type` (magic numbers for PDF, PNG, JPEG, GIF and ZIP;
+// Checks that `content` is of `media_type` (magic numbers for PDF, PNG, JPEG, GIF, ZIP and gzip;
 // valid UTF-8 without NUL for text/plain and text/csv; a JSON document for application/json).
 // invalid_argument (field "Content-Type") with reason "unsupported_media_type" or
 // "media_type_mismatch" otherwise.
@@ -92,15 +94,30 @@ struct Attachment {
   TimePoint created_at;
 };
 
-// Stores an attachment on request `request_id` (same rights as PostMessage). The content is kept
-// once per SHA-256 however often it is attached. resource_exhausted (field "content", reason
-// "too_large") above `max_bytes`; invalid_argument for an empty content, a bad "filename", a
-// media type that is not accepted or does not match the content, or a "tlp" less restrictive
-// than the request's. Audited ("request.attach"), in the timeline ("attachment"), announced
-// ("request.attachment").
+// The JSON of `a` that the API returns and the submission's webhook event lists.
+boost::json::object AttachmentJson(const Attachment& a);
+
+// Stores an attachment on request `request_id` (same rights as PostMessage; on a draft, the
+// sender's side only: kRequestAct). A draft's attachments are seen by the sender's organisation
+// only until it submits, then by both parties as any other. The content is kept once per SHA-256
+// however often it is attached. resource_exhausted (field "content", reason "too_large") above
+// `max_bytes`; invalid_argument for an empty content, a bad "filename", a media type that is not
+// accepted or does not match the content, or a "tlp" less restrictive than the request's.
+// Audited ("request.attach"), in the timeline ("attachment"), announced ("request.attachment")
+// unless the request is a draft.
 Result<Attachment> AddAttachment(store::Database& db, const security::Principal& actor,
                                  const std::string& request_id, const AttachmentInput& input,
                                  std::int64_t max_bytes, TimePoint now);
+
+// Removes attachment `attachment_id` of draft `request_id` (kRequestAct: the sender's side), and
+// its content when no other attachment has it; the draft's version goes up by one. not_found as
+// for GetRequest and for an attachment of another request; permission_denied for the requested
+// side; failed_precondition "not_a_draft" once the request is submitted (attachments are then
+// part of the record); failed_precondition "stale_version" when the draft changed meanwhile.
+// Audited ("request.detach"), in the timeline ("attachment_removed"); nothing is announced.
+Status DeleteAttachment(store::Database& db, const security::Principal& actor,
+                        const std::string& request_id, const std::string& attachment_id,
+                        TimePoint now);
 
 // The attachments of request `request_id`, oldest first; errors as for ListMessages.
 Result<std::vector<Attachment>> ListAttachments(store::Database& db,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "notify/outbox.hpp"
 #include "requests/requests_test_support.hpp"
 
 namespace liaison::requests {
@@ -139,6 +140,108 @@ TEST_F(MessagesTest, AttachmentsAreContentAddressedLimitedAndSniffed) {
             "media_type_mismatch");
 }
 
+TEST_F(MessagesTest, ADraftsAttachmentsAreTheSendersUntilItIsSubmitted) {
+  constexpr char kSecretKey[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  for (const auto& [org, url] : {std::pair{fr_cert_.id, "https://tickets.cert.example.fr/hook"}}) {
+    ASSERT_TRUE(
+        notify::RegisterWebhook(*db_, kSecretKey, {"system", ""}, org, url, {}, Now()).has_value());
+  }
+  RequestDraft d = Mitigation("DE");  // TLP:GREEN: the e-mail may name the files.
+  CooperationRequest draft = Create(fr_, d, Submission::kSaveAsDraft);
+  auto png = AddAttachment(*db_, fr_, draft.id, Png(), 1 << 20, Now());
+  ASSERT_TRUE(png.has_value()) << png.error().message;
+  auto pdf = AddAttachment(*db_, fr_, draft.id, {"report.pdf", "application/pdf", kPdf, {}},
+                           1 << 20, Now());
+  ASSERT_TRUE(pdf.has_value()) << pdf.error().message;
+  EXPECT_EQ(ListAttachments(*db_, fr_, draft.id)->size(), 2u);
+  EXPECT_TRUE(EventsAbout(draft.id).empty());  // Nothing about a draft leaves the sender.
+  EXPECT_TRUE(MailsAbout(draft.id).empty());
+
+  // The requested state and everyone else do not know the draft or its files exist.
+  for (const auto* other : {&de_, &it_, &operator_}) {
+    EXPECT_EQ(ListAttachments(*db_, *other, draft.id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(GetAttachment(*db_, *other, draft.id, png->id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(AddAttachment(*db_, *other, draft.id, Png(), 1 << 20, Now()).error().code,
+              ErrorCode::kNotFound);
+    EXPECT_EQ(DeleteAttachment(*db_, *other, draft.id, png->id, Now()).error().code,
+              ErrorCode::kNotFound);
+  }
+
+  // The sender removes one while it is a draft: the draft moves on a version, the content goes,
+  // and the removal is audited and in the timeline.
+  const std::int64_t blobs = Sql("SELECT COUNT(*) FROM request_blobs")[0].Int(0);
+  ASSERT_TRUE(DeleteAttachment(*db_, fr_, draft.id, pdf->id, Now()).has_value());
+  EXPECT_EQ(DeleteAttachment(*db_, fr_, draft.id, pdf->id, Now()).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(DeleteAttachment(*db_, fr_, request_.id, png->id, Now()).error().code,
+            ErrorCode::kNotFound);  // An attachment of another request.
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM request_blobs")[0].Int(0), blobs - 1);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM audit_log WHERE action = 'request.detach' AND "
+                "record_id = ?",
+                {draft.id})[0]
+                .Int(0),
+            1);
+  auto current = GetRequest(*db_, fr_, draft.id);
+  ASSERT_TRUE(current.has_value());
+  EXPECT_EQ(current->version, draft.version + 1);
+  auto timeline = GetTimeline(*db_, fr_, draft.id);
+  ASSERT_TRUE(timeline.has_value());
+  EXPECT_EQ(std::count_if(timeline->begin(), timeline->end(),
+                          [](const TimelineEntry& e) { return e.kind == "attachment_removed"; }),
+            1);
+  // A submission of the version from before the removal is stale.
+  EXPECT_EQ(Apply(fr_, draft, {Transition::kSubmit}).error().reason, "stale_version");
+
+  // Submitted: the requested state sees and downloads the file; the e-mail and the webhook
+  // event name it.
+  auto submitted = Apply(fr_, *current, {Transition::kSubmit});
+  ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
+  auto got = GetAttachment(*db_, de_, draft.id, png->id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->second, kPng);
+  EXPECT_EQ(ListAttachments(*db_, de_, draft.id)->size(), 1u);
+  EXPECT_EQ(GetAttachment(*db_, it_, draft.id, png->id).error().code, ErrorCode::kNotFound);
+  auto mails = MailsAbout(draft.id);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].body.find("Attachments:  1\n  - netflow.png (16 B, image/png)"),
+            std::string::npos)
+      << mails[0].body;
+  auto payload =
+      Sql("SELECT body FROM notifications WHERE channel = 'webhook' AND subject = "
+          "'request.submitted' AND related_id = ?",
+          {draft.id});
+  ASSERT_EQ(payload.size(), 1u);
+  EXPECT_NE(payload[0].Text(0).find("\"attachments\":[{\"id\":\"" + png->id + "\""),
+            std::string::npos)
+      << payload[0].Text(0);
+
+  // Once submitted, attachments are part of the record: not removable, by either side.
+  auto kept = DeleteAttachment(*db_, fr_, draft.id, png->id, Now());
+  ASSERT_FALSE(kept.has_value());
+  EXPECT_EQ(kept.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(kept.error().reason, "not_a_draft");
+  EXPECT_EQ(DeleteAttachment(*db_, de_, draft.id, png->id, Now()).error().code,
+            ErrorCode::kPermissionDenied);
+  // Files added later work as before, and are announced.
+  ASSERT_TRUE(AddAttachment(*db_, de_, draft.id, Png(), 1 << 20, Now()).has_value());
+  const auto events = EventsAbout(draft.id);
+  EXPECT_EQ(std::count(events.begin(), events.end(),
+                       "https://tickets.cert.example.fr/hook request.attachment"),
+            1);
+}
+
+TEST_F(MessagesTest, ARestrictedSubmissionMailCountsTheAttachmentsWithoutNamingThem) {
+  RequestDraft d = Mitigation("DE");
+  d.content.tlp = Tlp::kAmber;  // The contact has no OpenPGP key: no content by e-mail.
+  CooperationRequest draft = Create(fr_, d, Submission::kSaveAsDraft);
+  ASSERT_TRUE(AddAttachment(*db_, fr_, draft.id, Png(), 1 << 20, Now()).has_value());
+  ASSERT_TRUE(Apply(fr_, draft, {Transition::kSubmit}).has_value());
+  auto mails = MailsAbout(draft.id);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].body.find("Attachments:  1\n"), std::string::npos) << mails[0].body;
+  EXPECT_EQ(mails[0].body.find("netflow.png"), std::string::npos);
+}
+
 TEST(MediaTypes, MagicNumbersAndTextAreChecked) {
   EXPECT_TRUE(CheckMediaType("image/png", kPng).has_value());
   EXPECT_TRUE(CheckMediaType("application/pdf", kPdf).has_value());
@@ -148,6 +251,7 @@ TEST(MediaTypes, MagicNumbersAndTextAreChecked) {
   EXPECT_TRUE(CheckMediaType("text/plain; charset=utf-8", "Grüße, 198.51.100.7\n").has_value());
   EXPECT_TRUE(CheckMediaType("text/csv", "ip,first_seen\n198.51.100.7,2026-01-05\n").has_value());
   EXPECT_TRUE(CheckMediaType("application/json", "{\"ip\":\"198.51.100.7\"}").has_value());
+  EXPECT_TRUE(CheckMediaType("application/gzip", std::string("\x1f\x8b\x08\0", 4)).has_value());
   struct Case {
     std::string type, content, reason;
   } cases[] = {
@@ -157,6 +261,7 @@ TEST(MediaTypes, MagicNumbersAndTextAreChecked) {
       {"text/plain", "\xC3\x28", "media_type_mismatch"},
       {"text/csv", "\xED\xA0\x80", "media_type_mismatch"},
       {"application/json", "{not json", "media_type_mismatch"},
+      {"application/gzip", "ip,category\n", "media_type_mismatch"},
       {"application/x-msdownload", "MZ", "unsupported_media_type"},
       {"text/html", "<html>", "unsupported_media_type"},
   };

@@ -128,6 +128,18 @@ std::string EvidenceText(const jd::AttributionSummary& summary, const jd::GroupS
   return out;
 }
 
+// The evidence line on the attached file.
+std::string AttachmentEvidence(const jd::GroupShare& share) {
+  std::string out = "attachment: " + share.filename + ", " + std::to_string(share.rows) + " of " +
+                    std::to_string(share.total_rows) + " observations";
+  if (share.truncated()) {
+    out +=
+        " (the first ones: the whole share is larger than the node's attachment limit even "
+        "compressed)";
+  }
+  return out + "\n";
+}
+
 std::string StateName(const std::string& alpha2, const std::string& language) {
   const Country* c = FindCountry(alpha2);
   return c ? CountryName(*c, language) : alpha2;
@@ -136,8 +148,9 @@ std::string StateName(const std::string& alpha2, const std::string& language) {
 // The draft for state `g.state`, written in `language`.
 Result<RequestDraft> DraftFor(const security::Principal& actor,
                               const jd::AttributionSummary& summary, const jd::GroupSummary& g,
-                              const MitigationDraftOptions& options, const std::string& language,
-                              std::size_t max_indicators, TimePoint now) {
+                              const jd::GroupShare* share, const MitigationDraftOptions& options,
+                              const std::string& language, std::size_t max_indicators,
+                              TimePoint now) {
   RequestDraft draft;
   draft.requested_state = g.state;
   draft.type = RequestType::kMitigation;
@@ -156,7 +169,9 @@ Result<RequestDraft> DraftFor(const security::Principal& actor,
       {"categories", CategoriesText(g)},
       {"observed_from", window ? FormatRfc3339(*g.first_seen) : "-"},
       {"observed_to", window ? FormatRfc3339(*g.last_seen) : "-"},
-      {"data_version", summary.data_version}};
+      {"data_version", summary.data_version},
+      {"attachment", share ? share->filename : "-"},
+      {"attached_observations", std::to_string(share ? share->rows : 0)}};
   ASSIGN_OR_RETURN(auto text, notify::RenderTemplate("request.mitigation_draft", language, params));
   content.subject = std::move(text.subject);
   content.description = std::move(text.body);
@@ -164,6 +179,7 @@ Result<RequestDraft> DraftFor(const security::Principal& actor,
   content.tlp = options.tlp;
   MitigationDetails details;
   details.evidence = EvidenceText(summary, g);
+  if (share) details.evidence += AttachmentEvidence(*share);
   details.impact = options.impact;
   if (window) {
     details.observed_from = *g.first_seen;
@@ -211,7 +227,7 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
                                                  const security::Principal& actor,
                                                  const jd::AttributionSummary& summary,
                                                  const MitigationDraftOptions& options,
-                                                 TimePoint now) {
+                                                 TimePoint now, const FeedShares& shares) {
   RETURN_IF_ERROR(CheckMayDraftMitigation(actor));
   const auto& languages = notify::TemplateLanguages();
   if (!options.language.empty() &&
@@ -220,6 +236,16 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
   }
   const std::size_t max_indicators =
       std::clamp<std::size_t>(options.max_indicators, 1, kMaxIndicators);
+  // The files of every group that may get a draft, taken before the transaction so that a rerun
+  // of its body finds them again.
+  std::map<std::string, jd::GroupShare> files;
+  if (shares.collector) {
+    for (const jd::GroupSummary& g : summary.groups) {
+      if (g.state.empty() || g.state == actor.state) continue;
+      ASSIGN_OR_RETURN(auto share, shares.collector->Take(g.group));
+      if (share) files.emplace(g.group, std::move(*share));
+    }
+  }
   return store::InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Result<MitigationDrafts> {
     std::string language = options.language;
     if (language.empty()) {
@@ -244,13 +270,24 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
         out.skipped.push_back(std::move(skipped));
         continue;
       }
+      const auto file = files.find(g.group);
+      const jd::GroupShare* share = file == files.end() ? nullptr : &file->second;
       ASSIGN_OR_RETURN(RequestDraft draft,
-                       DraftFor(actor, summary, g, options, language, max_indicators, now));
+                       DraftFor(actor, summary, g, share, options, language, max_indicators, now));
       ASSIGN_OR_RETURN(CooperationRequest r,
                        internal::NewRequest(actor, draft, Submission::kSaveAsDraft, now));
       RETURN_IF_ERROR(internal::StoreNewRequest(tx, actor, r, Submission::kSaveAsDraft,
                                                 RequestSettings{}, now));
       MitigationDraft made;
+      if (share) {
+        AttachmentInput input;
+        input.filename = share->filename;
+        input.media_type = share->media_type;
+        input.content = share->content;
+        ASSIGN_OR_RETURN(Attachment a,
+                         internal::AttachToRequest(tx, actor, r, input, shares.max_bytes, now));
+        made.attachment = DraftAttachment{std::move(a), share->rows, share->total_rows};
+      }
       made.indicators = static_cast<std::int64_t>(r.content->indicators.size());
       made.distinct_addresses = g.distinct_addresses;
       made.observations = g.observations;

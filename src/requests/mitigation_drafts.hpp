@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,8 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "jurisdiction/attribution.hpp"
+#include "jurisdiction/attribution_output.hpp"
+#include "requests/messages.hpp"
 #include "requests/request_template.hpp"
 #include "requests/requests.hpp"
 #include "security/principal.hpp"
@@ -36,9 +40,28 @@ struct MitigationDraftOptions {
   std::size_t max_indicators = kMaxIndicators;
 };
 
+// The file of a state's share of the feed attached to its draft.
+struct DraftAttachment {
+  Attachment attachment;
+  std::int64_t rows = 0;        // Observations in the file.
+  std::int64_t total_rows = 0;  // The state's observations in the feed.
+  // The share was larger than the attachment limit even compressed: the file holds its first
+  // `rows` observations only.
+  bool truncated() const { return rows < total_rows; }
+};
+
+// Where the drafts' attachments come from: the per-state CSV collected while the feed was
+// attributed (GroupShareCollector given to Attribute as its GroupOutput), within the node's
+// attachment limit.
+struct FeedShares {
+  jurisdiction::GroupShareCollector* collector = nullptr;  // Null: no attachments.
+  std::int64_t max_bytes = 10 << 20;  // [requests] attachment_max_bytes; the collector's limit.
+};
+
 // A draft made for one state.
 struct MitigationDraft {
   CooperationRequest request;
+  std::optional<DraftAttachment> attachment;  // Unset without FeedShares.
   std::int64_t indicators = 0;          // Addresses listed as indicators.
   std::int64_t distinct_addresses = 0;  // The state's distinct addresses in the feed.
   std::int64_t observations = 0;        // The state's observations in the feed.
@@ -70,8 +93,13 @@ struct MitigationDrafts {
 // (unauthenticated, permission_denied). Lets a caller refuse before attributing a large feed.
 Status CheckMayDraftMitigation(const security::Principal& actor);
 
-// Creates the drafts for `summary` by `actor`: every draft or none, in one transaction, each
-// audited ("request.create") with its timeline entry; no e-mail and no webhook event. Each has
+// Creates the drafts for `summary` by `actor`: every draft or none, with their attachments, in
+// one transaction, each audited ("request.create", and "request.attach" for its file) with its
+// timeline entries; no e-mail and no webhook event. With `shares`, each draft gets the state's
+// share of the feed as an attachment (GroupShare: <state>.csv, or <state>.csv.gz when larger
+// than the limit, holding only the first observations when even that is too large), visible to
+// the sender's organisation only until it submits the draft; the description names the file
+// and how many of the state's observations it holds. Each has
 // subject and description in the chosen language, indicators = the state's distinct addresses
 // (up to max_indicators), mitigation.evidence = the state's figures (observations, addresses,
 // categories, AS numbers, countries, IP data version) and mitigation.observed_from/to =
@@ -82,6 +110,6 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
                                                  const security::Principal& actor,
                                                  const jurisdiction::AttributionSummary& summary,
                                                  const MitigationDraftOptions& options,
-                                                 TimePoint now);
+                                                 TimePoint now, const FeedShares& shares = {});
 
 }  // namespace liaison::requests

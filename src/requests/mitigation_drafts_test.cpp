@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
+
+#include "jurisdiction/jurisdiction_test_support.hpp"
+#include "requests/messages.hpp"
 #include "requests/requests_test_support.hpp"
 
 namespace liaison::requests {
@@ -167,6 +172,153 @@ TEST_F(MitigationDraftsTest, AnInvalidDraftLeavesNoDraftBehind) {
   EXPECT_EQ(made.error().field, "mitigation.observed_to");
   EXPECT_EQ(AuditEntries().size(), before);
   EXPECT_TRUE(Sql("SELECT id FROM requests").empty());
+}
+
+// Drafts from a real feed attributed with the fixture data set, with each state's share of it
+// collected for attachments.
+class DraftAttachmentsTest : public MitigationDraftsTest {
+ protected:
+  void SetUp() override {
+    MitigationDraftsTest::SetUp();
+    jurisdiction::testing::WriteFixtureDataSet(data_.path());
+    index_ = *jurisdiction::JurisdictionIndex::Load(data_.path().string(), TimePoint{});
+  }
+  // Attributes `feed` with shares of at most `max_bytes`, then drafts from it with `options`
+  // (TLP:GREEN and an impact unless set); `tamper` may change the summary first.
+  Result<MitigationDrafts> Draft(const std::string& feed, std::size_t max_bytes,
+                                 void (*tamper)(jurisdiction::AttributionSummary&) = nullptr) {
+    jurisdiction::GroupShareCollector collector(*index_, max_bytes);
+    auto source = jurisdiction::FeedFromMemory(feed);
+    auto summary = jurisdiction::Attribute(*source, *index_, {}, collector);
+    EXPECT_TRUE(summary.has_value());
+    if (tamper) tamper(*summary);
+    MitigationDraftOptions options;
+    options.tlp = Tlp::kGreen;
+    options.impact = "scanning of our energy sector";
+    return DraftMitigationRequests(*db_, fr_tech_, *summary, options, Now(),
+                                   {&collector, static_cast<std::int64_t>(max_bytes)});
+  }
+  static const MitigationDraft* For(const MitigationDrafts& made, const std::string& state) {
+    for (const auto& d : made.drafts) {
+      if (d.request.requested_state == state) return &d;
+    }
+    return nullptr;
+  }
+  // The rows of `feed` whose address starts with `prefix`, counted independently of liaison.
+  static std::int64_t RowsOf(const std::string& feed, const std::string& prefix) {
+    std::istringstream in(feed);
+    std::string line;
+    std::int64_t n = 0;
+    while (std::getline(in, line)) n += line.rfind(prefix, 0) == 0;
+    return n;
+  }
+
+  jurisdiction::testing::TempDir data_;
+  std::shared_ptr<const jurisdiction::JurisdictionIndex> index_;
+};
+
+// Germany 2.58.196.0/23, the Netherlands 2001:420:4100::/40, France (the sender) 10.0.0.0/8.
+const std::string kFeed =
+    "ip,category,timestamp\n"
+    "2.58.196.1,scanner,2024-11-01T08:00:00Z\n"
+    "10.0.0.1,scanner,2024-11-01T08:00:01Z\n"
+    "2.58.196.2,c2,2024-11-01T08:00:02Z\n"
+    "2001:420:4100::1,scanner,2024-11-01T08:00:03Z\n"
+    "2.58.196.1,scanner,2024-11-01T08:00:04Z\n"
+    "2001:420:4100::2,\"ddos, reflector\",2024-11-01T08:00:05Z\n"
+    "2.58.196.9,phishing,2024-11-01T08:00:06Z\n";
+
+TEST_F(DraftAttachmentsTest, EachDraftCarriesItsStatesRowsSeenOnlyByTheSenderUntilSubmitted) {
+  auto made = Draft(kFeed, 1 << 20);
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  ASSERT_EQ(made->drafts.size(), 2u);
+  const MitigationDraft* de = For(*made, "DE");
+  const MitigationDraft* nl = For(*made, "NL");
+  ASSERT_TRUE(de && nl && de->attachment && nl->attachment);
+  EXPECT_EQ(de->attachment->attachment.filename, "DE.csv");
+  EXPECT_EQ(de->attachment->attachment.media_type, "text/csv");
+  EXPECT_EQ(de->attachment->rows, RowsOf(kFeed, "2.58.196."));
+  EXPECT_EQ(de->attachment->total_rows, 4);
+  EXPECT_FALSE(de->attachment->truncated());
+  EXPECT_EQ(nl->attachment->rows, RowsOf(kFeed, "2001:420:4100::"));
+
+  auto got = GetAttachment(*db_, fr_tech_, de->request.id, de->attachment->attachment.id);
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->second,
+            "address,country,state,as_number,as_name,category,line\n"
+            "2.58.196.1,DE,DE,,,scanner,2\n"
+            "2.58.196.2,DE,DE,,,c2,4\n"
+            "2.58.196.1,DE,DE,,,scanner,6\n"
+            "2.58.196.9,DE,DE,,,phishing,8\n");
+  const RequestContent& c = *de->request.content;
+  EXPECT_NE(c.description.find("DE.csv"), std::string::npos) << c.description;
+  EXPECT_NE(c.description.find("4 of the 4 observations"), std::string::npos) << c.description;
+  EXPECT_NE(c.mitigation->evidence.find("attachment: DE.csv, 4 of 4 observations\n"),
+            std::string::npos)
+      << c.mitigation->evidence;
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM audit_log WHERE action = 'request.attach'")[0].Int(0), 2);
+
+  // Germany learns of neither the draft nor its file until it is submitted; then it has both.
+  const std::string& file = de->attachment->attachment.id;
+  EXPECT_EQ(GetAttachment(*db_, de_tech_, de->request.id, file).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ListAttachments(*db_, de_tech_, de->request.id).error().code, ErrorCode::kNotFound);
+  TransitionInput submit;
+  submit.transition = Transition::kSubmit;
+  auto submitted = ApplyTransition(*db_, fr_tech_, de->request.id, submit, de->request.version,
+                                   settings_, Now());
+  ASSERT_TRUE(submitted.has_value())
+      << submitted.error().field << ": " << submitted.error().message;
+  auto downloaded = GetAttachment(*db_, de_tech_, de->request.id, file);
+  ASSERT_TRUE(downloaded.has_value());
+  EXPECT_EQ(downloaded->second, got->second);
+  auto mails = MailsAbout(de->request.id);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(
+      mails[0].body.find("  - DE.csv (" + std::to_string(got->second.size()) + " B, text/csv)"),
+      std::string::npos)
+      << mails[0].body;
+  // The Netherlands' draft, not submitted, stays hidden from Germany as from everyone else.
+  EXPECT_EQ(ListAttachments(*db_, de_tech_, nl->request.id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(DraftAttachmentsTest, AShareOverTheLimitIsCompressedThenCutAndTheDraftSaysSo) {
+  std::string feed = "ip,category\n";
+  std::uint32_t x = 7;
+  for (int i = 0; i < 3000; ++i) {
+    x = x * 1103515245u + 12345u;
+    feed += "2.58.196." + std::to_string(i % 250) + ",c" + std::to_string(x) + "\n";
+  }
+  auto made = Draft(feed, 4096);
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  const MitigationDraft* de = For(*made, "DE");
+  ASSERT_TRUE(de && de->attachment);
+  const DraftAttachment& a = *de->attachment;
+  EXPECT_EQ(a.attachment.filename, "DE.csv.gz");
+  EXPECT_EQ(a.attachment.media_type, "application/gzip");
+  EXPECT_LE(a.attachment.size, 4096);
+  EXPECT_TRUE(a.truncated());
+  EXPECT_EQ(a.total_rows, 3000);
+  EXPECT_GT(a.rows, 0);
+  const RequestContent& c = *de->request.content;
+  EXPECT_NE(c.description.find(std::to_string(a.rows) + " of the 3000 observations"),
+            std::string::npos)
+      << c.description;
+  EXPECT_NE(c.mitigation->evidence.find("the first ones"), std::string::npos);
+}
+
+TEST_F(DraftAttachmentsTest, AFailedDraftingLeavesNoRequestAndNoAttachmentBehind) {
+  // The Netherlands' draft, made after Germany's, is invalid (its window ends before it starts).
+  auto made = Draft(kFeed, 1 << 20, [](jurisdiction::AttributionSummary& s) {
+    for (auto& g : s.groups) {
+      if (g.state != "NL") continue;
+      g.first_seen = TimePoint{} + std::chrono::hours(2);
+      g.last_seen = TimePoint{} + std::chrono::hours(1);
+    }
+  });
+  ASSERT_FALSE(made.has_value());
+  EXPECT_TRUE(Sql("SELECT id FROM requests").empty());
+  EXPECT_TRUE(Sql("SELECT id FROM request_attachments").empty());
+  EXPECT_TRUE(Sql("SELECT sha256 FROM request_blobs").empty());
 }
 
 }  // namespace

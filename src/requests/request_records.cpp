@@ -276,9 +276,11 @@ Status QueueToParties(Transaction& tx, const CooperationRequest& r, const std::s
 }  // namespace
 
 Status AnnounceToParties(Transaction& tx, const CooperationRequest& r,
-                         const std::string& event_type, TimePoint now) {
+                         const std::string& event_type, TimePoint now,
+                         const boost::json::object& extra) {
   boost::json::object payload{
       {"event", event_type}, {"occurred_at", FormatRfc3339(now)}, {"request", RequestJson(r)}};
+  for (const auto& member : extra) payload[member.key()] = member.value();
   return QueueToParties(tx, r, event_type, json::Serialize(payload), now);
 }
 

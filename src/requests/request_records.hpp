@@ -11,6 +11,7 @@
 #include "core/time.hpp"
 #include "directory/contacts.hpp"
 #include "notify/outbox.hpp"
+#include "requests/messages.hpp"
 #include "requests/requests.hpp"
 #include "security/principal.hpp"
 #include "store/database.hpp"
@@ -66,10 +67,11 @@ Status AuditChange(store::Transaction& tx, const security::Principal& actor,
                    const std::string& action, const CooperationRequest* before,
                    const CooperationRequest& after, TimePoint now);
 
-// Queues webhook event `event_type` with payload {"event", "occurred_at", "request"} to the
-// requesting organisation and the organisations of the contacts the request was routed to.
+// Queues webhook event `event_type` with payload {"event", "occurred_at", "request", …extra} to
+// the requesting organisation and the organisations of the contacts the request was routed to.
 Status AnnounceToParties(store::Transaction& tx, const CooperationRequest& r,
-                         const std::string& event_type, TimePoint now);
+                         const std::string& event_type, TimePoint now,
+                         const boost::json::object& extra = {});
 
 // Like AnnounceToParties, with payload {"event", "occurred_at", "request_id", …info} instead of
 // the request (for conversation events, whose content stays in liaison).
@@ -81,6 +83,17 @@ Status AuditRecord(store::Transaction& tx, const security::Principal& actor,
                    const std::string& action, const std::string& record_type,
                    const std::string& record_id, const std::string& owner_organization_id,
                    const std::string& after, TimePoint now);
+
+// Stores attachment `input` on `r` (loaded and authorised by the caller) inside `tx`, checked as
+// AddAttachment documents, with its audit entry, timeline entry and (unless `r` is a draft) its
+// webhook event.
+Result<Attachment> AttachToRequest(store::Transaction& tx, const security::Principal& actor,
+                                   const CooperationRequest& r, const AttachmentInput& input,
+                                   std::int64_t max_bytes, TimePoint now);
+
+// The attachments of request `request_id`, oldest first; no policy check.
+Result<std::vector<Attachment>> LoadAttachments(store::Transaction& tx,
+                                                const std::string& request_id);
 
 // Records that `contact` was sent request `request_id` for `reason` ("routed",
 // "backup_technical", "policy"). Returns false when it already was for that reason.

@@ -190,10 +190,24 @@ Status ValidateState(const std::string& requested_state, const security::Princip
   return OkStatus();
 }
 
+// The "attachments" parameter of a new request's e-mail: "-" when there is none, else their
+// number and, when the e-mail may carry content, one line per file with its name and size.
+std::string AttachmentsText(const std::vector<Attachment>& attachments, bool with_names) {
+  if (attachments.empty()) return "-";
+  std::string out = std::to_string(attachments.size());
+  if (!with_names) return out;
+  for (const auto& a : attachments) {
+    out += "\n  - " + a.filename + " (" + std::to_string(a.size) + " B, " + a.media_type + ")";
+  }
+  return out;
+}
+
 // The e-mail "request.new" (with subject and description) or "request.new_restricted" (without)
 // to every address of `contact`. Content above TLP:GREEN goes only encrypted to the contact's key.
+// Both say how many files are attached; only the first names them.
 Status QueueNewRequestMail(Transaction& tx, const CooperationRequest& r,
                            const directory::PointOfContact& contact,
+                           const std::vector<Attachment>& attachments,
                            const RequestSettings& settings, TimePoint now) {
   const RequestContent& content = *r.content;
   const bool may_carry_content = content.tlp <= Tlp::kGreen || !contact.openpgp_key.empty();
@@ -205,6 +219,7 @@ Status QueueNewRequestMail(Transaction& tx, const CooperationRequest& r,
     email.params["tlp"] = std::string(TlpName(content.tlp));
     email.params["acknowledge_by"] =
         r.acknowledge_due_at ? FormatRfc3339(*r.acknowledge_due_at) : std::string();
+    email.params["attachments"] = AttachmentsText(attachments, may_carry_content);
     if (may_carry_content) {
       email.params["subject"] = content.subject;
       email.params["description"] = content.description;
@@ -247,9 +262,11 @@ Result<Routing> Route(Transaction& tx, CooperationRequest& r, const RequestSetti
   keep_if([](const directory::PointOfContact& c) { return !c.stale; });
   routing.contacts = static_cast<std::int64_t>(contacts.size());
   r.routing = routing;
+  // A draft's attachments go out with it (a new request or a redirected copy has none).
+  ASSIGN_OR_RETURN(auto attachments, internal::LoadAttachments(tx, r.id));
   for (const auto& contact : contacts) {
     RETURN_IF_ERROR(internal::AddRecipient(tx, r.id, contact, "routed", now));
-    RETURN_IF_ERROR(QueueNewRequestMail(tx, r, contact, settings, now));
+    RETURN_IF_ERROR(QueueNewRequestMail(tx, r, contact, attachments, settings, now));
   }
   return routing;
 }
@@ -264,6 +281,14 @@ Status Submit(Transaction& tx, CooperationRequest& r, const RequestSettings& set
   ASSIGN_OR_RETURN(Routing routing, Route(tx, r, settings, now));
   (void)routing;
   return OkStatus();
+}
+
+// What the "request.submitted" webhook event carries besides the request: its attachments.
+Result<boost::json::object> SubmittedExtra(Transaction& tx, const CooperationRequest& r) {
+  ASSIGN_OR_RETURN(auto attachments, internal::LoadAttachments(tx, r.id));
+  boost::json::array items;
+  for (const auto& a : attachments) items.push_back(AttachmentJson(a));
+  return boost::json::object{{"attachments", std::move(items)}};
 }
 
 // The timeline's metadata for a submission: where the request was routed.
@@ -363,7 +388,8 @@ Result<CooperationRequest> CreateRedirectCopy(Transaction& tx, const security::P
                                            RequestStatus::kSubmitted,
                                            json::Serialize(SubmittedInfo(copy)), "", now));
   RETURN_IF_ERROR(internal::AuditChange(tx, actor, "request.create", nullptr, copy, now));
-  RETURN_IF_ERROR(internal::AnnounceToParties(tx, copy, "request.submitted", now));
+  ASSIGN_OR_RETURN(auto extra, SubmittedExtra(tx, copy));
+  RETURN_IF_ERROR(internal::AnnounceToParties(tx, copy, "request.submitted", now, extra));
   RETURN_IF_ERROR(MaybeIssueReceipt(tx, copy, "submitted", actor, settings, now));
   return copy;
 }
@@ -562,7 +588,8 @@ Status StoreNewRequest(Transaction& tx, const security::Principal& actor, Cooper
   RETURN_IF_ERROR(internal::InsertRequest(tx, r));
   RETURN_IF_ERROR(internal::AuditChange(tx, actor, "request.create", nullptr, r, now));
   if (submission == Submission::kSubmitNow) {
-    RETURN_IF_ERROR(internal::AnnounceToParties(tx, r, "request.submitted", now));
+    ASSIGN_OR_RETURN(auto extra, SubmittedExtra(tx, r));
+    RETURN_IF_ERROR(internal::AnnounceToParties(tx, r, "request.submitted", now, extra));
     RETURN_IF_ERROR(MaybeIssueReceipt(tx, r, "submitted", actor, settings, now));
   }
   return OkStatus();
@@ -706,8 +733,12 @@ Result<CooperationRequest> ApplyTransition(store::Database& db, const security::
           const bool to_requester = rule.side == security::Action::kRequestRespond;
           RETURN_IF_ERROR(QueueUpdateMail(tx, r, to_requester, settings, now));
         }
+        boost::json::object extra;
+        if (input.transition == Transition::kSubmit) {
+          ASSIGN_OR_RETURN(extra, SubmittedExtra(tx, r));
+        }
         RETURN_IF_ERROR(internal::AnnounceToParties(
-            tx, r, "request." + std::string(RequestStatusName(rule.to)), now));
+            tx, r, "request." + std::string(RequestStatusName(rule.to)), now, extra));
         if (input.transition == Transition::kSubmit ||
             input.transition == Transition::kAcknowledge ||
             input.transition == Transition::kAnswer) {

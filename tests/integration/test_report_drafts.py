@@ -11,7 +11,18 @@ Readings of docs/api.md (POST /jurisdiction/reports?drafts=true) and docs/user-g
   is queued. Submitting one routes it like any request.
 - A feed that fails (strict mode, a cut gzip stream) creates no draft; an account that may not
   make requests gets 403 before the feed is read.
+- Each draft carries the state's share of the feed as an attachment (docs/jurisdiction.md): the
+  per-state CSV of `liaison attribute --out`, gzip-compressed when larger than the node's
+  attachment limit, and cut to its first rows when still too large (the entry says "truncated").
+  Until the draft is submitted only the sender's organisation sees it (404 for anyone else); the
+  sender may delete it; once submitted the recipients download it, the e-mail names it, and it
+  can no longer be deleted.
 """
+import csv
+import http.client
+import io
+import ipaddress
+import json
 import email.utils
 import gzip
 import pathlib
@@ -21,6 +32,40 @@ import tempfile
 
 import test_jurisdiction as tj
 from harness import NodeTestCase, contact_body, wait_for
+
+# The fixture data set's ranges for the states that get drafts (test_jurisdiction.write_data_set),
+# to count each state's rows of a feed independently of liaison.
+STATE_RANGES = {"BE": ["2.58.197.15/32"], "DE": ["2.58.196.0/23", "2001:db8:1::/48"]}
+
+
+NETWORKS = [(state, ipaddress.ip_network(prefix)) for state, prefixes in STATE_RANGES.items()
+            for prefix in prefixes]
+
+
+def state_of(address):
+    """The drafted state whose fixture ranges hold `address` (most specific first), or None."""
+    ip = ipaddress.ip_address(address)
+    best = None
+    for state, net in NETWORKS:
+        if ip.version == net.version and ip in net and (best is None or net.prefixlen > best[1]):
+            best = (state, net.prefixlen)
+    return best[0] if best else None
+
+
+def rows_of(feed, state):
+    """(line number, address) of the feed's rows attributed to `state`, in feed order."""
+    reader = csv.DictReader(io.StringIO(feed))
+    return [(n, row["ip"]) for n, row in enumerate(reader, start=2) if state_of(row["ip"]) == state]
+
+
+def content_description(node, request_id, token):
+    return node.get(f"/api/v1/requests/{request_id}", token=token).json()["content"]["description"]
+
+
+def mail_text(message):
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content().replace("\r\n", "\n") if part else ""
+
 
 # Addresses in Germany (2 IPv4 + 1 IPv6), Belgium, France (the caller's own), the United Kingdom
 # (no organisation on the node) and Taiwan (no state answers).
@@ -43,7 +88,10 @@ class ReportDraftsTest(NodeTestCase):
 data_dir = "{data_root}"
 [server]
 scheduler_interval_seconds = 3600
+[requests]
+attachment_max_bytes = 16384
 """
+    attachment_limit = 16384
 
     @classmethod
     def setUpClass(cls):
@@ -84,6 +132,28 @@ scheduler_interval_seconds = 3600
         return self.node.request("POST", "/api/v1/jurisdiction/reports" + query,
                                  raw=body if isinstance(body, bytes) else body.encode(),
                                  token=token or self.fr, headers={"Content-Type": content_type})
+
+    def download(self, request_id, attachment_id, token):
+        """(status, bytes, sha256 header) of an attachment's content, undecoded."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.node.port, timeout=60)
+        try:
+            conn.request("GET", f"/api/v1/requests/{request_id}/attachments/{attachment_id}",
+                         headers={"Authorization": f"Bearer {token}"})
+            resp = conn.getresponse()
+            return resp.status, resp.read(), resp.getheader("X-Liaison-SHA256")
+        finally:
+            conn.close()
+
+    def assertShareOf(self, feed, state, content, lines):
+        """`content` is the per-state CSV of `state`: the header and its first `lines` rows."""
+        reader = csv.reader(io.StringIO(content.decode()))
+        self.assertEqual(next(reader),
+                         ["address", "country", "state", "as_number", "as_name", "category",
+                          "line"])
+        got = [(int(row[6]), row[0]) for row in reader]
+        expected = rows_of(feed, state)
+        self.assertEqual(got, expected[:lines])
+        return len(expected)
 
     def request_ids(self):
         return sorted(row["id"] for row in self.node.db_query("SELECT id FROM requests"))
@@ -148,6 +218,75 @@ scheduler_interval_seconds = 3600
         self.assertEqual(node.get(f"/api/v1/requests/{drafts['DE']['id']}", token=self.de).status,
                          200)
 
+    def test_each_draft_carries_its_states_share_until_and_after_submission(self):
+        node = self.node
+        r = self.report(FEED, "?drafts=true&tlp=GREEN&impact=Scanning%20of%20our%20grid")
+        self.assertEqual(r.status, 200, r)
+        drafts = {d["requested_state"]: d for d in r.json()["drafts"]}
+        for state in ("DE", "BE"):
+            entry = drafts[state]["attachment"]
+            self.assertEqual((entry["filename"], entry["media_type"], entry["truncated"]),
+                             (f"{state}.csv", "text/csv", False))
+            self.assertEqual(entry["lines"], len(rows_of(FEED, state)))
+            self.assertEqual(entry["total_lines"], entry["lines"])
+            status, content, sha256 = self.download(drafts[state]["id"], entry["id"], self.fr)
+            self.assertEqual(status, 200)
+            self.assertEqual((len(content), sha256), (entry["bytes"], entry["sha256"]))
+            self.assertEqual(self.assertShareOf(FEED, state, content, entry["lines"]),
+                             entry["lines"])
+            listed = node.get(f"/api/v1/requests/{drafts[state]['id']}/attachments",
+                              token=self.fr).json()["items"]
+            self.assertEqual([a["id"] for a in listed], [entry["id"]])
+            description = node.get(f"/api/v1/requests/{drafts[state]['id']}",
+                                   token=self.fr).json()["content"]["description"]
+            self.assertIn(f"{state}.csv", description)
+
+        # Before submission nobody outside CERT-FR learns the files exist, recipients included.
+        de_draft, de_file = drafts["DE"]["id"], drafts["DE"]["attachment"]["id"]
+        for token in (self.de, self.be):
+            self.assertProblem(node.get(f"/api/v1/requests/{de_draft}/attachments/{de_file}",
+                                        token=token), 404)
+            self.assertProblem(node.get(f"/api/v1/requests/{de_draft}/attachments", token=token),
+                               404)
+            self.assertProblem(node.request(
+                "DELETE", f"/api/v1/requests/{de_draft}/attachments/{de_file}", token=token), 404)
+
+        # The sender removes Belgium's file from its draft: audited, and the draft moves on.
+        be_draft, be_file = drafts["BE"]["id"], drafts["BE"]["attachment"]["id"]
+        r = node.request("DELETE", f"/api/v1/requests/{be_draft}/attachments/{be_file}",
+                         token=self.fr)
+        self.assertEqual(r.status, 204, r)
+        self.assertProblem(node.get(f"/api/v1/requests/{be_draft}/attachments/{be_file}",
+                                    token=self.fr), 404)
+        self.assertEqual(node.get(f"/api/v1/requests/{be_draft}", token=self.fr).json()["version"],
+                         2)
+        self.assertEqual(node.db_query("SELECT COUNT(*) AS n FROM audit_log WHERE action = "
+                                       "'request.detach' AND record_id = ?", (be_draft,))[0]["n"],
+                         1)
+
+        # Submitted, Germany's request goes out with its file, which Germany then downloads.
+        r = node.request("POST", f"/api/v1/requests/{de_draft}/submit", body={}, token=self.fr,
+                         headers={"If-Match": '"1"'})
+        self.assertEqual(r.status, 200, r)
+        wait_for(lambda: any(de_draft in str(m["Subject"]) for m in node.mails()), 30,
+                 "the e-mail to the German contact")
+        text = [mail_text(m) for m in node.mails() if de_draft in str(m["Subject"])][0]
+        entry = drafts["DE"]["attachment"]
+        self.assertIn(f"Attachments:  1\n  - DE.csv ({entry['bytes']} B, text/csv)", text)
+        status, content, _ = self.download(de_draft, de_file, self.de)
+        self.assertEqual(status, 200)
+        self.assertShareOf(FEED, "DE", content, entry["lines"])
+        self.assertProblem(node.get(f"/api/v1/requests/{de_draft}/attachments/{de_file}",
+                                    token=self.be), 404)
+        # Part of the record now: neither side may delete it.
+        self.assertProblem(node.request(
+            "DELETE", f"/api/v1/requests/{de_draft}/attachments/{de_file}", token=self.fr), 409,
+            "failed_precondition")
+        self.assertProblem(node.request(
+            "DELETE", f"/api/v1/requests/{de_draft}/attachments/{de_file}", token=self.de), 403)
+        status, _, _ = self.download(de_draft, de_file, self.de)
+        self.assertEqual(status, 200)
+
     def test_options_language_tlp_and_indicator_cap(self):
         r = self.report(FEED, "?drafts=true&language=fr&tlp=RED&urgency=urgent&max_indicators=2")
         self.assertEqual(r.status, 200, r)
@@ -208,6 +347,42 @@ scheduler_interval_seconds = 3600
         self.assertEqual(content["indicators"][0]["value"], "2.58.196.0")
         self.assertIn("100 of the 256 distinct addresses", content["description"])
         self.assertIsNone(content["mitigation"].get("observed_from"))
+        # Germany's 10,000 rows (about 300 KB of CSV, 40 KB compressed) are over the node's
+        # 16 KiB attachment limit even compressed: the file holds the first rows that fit.
+        entry = de["attachment"]
+        self.assertEqual((entry["filename"], entry["media_type"], entry["truncated"]),
+                         ("DE.csv.gz", "application/gzip", True))
+        self.assertLessEqual(entry["bytes"], self.attachment_limit)
+        self.assertEqual(entry["total_lines"], 10_000)
+        self.assertGreater(entry["lines"], 0)
+        status, content, _ = self.download(de["id"], entry["id"], self.fr)
+        self.assertEqual((status, len(content)), (200, entry["bytes"]))
+        self.assertEqual(self.assertShareOf(feed, "DE", gzip.decompress(content), entry["lines"]),
+                         10_000)
+        self.assertIn(f"{entry['lines']} of the 10000 observations",
+                      content_description(self.node, de["id"], self.fr))
+
+    def test_cli_lists_attaches_and_detaches_on_a_draft(self):
+        node = self.node
+        r = self.report(FEED, "?drafts=true")
+        self.assertEqual(r.status, 200, r)
+        de = [d for d in r.json()["drafts"] if d["requested_state"] == "DE"][0]
+        common = ("--config", str(node.config), "--as", self.fr_account)
+        out = node.cli("request", "attachments", de["id"], *common)
+        self.assertIn(f"{de['attachment']['id']}  DE.csv  text/csv  {de['attachment']['bytes']} B",
+                      out)
+        notes = pathlib.Path(node.dir) / "notes.txt"
+        notes.write_text("Seen from our honeypots.\n")
+        added = json.loads(node.cli("request", "attach", de["id"], str(notes), *common))
+        self.assertEqual((added["filename"], added["media_type"]), ("notes.txt", "text/plain"))
+        # Still a draft: Germany does not see it.
+        self.assertProblem(node.get(f"/api/v1/requests/{de['id']}/attachments/{added['id']}",
+                                    token=self.de), 404)
+        node.cli("request", "detach", de["id"], added["id"], *common)
+        listed = node.get(f"/api/v1/requests/{de['id']}/attachments", token=self.fr).json()
+        self.assertEqual([a["id"] for a in listed["items"]], [de["attachment"]["id"]])
+        failed = node.cli("request", "detach", de["id"], added["id"], *common, check=False)
+        self.assertEqual(failed.returncode, 1)
 
     def test_cli_drafts_as_an_account(self):
         node = self.node

@@ -617,6 +617,7 @@ const MEDIA_TYPES: Record<string, string> = {
   log: "text/plain",
   csv: "text/csv",
   json: "application/json",
+  gz: "application/gzip",
 };
 
 /** The media type to upload a file with: the browser's when it is one the server keeps, else

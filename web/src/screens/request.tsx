@@ -132,7 +132,9 @@ export function RequestScreen({
       {r.resolution && <Resolution request={r} />}
       <Timeline key={`t-${key}`} id={r.id} />
       {conversation && <Conversation key={`c-${key}`} request={r} states={states} />}
-      {conversation && <Attachments key={`a-${key}`} request={r} />}
+      {(conversation || (visible && r.status === "draft" && side === "requester")) && (
+        <Attachments key={`a-${key}`} request={r} onChanged={reload} />
+      )}
       {conversation && <Receipts key={`r-${key}`} id={r.id} />}
     </section>
   );
@@ -671,8 +673,19 @@ function Conversation({ request: r, states }: { request: CooperationRequest; sta
   );
 }
 
-function Attachments({ request: r }: { request: CooperationRequest }) {
+/** A request's attachments and the upload form. On a draft (only its sender's side sees it) they
+ * are the sender organisation's until it submits, and may be removed; removing one changes the
+ * draft's version, so `onChanged` reloads the request. */
+function Attachments({
+  request: r,
+  onChanged,
+}: {
+  request: CooperationRequest;
+  onChanged: () => void;
+}) {
   const { tr } = useApp();
+  const draft = r.status === "draft";
+  const [removeError, setRemoveError] = useState<unknown>(null);
   const base = `/requests/${encodeURIComponent(r.id)}/attachments`;
   const { data, error, reload } = useLoad(
     () => api.get<{ items: RequestAttachment[] }>(base),
@@ -686,6 +699,17 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
   const [formKey, setFormKey] = useState(0);
 
   const uploadProblem = uploadProblemKey(uploadError);
+
+  async function remove(id: string) {
+    setRemoveError(null);
+    try {
+      await api.del(`${base}/${encodeURIComponent(id)}`);
+      onChanged();
+    } catch (e) {
+      setRemoveError(e);
+      reload();
+    }
+  }
 
   async function upload(event: Event) {
     event.preventDefault();
@@ -708,7 +732,13 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
   return (
     <article class="card" aria-labelledby="request-attachments">
       <h2 id="request-attachments">{tr.t("request.attachments")}</h2>
+      {draft && (
+        <p class="note" id="draft-attachments-note">
+          {tr.t("request.draftAttachmentsNote")}
+        </p>
+      )}
       <ErrorNote error={error} />
+      <ErrorNote error={removeError} />
       {data && data.body.items.length === 0 && <p class="muted">{tr.t("request.noAttachments")}</p>}
       {data && data.body.items.length > 0 && (
         <div class="table-wrap">
@@ -721,6 +751,7 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
                 <th scope="col">TLP</th>
                 <th scope="col">{tr.t("request.uploaded")}</th>
                 <th scope="col">SHA-256</th>
+                {draft && <th scope="col">{tr.t("request.removeAttachment")}</th>}
               </tr>
             </thead>
             <tbody>
@@ -744,6 +775,18 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
                       {a.sha256}
                     </code>
                   </td>
+                  {draft && (
+                    <td>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`${tr.t("request.removeAttachment")}: ${a.filename}`}
+                        onClick={() => remove(a.id)}
+                      >
+                        {tr.t("request.removeAttachment")}
+                      </button>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -757,7 +800,7 @@ function Attachments({ request: r }: { request: CooperationRequest }) {
             type="file"
             required
             aria-describedby="a-file-hint"
-            accept=".pdf,.png,.jpg,.jpeg,.gif,.zip,.txt,.log,.csv,.json"
+            accept=".pdf,.png,.jpg,.jpeg,.gif,.zip,.txt,.log,.csv,.json,.gz"
             onChange={(e) => setFile(e.currentTarget.files?.[0] || null)}
           />
         </Field>
