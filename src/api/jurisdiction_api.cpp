@@ -398,7 +398,11 @@ Result<http::Response> Report(const AppContext& app, http::Request& request) {
   ASSIGN_OR_RETURN(auto source, jd::FeedFromReader(read_body));
   // Drafts carry each state's rows as an attachment, collected while the feed is read.
   std::optional<jd::GroupShareCollector> shares;
-  if (drafting) shares.emplace(*index, AttachmentMaxBytes(app));
+  if (drafting) {
+    shares.emplace(*index, AttachmentMaxBytes(app), [&principal](const std::string& group) {
+      return requests::MayGetDraft(principal, group);
+    });
+  }
   ASSIGN_OR_RETURN(auto summary, shares ? jd::Attribute(*source, *index, options, *shares)
                                         : jd::Attribute(*source, *index, options));
   array groups;

@@ -1,12 +1,13 @@
 #include "cli/jurisdiction.hpp"
 
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/common.hpp"
@@ -192,9 +193,27 @@ std::optional<Drafting> PrepareDrafting(const JurisdictionCommands& c) {
   return d;
 }
 
-int DraftRequests(Drafting& d, const jd::AttributionSummary& total) {
+// Hands each group's rows to both the per-state files of --output and the shares attached to the
+// drafts. Both are per-group CSV outputs of the same index, so one formatter serves them.
+class BothOutputs final : public jd::GroupOutput {
+ public:
+  BothOutputs(jd::GroupOutput& files, jd::GroupOutput& shares) : files_(files), shares_(shares) {}
+  std::unique_ptr<jd::RowFormatter> NewFormatter() const override { return files_.NewFormatter(); }
+  Status Write(const std::string& group, std::string_view text) override {
+    RETURN_IF_ERROR(files_.Write(group, text));
+    return shares_.Write(group, text);
+  }
+
+ private:
+  jd::GroupOutput& files_;
+  jd::GroupOutput& shares_;
+};
+
+int DraftRequests(Drafting& d, const jd::AttributionSummary& total,
+                  jd::GroupShareCollector& shares) {
   SystemClock clock;
-  auto made = requests::DraftMitigationRequests(*d.db, d.actor, total, d.options, clock.Now());
+  auto made = requests::DraftMitigationRequests(*d.db, d.actor, total, d.options, clock.Now(),
+                                                {&shares, d.config->requests.attachment_max_bytes});
   if (!made.has_value()) {
     ReportError(made.error());
     return 1;
@@ -205,6 +224,13 @@ int DraftRequests(Drafting& d, const jd::AttributionSummary& total) {
     std::printf("  %s  %s  %lld of %lld addresses as indicators\n", m.request.id.c_str(),
                 m.request.requested_state.c_str(), static_cast<long long>(m.indicators),
                 static_cast<long long>(m.distinct_addresses));
+    if (m.attachment) {
+      std::printf("    attached %s: %lld of %lld rows%s\n",
+                  m.attachment->attachment.filename.c_str(),
+                  static_cast<long long>(m.attachment->rows),
+                  static_cast<long long>(m.attachment->total_rows),
+                  m.attachment->truncated() ? " (cut to the attachment size limit)" : "");
+    }
   }
   for (const auto& s : made->skipped) {
     std::printf("  no draft for %s: %s\n", s.group.c_str(),
@@ -234,6 +260,23 @@ int Attribute(const JurisdictionCommands& c) {
     }
     writer = std::make_unique<jd::GroupCsvWriter>(c.output_dir, **index);
   }
+  // The drafts' attachments: the rows of each state that may get one, gathered as the feeds are
+  // read (the first rows that fit, across the files in order).
+  std::optional<jd::GroupShareCollector> shares;
+  std::optional<BothOutputs> both;
+  jd::GroupOutput* output = writer.get();
+  if (drafting) {
+    const security::Principal& actor = drafting->actor;
+    shares.emplace(
+        **index, drafting->config->requests.attachment_max_bytes,
+        [&actor](const std::string& group) { return requests::MayGetDraft(actor, group); });
+    if (writer) {
+      both.emplace(*writer, *shares);
+      output = &*both;
+    } else {
+      output = &*shares;
+    }
+  }
   jd::AttributionSummary total;
   const int threads =
       c.threads > 0 ? c.threads
@@ -256,7 +299,7 @@ int Attribute(const JurisdictionCommands& c) {
     auto progress = [&bar](std::uint64_t consumed, std::uint64_t total) {
       bar.Update(consumed, total);
     };
-    auto summary = writer ? jd::Attribute(**source, **index, options, *writer, progress)
+    auto summary = output ? jd::Attribute(**source, **index, options, *output, progress)
                           : jd::Attribute(**source, **index, options, progress);
     bar.Finish();
     if (!summary.has_value()) {
@@ -287,7 +330,7 @@ int Attribute(const JurisdictionCommands& c) {
   }
   PrintTable(total);
   if (writer) std::printf("per-state CSV and STIX 2.1 files in %s/\n", c.output_dir.c_str());
-  if (drafting) return DraftRequests(*drafting, total);
+  if (drafting) return DraftRequests(*drafting, total, *shares);
   return 0;
 }
 

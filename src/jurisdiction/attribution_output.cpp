@@ -325,8 +325,11 @@ std::int64_t CountRows(std::string_view lines) {
 
 }  // namespace
 
-GroupShareCollector::GroupShareCollector(const JurisdictionIndex& index, std::size_t max_bytes)
-    : index_(index), max_bytes_(std::max<std::size_t>(max_bytes, 1024)) {}
+GroupShareCollector::GroupShareCollector(const JurisdictionIndex& index, std::size_t max_bytes,
+                                         GroupFilter wanted)
+    : index_(index),
+      max_bytes_(std::max<std::size_t>(max_bytes, 1024)),
+      wanted_(std::move(wanted)) {}
 
 GroupShareCollector::~GroupShareCollector() = default;
 
@@ -335,6 +338,11 @@ std::unique_ptr<RowFormatter> GroupShareCollector::NewFormatter() const {
 }
 
 Status GroupShareCollector::Write(const std::string& group, std::string_view text) {
+  if (wanted_) {
+    auto [decision, first] = decided_.try_emplace(group, false);
+    if (first) decision->second = wanted_(group);
+    if (!decision->second) return OkStatus();
+  }
   std::unique_ptr<Share>& share = shares_[group];
   if (!share) {
     share = std::make_unique<Share>();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,8 +60,11 @@ struct GroupShare {
 // Attribute's GroupOutput; Write and Take run on the merging thread. Not thread-safe.
 class GroupShareCollector final : public GroupOutput {
  public:
-  // `max_bytes`: the most a share's file may hold (at least 1024).
-  GroupShareCollector(const JurisdictionIndex& index, std::size_t max_bytes);
+  // Which groups to keep; the others' rows are dropped as they come (Take gives nothing).
+  using GroupFilter = std::function<bool(const std::string& group)>;
+  // `max_bytes`: the most a share's file may hold (at least 1024). `wanted`: empty keeps all.
+  GroupShareCollector(const JurisdictionIndex& index, std::size_t max_bytes,
+                      GroupFilter wanted = {});
   ~GroupShareCollector() override;
   GroupShareCollector(const GroupShareCollector&) = delete;
   GroupShareCollector& operator=(const GroupShareCollector&) = delete;
@@ -77,7 +81,9 @@ class GroupShareCollector final : public GroupOutput {
   Status FitLines(Share& share, std::string_view lines);
   const JurisdictionIndex& index_;
   std::size_t max_bytes_;
+  GroupFilter wanted_;
   std::map<std::string, std::unique_ptr<Share>> shares_;
+  std::map<std::string, bool> decided_;  // wanted_'s answer per group seen.
 };
 
 // The addresses named by one indicator's pattern in a STIX bundle.

@@ -470,6 +470,20 @@ TEST_F(GroupShareTest, AGroupWithoutRowsHasNoShareAndATakenShareIsGone) {
   EXPECT_FALSE(again->has_value());
 }
 
+TEST_F(GroupShareTest, GroupsTheFilterLeavesOutAreNotKept) {
+  GroupShareCollector collector(*index_, 4096,
+                                [](const std::string& group) { return group != "FR"; });
+  auto source = FeedFromMemory(kFeed);
+  ASSERT_TRUE(Attribute(*source, *index_, {}, collector).has_value());
+  auto fr = collector.Take("FR");
+  ASSERT_TRUE(fr.has_value());
+  EXPECT_FALSE(fr->has_value());
+  auto au = collector.Take("AU");
+  ASSERT_TRUE(au.has_value());
+  ASSERT_TRUE(au->has_value());
+  EXPECT_EQ((*au)->total_rows, 1);
+}
+
 TEST(StixAddressId, IsTheDeterministicIdOfStix21) {
   // UUIDv5 in the STIX namespace of {"value":"198.51.100.3"}, as Python's uuid.uuid5 computes
   // it (the id in the specification's prose example is not a computed one).

@@ -214,6 +214,10 @@ std::string_view DraftSkipName(DraftSkip skip) {
   return "no_state";
 }
 
+bool MayGetDraft(const security::Principal& actor, const std::string& group) {
+  return group != actor.state && IsParticipatingState(group);
+}
+
 Status CheckMayDraftMitigation(const security::Principal& actor) {
   if (actor.anonymous()) return Error::Unauthenticated("sign in to make a request");
   CooperationRequest probe;
@@ -241,7 +245,7 @@ Result<MitigationDrafts> DraftMitigationRequests(store::Database& db,
   std::map<std::string, jd::GroupShare> files;
   if (shares.collector) {
     for (const jd::GroupSummary& g : summary.groups) {
-      if (g.state.empty() || g.state == actor.state) continue;
+      if (g.state.empty() || !MayGetDraft(actor, g.group)) continue;
       ASSIGN_OR_RETURN(auto share, shares.collector->Take(g.group));
       if (share) files.emplace(g.group, std::move(*share));
     }

@@ -89,6 +89,11 @@ struct MitigationDrafts {
   std::vector<SkippedGroup> skipped;
 };
 
+// Whether the group named `group` of an attribution summary may get a draft by `actor`: a
+// participating state's group (named by its code) other than the actor's own state. For
+// GroupShareCollector's filter, so that no other group's rows are kept.
+bool MayGetDraft(const security::Principal& actor, const std::string& group);
+
 // OK when `actor` may create mitigation requests (kRequestCreate); its error otherwise
 // (unauthenticated, permission_denied). Lets a caller refuse before attributing a large feed.
 Status CheckMayDraftMitigation(const security::Principal& actor);

@@ -187,7 +187,9 @@ class DraftAttachmentsTest : public MitigationDraftsTest {
   // (TLP:GREEN and an impact unless set); `tamper` may change the summary first.
   Result<MitigationDrafts> Draft(const std::string& feed, std::size_t max_bytes,
                                  void (*tamper)(jurisdiction::AttributionSummary&) = nullptr) {
-    jurisdiction::GroupShareCollector collector(*index_, max_bytes);
+    jurisdiction::GroupShareCollector collector(
+        *index_, max_bytes,
+        [this](const std::string& group) { return MayGetDraft(fr_tech_, group); });
     auto source = jurisdiction::FeedFromMemory(feed);
     auto summary = jurisdiction::Attribute(*source, *index_, {}, collector);
     EXPECT_TRUE(summary.has_value());

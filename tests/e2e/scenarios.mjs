@@ -747,6 +747,14 @@ const scenarios = {
       assert.equal(await page.locator("#request-indicators tbody tr").count(), 2);
       await page.getByRole("link", { name: "Edit the draft" }).waitFor();
       assert.equal(await page.locator("#receipts").count(), 0, "nothing was sent, nothing signed");
+      // Kenya's share of the feed is attached, for the sender's organisation until it submits.
+      await page.locator("#attachments tbody tr").first().waitFor();
+      assert.equal(await page.locator("#attachments tbody tr").count(), 1);
+      assert.match(await page.locator("#attachments").textContent(), /KE\.csv/);
+      assert.match(
+        await page.locator("#draft-attachments-note").textContent(),
+        /Visible to your organisation until you submit/,
+      );
       await page.goBack();
 
       // Arabic: the same screen right to left, addresses still left to right, numbers by Intl.

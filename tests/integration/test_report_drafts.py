@@ -399,8 +399,30 @@ attachment_max_bytes = 16384
             self.assertIn(rid, out)
             req = node.get(f"/api/v1/requests/{rid}", token=self.fr).json()
             self.assertEqual((req["status"], req["content"]["language"]), ("draft", "es"))
+            # The state's rows are attached, as over HTTP.
+            files = node.get(f"/api/v1/requests/{rid}/attachments", token=self.fr).json()["items"]
+            self.assertEqual([f["filename"] for f in files], [f"{req['requested_state']}.csv"])
+            status, content, _ = self.download(rid, files[0]["id"], self.fr)
+            self.assertEqual(status, 200)
+            rows = rows_of(FEED, req["requested_state"])
+            self.assertEqual(self.assertShareOf(FEED, req["requested_state"], content, len(rows)),
+                             len(rows))
+        self.assertIn("attached DE.csv: 4 of 4 rows", out)
         failed = node.cli("attribute", str(feed), "--config", str(node.config), "--summary-only",
                           "--draft-requests", "--as", "acc_nobody", check=False)
         self.assertEqual(failed.returncode, 1)
         self.assertIn("no enabled account", failed.stderr)
         self.assertEqual(set(self.request_ids()) - before, set(made))
+        # With --output too, the files are written and the drafts still get the same rows.
+        out_dir = pathlib.Path(node.dir) / "per-state"
+        out = node.cli("attribute", str(feed), "--config", str(node.config), "--output",
+                       str(out_dir), "--draft-requests", "--as", self.fr_account)
+        self.assertIn("attached DE.csv: 4 of 4 rows", out)
+        written = (out_dir / "DE.csv").read_bytes()
+        self.assertShareOf(FEED, "DE", written, len(rows_of(FEED, "DE")))
+        de = [rid for rid in set(self.request_ids()) - before - set(made)
+              if node.get(f"/api/v1/requests/{rid}", token=self.fr).json()["requested_state"]
+              == "DE"]
+        self.assertEqual(len(de), 1)
+        files = node.get(f"/api/v1/requests/{de[0]}/attachments", token=self.fr).json()["items"]
+        self.assertEqual(self.download(de[0], files[0]["id"], self.fr)[1], written)
