@@ -93,8 +93,7 @@ struct Window {
 class TimeParser {
  public:
   std::optional<long long> Parse(std::string_view text) {
-    if (text.size() >= 20 && text.back() == 'Z' && has_day_ &&
-        std::memcmp(text.data(), day_.data(), day_.size()) == 0 &&
+    if (text.size() >= 20 && text.back() == 'Z' && has_day_ && SameDay(text) &&
         (text[10] == 'T' || text[10] == ' ')) {
       if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) return day_ms_ + *ms;
     }
@@ -137,6 +136,17 @@ class TimeParser {
     return ms;
   }
 
+  // Whether `text` (at least 10 bytes) starts with day_, compared as two words.
+  bool SameDay(std::string_view text) const {
+    std::uint64_t a, b;
+    std::uint16_t c, d;
+    std::memcpy(&a, text.data(), 8);
+    std::memcpy(&b, day_.data(), 8);
+    std::memcpy(&c, text.data() + 8, 2);
+    std::memcpy(&d, day_.data() + 8, 2);
+    return a == b && c == d;
+  }
+
   std::array<char, 10> day_{};  // "YYYY-MM-DD" of the last UTC time read whole.
   bool has_day_ = false;
   long long day_ms_ = 0;
@@ -153,15 +163,19 @@ struct TransparentHash {
 class CategoryIds {
  public:
   std::uint32_t Id(std::string_view category) {
+    const Key key = KeyOf(category);
     if (names_.size() <= kLinear) {
       for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (names_[i] == category) return static_cast<std::uint32_t>(i);
+        if (keys_[i] == key && (category.size() <= 16 || names_[i] == category)) {
+          return static_cast<std::uint32_t>(i);
+        }
       }
     } else if (auto it = ids_.find(category); it != ids_.end()) {
       return it->second;
     }
     auto id = static_cast<std::uint32_t>(names_.size());
     names_.emplace_back(category);
+    keys_.push_back(key);
     if (names_.size() > kLinear) {
       if (ids_.empty()) {
         for (std::size_t i = 0; i < names_.size(); ++i) {
@@ -177,8 +191,30 @@ class CategoryIds {
   std::vector<std::string> Release() { return std::move(names_); }
 
  private:
+  // A category's length and its first and last eight bytes (zero-padded): equal keys are equal
+  // text up to 16 bytes, compared without a library call.
+  struct Key {
+    std::uint64_t first = 0, last = 0;
+    std::size_t size = 0;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  static Key KeyOf(std::string_view text) {
+    Key key;
+    key.size = text.size();
+    if (text.size() >= 8) {
+      std::memcpy(&key.first, text.data(), 8);
+      std::memcpy(&key.last, text.data() + text.size() - 8, 8);
+    } else {
+      for (std::size_t i = 0; i < text.size(); ++i) {
+        key.first |= std::uint64_t{static_cast<unsigned char>(text[i])} << (8 * i);
+      }
+    }
+    return key;
+  }
+
   static constexpr std::size_t kLinear = 16;
   std::vector<std::string> names_;
+  std::vector<Key> keys_;  // Of names_, while they are searched in turn.
   std::unordered_map<std::string, std::uint32_t, TransparentHash, std::equal_to<>> ids_;
 };
 
