@@ -306,11 +306,12 @@ struct DistinctList {
   }
 };
 
-// The distinct addresses and AS numbers of one group seen by one worker.
+// The distinct addresses and AS numbers of one group seen by one worker. The AS numbers are
+// those of the distinct addresses, found once these are known (Attributor::TakeSets).
 struct GroupSets {
-  DistinctList<std::uint32_t> v4, as_numbers;
+  DistinctList<std::uint32_t> v4;
   DistinctList<Uint128> v6;
-  std::uint32_t last_as = 0;
+  std::vector<std::uint32_t> as_numbers;
 };
 
 // The positions of ',', '\n' and '\r' among the `n` (at most 64) bytes at `p`, as bits.
@@ -424,12 +425,15 @@ class Attributor {
     return result;
   }
 
-  // Sorts the collected values and drops duplicates (at the end of the feed).
+  // Sorts the collected addresses and drops duplicates, then finds their AS numbers (at the end
+  // of the feed). An address's AS is looked up once per worker rather than once per row, and in
+  // ascending order, which the index answers mostly from the cache.
   std::vector<GroupSets> TakeSets() {
     for (auto& s : sets_) {
       SortUnique(s.v4.values);
       SortUnique(s.v6.values);
-      SortUnique(s.as_numbers.values);
+      CollectAsNumbers(s);
+      SortUnique(s.as_numbers);
     }
     return std::move(sets_);
   }
@@ -668,10 +672,14 @@ class Attributor {
       }
       starts[n] = next;
       index_.CountryCodesAt(std::span(addresses.data(), n), std::span(countries.data(), n));
-      index_.AsNumbersAt(std::span(addresses.data(), n), std::span(as_numbers.data(), n));
+      // The rows' AS numbers are needed only by the formatter; the summary's come from the
+      // distinct addresses at the end (TakeSets).
+      if (formatter_) {
+        index_.AsNumbersAt(std::span(addresses.data(), n), std::span(as_numbers.data(), n));
+      }
       for (std::size_t i = 0; i < n; ++i) {
         const std::uint16_t packed = countries[i];
-        const std::uint32_t as_number = as_numbers[i];
+        const std::uint32_t as_number = formatter_ ? as_numbers[i] : 0;
         const int slot = GroupTable::Slot(packed);
         const std::uint16_t group = slot < 0 ? 0 : groups_.by_code[slot];
         if (slot >= 0) result.groups[group].country_slots.set(slot);
@@ -681,10 +689,6 @@ class Attributor {
         } else {
           s.v6.Add(addresses[i].value);
         }
-        if (as_number != 0 && as_number != s.last_as) {
-          s.as_numbers.Add(as_number);
-          s.last_as = as_number;
-        }
         for (std::size_t e = starts[i]; e < starts[i + 1]; ++e) {
           const std::uint32_t row = row_of(entries[e]);
           row_groups_[row] = group;
@@ -692,6 +696,32 @@ class Attributor {
         }
       }
     }
+  }
+
+  // The AS numbers of the group's distinct addresses (sorted), a block at a time; neighbouring
+  // addresses mostly share their AS, so only changes are kept.
+  void CollectAsNumbers(GroupSets& s) const {
+    std::array<IpAddress, kBlock> addresses;
+    std::array<std::uint32_t, kBlock> numbers;
+    std::size_t n = 0;
+    std::uint32_t last = 0;
+    auto flush = [&] {
+      index_.AsNumbersAt(std::span(addresses.data(), n), std::span(numbers.data(), n));
+      for (std::size_t i = 0; i < n; ++i) {
+        if (numbers[i] != 0 && numbers[i] != last) s.as_numbers.push_back(numbers[i]);
+        last = numbers[i];
+      }
+      n = 0;
+    };
+    for (std::uint32_t v : s.v4.values) {
+      addresses[n++] = IpAddress{IpFamily::kIpv4, v};
+      if (n == kBlock) flush();
+    }
+    for (Uint128 v : s.v6.values) {
+      addresses[n++] = IpAddress{IpFamily::kIpv6, v};
+      if (n == kBlock) flush();
+    }
+    if (n > 0) flush();
   }
 
   // A parsed row waiting for its look-up.
@@ -1082,7 +1112,7 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
     for (auto& worker : sets) {
       Unite(out.addresses_v4, worker[group].v4.values);
       Unite(out.addresses_v6, worker[group].v6.values);
-      Unite(out.as_numbers, worker[group].as_numbers.values);
+      Unite(out.as_numbers, worker[group].as_numbers);
       worker[group] = GroupSets();
     }
     out.distinct_addresses =
