@@ -244,7 +244,8 @@ struct ChunkResult {
 // space.
 template <typename T, typename KeyOf>
 void RadixSort(std::vector<T>& values, std::vector<T>& scratch, KeyOf key_of) {
-  if (values.size() < 256) {
+  // Short lists (and lists too long for 32-bit counts) by comparison.
+  if (values.size() < 256 || values.size() > std::numeric_limits<std::uint32_t>::max()) {
     std::stable_sort(values.begin(), values.end(),
                      [&](const T& a, const T& b) { return key_of(a) < key_of(b); });
     return;
