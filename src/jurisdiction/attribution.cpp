@@ -667,9 +667,10 @@ class Attributor {
       while (next < entries.size() && n < kBlock) {
         addresses[n] = address_of(entries[next]);
         starts[n++] = next;
+        const Uint128 value = addresses[n - 1].value;
         do {
           ++next;
-        } while (next < entries.size() && address_of(entries[next]).value == addresses[n - 1].value);
+        } while (next < entries.size() && address_of(entries[next]).value == value);
       }
       starts[n] = next;
       index_.CountryCodesAt(std::span(addresses.data(), n), std::span(countries.data(), n));
