@@ -1,8 +1,9 @@
 // Bulk attribution: reads a feed of observations (CSV with a header row, or NDJSON; plain or
 // gzip), finds each address's country, AS and responsible state with a JurisdictionIndex, and
 // summarises the feed per state. Streaming and multi-threaded: one thread reads chunks that end
-// on record boundaries, worker threads parse and attribute them (look-ups batched so that their
-// cache misses overlap; distinct addresses and AS numbers collected per worker and made
+// on record boundaries, worker threads parse and attribute them (a chunk's distinct addresses
+// looked up in ascending order with the batch look-ups, so that neighbouring look-ups share the
+// index's cache lines; distinct addresses and AS numbers collected per worker and made
 // distinct by the workers at the end), and the calling thread merges their counts in input
 // order (so outputs are deterministic) and hands each group's formatted rows to an optional
 // GroupOutput. Attribute() is thread-safe; the index

@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <random>
+#include <set>
 #include <sstream>
 
 #include "jurisdiction/attribution_output.hpp"
 #include "jurisdiction/jurisdiction_test_support.hpp"
+#include "jurisdiction/reference.hpp"
 
 namespace liaison::jurisdiction {
 namespace {
@@ -136,6 +139,93 @@ TEST_F(AttributionTest, ManyThreadsAndSmallChunksGiveTheSameAnswer) {
   EXPECT_EQ(a->groups[0].categories, b->groups[0].categories);
   EXPECT_EQ(a->groups[0].distinct_addresses, b->groups[0].distinct_addresses);
   EXPECT_EQ(b->groups[0].categories.at("cat\n1"), 1667);
+}
+
+TEST_F(AttributionTest, AgreesWithOneLookUpPerRowWhateverTheChunking) {
+  // Each chunk's addresses are looked up in sorted order, once per distinct address: compare
+  // with one Lookup per row on a seeded feed whose chunks are large (radix-sorted) or small,
+  // with addresses that recur far apart and IPv6 addresses that share their /32.
+  std::mt19937 rng(29);
+  const std::vector<std::string> v4_blocks = {"10.0.", "10.1.", "1.0.", "2.58.197.", "81.0.0.",
+                                              "203.0.113.", "8.8.", "255.255.255."};
+  const std::vector<std::string> v6_blocks = {"2001:db8:", "2001:db8:1:", "2001:420:4000:",
+                                              "2001:420:4fff:", "2a00:1450:", "2c0f:fff0:"};
+  const std::vector<std::string> categories = {"scanner", "c2", "ddos-reflector-long-name", ""};
+  std::vector<std::string> seen;
+  std::string feed = "timestamp,ip,category\n";
+  struct Expected {
+    std::int64_t observations = 0;
+    std::set<std::uint32_t> v4, as_numbers;
+    std::set<Uint128> v6;
+    std::set<std::string> countries;
+    std::map<std::string, std::int64_t> categories;
+    std::string first, last;
+  };
+  std::map<std::string, Expected> expected;
+  for (int i = 0; i < 20000; ++i) {
+    std::string address;
+    if (!seen.empty() && rng() % 4 == 0) {
+      address = seen[rng() % seen.size()];
+    } else if (rng() % 4 == 0) {
+      address = v6_blocks[rng() % v6_blocks.size()] + std::to_string(rng() % 3) + "::" +
+                std::to_string(rng() % 9999);
+    } else {
+      const std::string& block = v4_blocks[rng() % v4_blocks.size()];
+      address = block;
+      for (auto dots = std::count(block.begin(), block.end(), '.'); dots < 4; ++dots) {
+        address += std::to_string(rng() % 256) + (dots < 3 ? "." : "");
+      }
+    }
+    seen.push_back(address);
+    char time[32];
+    std::snprintf(time, sizeof time, "2026-11-01T%02d:%02d:%02dZ", i / 3600, i / 60 % 60, i % 60);
+    const std::string& category = categories[rng() % categories.size()];
+    feed += std::string(time) + "," + address + "," + category + "\n";
+
+    const IpAddress parsed = *ParseIpAddress(address);
+    const std::string country = JurisdictionIndex::UnpackCountry(index_->CountryCodeAt(parsed));
+    const std::string state = country.empty() ? "" : ResolveCountry(country).state;
+    Expected& e = expected[country.empty()  ? "unattributed"
+                           : state.empty() ? "no-state-" + country
+                                           : state];
+    ++e.observations;
+    if (parsed.family == IpFamily::kIpv4) {
+      e.v4.insert(parsed.v4());
+    } else {
+      e.v6.insert(parsed.value);
+    }
+    if (auto as = index_->AsNumberAt(parsed); as != 0) e.as_numbers.insert(as);
+    if (!country.empty()) e.countries.insert(country);
+    ++e.categories[category];
+    if (e.first.empty()) e.first = time;
+    e.last = time;
+  }
+  AttributionOptions large;  // One chunk.
+  AttributionOptions small;
+  small.threads = 3;
+  small.chunk_bytes = 4096;
+  for (const AttributionOptions& options : {large, small}) {
+    auto summary = Run(feed, options);
+    ASSERT_TRUE(summary.has_value());
+    EXPECT_EQ(summary->observations, 20000);
+    ASSERT_EQ(summary->groups.size(), expected.size());
+    for (const GroupSummary& g : summary->groups) {
+      SCOPED_TRACE(g.group + " with chunks of " + std::to_string(options.chunk_bytes));
+      ASSERT_EQ(expected.count(g.group), 1u);
+      const Expected& e = expected.at(g.group);
+      EXPECT_EQ(g.observations, e.observations);
+      EXPECT_EQ(g.addresses_v4, std::vector<std::uint32_t>(e.v4.begin(), e.v4.end()));
+      EXPECT_EQ(g.addresses_v6, std::vector<Uint128>(e.v6.begin(), e.v6.end()));
+      EXPECT_EQ(g.distinct_addresses, static_cast<std::int64_t>(e.v4.size() + e.v6.size()));
+      EXPECT_EQ(g.as_numbers,
+                std::vector<std::uint32_t>(e.as_numbers.begin(), e.as_numbers.end()));
+      EXPECT_EQ(g.countries, std::vector<std::string>(e.countries.begin(), e.countries.end()));
+      EXPECT_EQ(g.categories, e.categories);
+      ASSERT_TRUE(g.first_seen && g.last_seen);
+      EXPECT_EQ(*g.first_seen, *ParseRfc3339(e.first));
+      EXPECT_EQ(*g.last_seen, *ParseRfc3339(e.last));
+    }
+  }
 }
 
 TEST_F(AttributionTest, LineNumbersStayRightAcrossChunks) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -27,36 +28,19 @@ Uint128 HostMask(IpFamily family, int length) {
   return (static_cast<Uint128>(1) << host) - 1;
 }
 
-// A dotted quad as inet_pton(AF_INET) reads it (four decimal parts of 0-255, no leading zeros),
-// without the copy and the library call: the hot path of bulk attribution. nullopt for anything
-// else, which the caller then hands to inet_pton.
-std::optional<std::uint32_t> DottedQuad(std::string_view text) {
-  std::uint32_t value = 0;
-  std::size_t i = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (i >= text.size() || text[i] != '.') return std::nullopt;
-      ++i;
-    }
-    std::size_t start = i;
-    std::uint32_t octet = 0;
-    while (i < text.size() && i - start < 3 && text[i] >= '0' && text[i] <= '9') {
-      octet = octet * 10 + static_cast<std::uint32_t>(text[i] - '0');
-      ++i;
-    }
-    if (i == start || octet > 255 || (text[start] == '0' && i - start > 1)) return std::nullopt;
-    value = (value << 8) | octet;
+// The value of each byte as a hexadecimal digit, -1 for the others.
+constexpr auto kHexDigits = [] {
+  std::array<std::int8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = c >= '0' && c <= '9'   ? static_cast<std::int8_t>(c - '0')
+               : c >= 'a' && c <= 'f' ? static_cast<std::int8_t>(c - 'a' + 10)
+               : c >= 'A' && c <= 'F' ? static_cast<std::int8_t>(c - 'A' + 10)
+                                      : static_cast<std::int8_t>(-1);
   }
-  if (i != text.size()) return std::nullopt;
-  return value;
-}
+  return table;
+}();
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+int HexDigit(char c) { return kHexDigits[static_cast<unsigned char>(c)]; }
 
 // An IPv6 address as inet_pton(AF_INET6) reads it (groups of one to four hex digits, one "::",
 // an optional dotted quad in the last 32 bits), without the copy and the library call. nullopt
@@ -96,7 +80,7 @@ std::optional<Uint128> Ipv6Text(std::string_view text) {
       continue;
     }
     if (c == '.' && count <= 6) {
-      auto v4 = DottedQuad(text.substr(token));
+      auto v4 = ParseDottedQuad(text.substr(token));
       if (!v4) return std::nullopt;
       groups[count++] = static_cast<std::uint16_t>(*v4 >> 16);
       groups[count++] = static_cast<std::uint16_t>(*v4);
@@ -125,23 +109,24 @@ std::optional<Uint128> Ipv6Text(std::string_view text) {
 }  // namespace
 
 Result<IpAddress> ParseIpAddress(std::string_view text) {
-  if (auto v4 = DottedQuad(text)) return IpAddress{IpFamily::kIpv4, *v4};
+  if (auto v4 = ParseDottedQuad(text)) return IpAddress{IpFamily::kIpv4, *v4};
   if (text.empty() || text.size() > kMaxIpAddressText) return InvalidAddress(text);
-  if (text.find(':') == std::string_view::npos) {
-    char buffer[kMaxIpAddressText + 1];
-    std::memcpy(buffer, text.data(), text.size());
-    buffer[text.size()] = '\0';
-    in_addr v4;
-    if (inet_pton(AF_INET, buffer, &v4) != 1) return InvalidAddress(text);
-    return IpAddress{IpFamily::kIpv4, ntohl(v4.s_addr)};
+  // Text without a colon is never IPv6, so Ipv6Text is tried first and the colon looked for
+  // only when it fails.
+  if (auto parsed = Ipv6Text(text)) {
+    const Uint128 value = *parsed;
+    if ((value & kMappedMask) == kMappedPrefix) {
+      return IpAddress{IpFamily::kIpv4, value & 0xffffffffu};
+    }
+    return IpAddress{IpFamily::kIpv6, value};
   }
-  auto parsed = Ipv6Text(text);
-  if (!parsed) return InvalidAddress(text);
-  const Uint128 value = *parsed;
-  if ((value & kMappedMask) == kMappedPrefix) {
-    return IpAddress{IpFamily::kIpv4, value & 0xffffffffu};
-  }
-  return IpAddress{IpFamily::kIpv6, value};
+  if (text.find(':') != std::string_view::npos) return InvalidAddress(text);
+  char buffer[kMaxIpAddressText + 1];
+  std::memcpy(buffer, text.data(), text.size());
+  buffer[text.size()] = '\0';
+  in_addr v4;
+  if (inet_pton(AF_INET, buffer, &v4) != 1) return InvalidAddress(text);
+  return IpAddress{IpFamily::kIpv4, ntohl(v4.s_addr)};
 }
 
 IpAddress IpPrefix::Last() const {
