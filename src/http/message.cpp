@@ -238,12 +238,13 @@ Response ProblemResponse(int status, const Error& error, std::string_view reques
   return r;
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, FastHandler fast) {
   Route route;
   route.method = std::move(method);
   for (std::string_view s : Segments(pattern)) route.segments.emplace_back(s);
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
+  route.fast = std::move(fast);
   routes_.push_back(std::move(route));
 }
 
@@ -286,6 +287,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   match.allowed_methods.assign(allowed.begin(), allowed.end());
   if (best == nullptr) return match;
   match.handler = &best->handler;
+  if (best->fast) match.fast = &best->fast;
   match.route = best->pattern;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& s = best->segments[i];

@@ -73,15 +73,23 @@ std::string_view ReasonPhrase(int status);
 
 using Handler = std::function<Response(Request&)>;
 
+// A handler's fast path, run on the I/O thread before the request goes to a worker: it answers
+// what it can answer from memory and returns nullopt for everything else (then the route's
+// Handler runs on a worker, as if there were no fast path). It must not block: no database, no
+// file, no lock held for long.
+using FastHandler = std::function<std::optional<Response>(Request&)>;
+
 // Maps method and path patterns ("/api/v1/contacts/{id}") to handlers. Literal segments win over
 // parameters. Build it fully before the server starts; lookups are then thread-safe.
 class Router {
  public:
-  // Registers `handler` for `method` on `pattern`, whose segments are literals or "{name}".
-  void Add(std::string method, std::string pattern, Handler handler);
+  // Registers `handler` for `method` on `pattern`, whose segments are literals or "{name}",
+  // with its fast path `fast` if any.
+  void Add(std::string method, std::string pattern, Handler handler, FastHandler fast = nullptr);
 
   struct Match {
     const Handler* handler = nullptr;
+    const FastHandler* fast = nullptr;  // The route's fast path, if it has one.
     std::string route;
     std::map<std::string, std::string> params;
     bool path_known = false;  // The path matched some route, but perhaps not this method (405).
@@ -102,6 +110,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    FastHandler fast;
   };
   std::vector<Route> routes_;
   Handler fallback_;

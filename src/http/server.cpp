@@ -424,6 +424,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       }
     }
 
+    if (match.fast != nullptr) {
+      if (std::optional<Response> fast = RunFastHandler(*match.fast, request)) {
+        route_ = std::move(request.route);
+        return Write(std::move(*fast), false);
+      }
+    }
     net::post(core_.workers(), [self = this->shared_from_this(), handler,
                                 request = std::move(request),
                                 work = net::make_work_guard(core_.ioc())]() mutable {
@@ -434,6 +440,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                   self->Write(std::move(response), false);
                 });
     });
+  }
+
+  // A fast path's answer, or nullopt (also when it throws: the handler then runs as usual).
+  static std::optional<Response> RunFastHandler(const FastHandler& fast, Request& request) {
+    try {
+      return fast(request);
+    } catch (const std::exception& e) {
+      LogError("fast path failed for request " + request.request_id + ": " + e.what());
+    } catch (...) {
+      LogError("fast path failed for request " + request.request_id +
+               " with a non-standard exception");
+    }
+    return std::nullopt;
   }
 
   static Response RunHandler(const Handler& handler, Request& request) {
