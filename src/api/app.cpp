@@ -122,11 +122,34 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
       };
     });
   }
+  if (security::CredentialCache* credentials = app.credentials) {
+    metrics.AddGaugeSource([credentials] {
+      const char* help = "Bearer tokens recognised from the credential cache, and not";
+      return std::vector<http::Gauge>{
+          {"liaison_credential_cache_lookups",
+           help,
+           {{"result", "hit"}},
+           static_cast<double>(credentials->hits())},
+          {"liaison_credential_cache_lookups",
+           help,
+           {{"result", "miss"}},
+           static_cast<double>(credentials->misses())},
+          {"liaison_security_listening",
+           "1 while the server follows credential changes without a read per request",
+           {},
+           credentials->watch().listening() ? 1.0 : 0.0},
+          {"liaison_security_generation_reads",
+           "Reads of the security generation from the database, outside token verification",
+           {},
+           static_cast<double>(credentials->watch().reads())},
+      };
+    });
+  }
   if (directory::GenerationWatch* watch = directory::GenerationWatch::Active()) {
     metrics.AddGaugeSource([watch] {
       return std::vector<http::Gauge>{
           {"liaison_directory_listening",
-           "1 while the connection that listens for directory changes is up (PostgreSQL)",
+           "1 while the connection that listens for directory changes is up",
            {},
            watch->listening() ? 1.0 : 0.0},
           {"liaison_directory_listen_connections",

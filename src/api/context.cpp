@@ -13,20 +13,36 @@ bool IsUnsafe(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
+constexpr std::string_view kBearer = "Bearer ";
+
+// The secret of an "Authorization: Bearer <secret>" value, or nullopt when it is not one.
+std::optional<std::string_view> BearerSecret(std::string_view authorization) {
+  if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
+    return std::nullopt;
+  }
+  return authorization.substr(kBearer.size());
+}
+
 }  // namespace
+
+std::optional<security::Principal> RecognizeBearer(const AppContext& app,
+                                                   const http::Request& request) {
+  if (app.credentials == nullptr) return std::nullopt;
+  auto authorization = request.headers.find("Authorization");
+  if (authorization == request.headers.end()) return std::nullopt;
+  std::optional<std::string_view> secret = BearerSecret(authorization->second);
+  if (!secret) return std::nullopt;
+  return security::RecognizeToken(*secret, app.clock->Now(), *app.credentials);
+}
 
 Result<security::Principal> Authenticate(
     const AppContext& app, const http::Request& request,
     const std::function<Status(store::Transaction&)>& also_read) {
   TimePoint now = app.clock->Now();
   if (auto authorization = request.Header("Authorization")) {
-    static constexpr std::string_view kBearer = "Bearer ";
-    if (authorization->size() <= kBearer.size() ||
-        std::string_view(*authorization).substr(0, kBearer.size()) != kBearer) {
-      return Error::Unauthenticated("expected Authorization: Bearer <token>");
-    }
-    return security::AuthenticateToken(*app.db, authorization->substr(kBearer.size()), now,
-                                       also_read);
+    std::optional<std::string_view> secret = BearerSecret(*authorization);
+    if (!secret) return Error::Unauthenticated("expected Authorization: Bearer <token>");
+    return security::AuthenticateToken(*app.db, *secret, now, also_read, app.credentials);
   }
   security::Principal principal;  // Anonymous without credentials.
   if (auto cookie = request.Cookie(kSessionCookie)) {

@@ -14,6 +14,7 @@
 #include "core/time.hpp"
 #include "http/message.hpp"
 #include "http/response_cache.hpp"
+#include "security/credential_cache.hpp"
 #include "security/login_throttle.hpp"
 #include "security/principal.hpp"
 #include "security/signing.hpp"
@@ -34,6 +35,7 @@ struct AppContext {
   const security::Signer* signer = nullptr;  // Signs receipts with the node's current key.
   jurisdiction::JurisdictionService* jurisdiction = nullptr;  // The IP data set in use.
   http::ResponseCache* directory_cache = nullptr;  // Cached contact lists; none when null.
+  security::CredentialCache* credentials = nullptr;  // Verified bearer tokens; none when null.
 };
 
 // The name of the browser session cookie and of the CSRF header that must accompany every
@@ -50,6 +52,13 @@ inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 Result<security::Principal> Authenticate(
     const AppContext& app, const http::Request& request,
     const std::function<Status(store::Transaction&)>& also_read = nullptr);
+
+// The caller's principal when the request carries a bearer token that the credential cache
+// vouches for without reading the database (security::RecognizeToken); nullopt otherwise
+// (no cache, a session cookie, no credentials, a token not remembered: Authenticate decides).
+// Never blocks on the database: for handlers' fast paths (http::FastHandler).
+std::optional<security::Principal> RecognizeBearer(const AppContext& app,
+                                                   const http::Request& request);
 
 // Like Authenticate but refuses anonymous callers with unauthenticated.
 Result<security::Principal> RequireAccount(

@@ -108,10 +108,23 @@ std::string ListCacheKey(const directory::ContactFilter& f, const security::Prin
   return key;
 }
 
+// The answer to a list request from a cached entry: 304 when If-None-Match matches its ETag.
+http::Response CachedListResponse(const http::Request& request,
+                                  const http::ResponseCache::Entry& entry) {
+  http::Response response;
+  if (auto inm = request.Header("If-None-Match"); inm && http::IfNoneMatchHits(*inm, entry.etag)) {
+    response.status = 304;
+  } else {
+    response = http::Response::Json(200, *entry.body);
+  }
+  response.SetHeader("ETag", entry.etag);
+  return response;
+}
+
 // Lists contacts. With the cache, the answer is looked up under its key at the directory's
-// current generation, so a write is seen by the next read on any server. Where the generation
-// must be read (SQLite; PostgreSQL while not listening) it is read in the bearer token's read
-// transaction: a cache hit costs one transaction.
+// current generation (directory::GenerationWatch: a write is seen by the next read on the
+// server that made it, and on others once the database told them). Where the generation must
+// be read (while the watch is not listening) it is read in the bearer token's read transaction.
 Result<http::Response> List(const AppContext& app, http::Request& request) {
   std::optional<std::int64_t> generation;
   std::function<Status(store::Transaction&)> read_generation;
@@ -137,15 +150,25 @@ Result<http::Response> List(const AppContext& app, http::Request& request) {
     ASSIGN_OR_RETURN(std::string body, RenderList(app, principal, filter, now));
     entry = app.directory_cache->Put(key, std::move(body));
   }
-  http::Response response;
-  response.SetHeader("ETag", entry->etag);
-  if (auto inm = request.Header("If-None-Match"); inm && http::IfNoneMatchHits(*inm, entry->etag)) {
-    response.status = 304;
-    return response;
-  }
-  response = http::Response::Json(200, *entry->body);
-  response.SetHeader("ETag", entry->etag);
-  return response;
+  return CachedListResponse(request, *entry);
+}
+
+// List's fast path, on the I/O thread: a cached answer when the caller's bearer token, the
+// directory generation and the answer are all known in memory; nullopt for anything else (List
+// then runs on a worker, and answers errors too).
+std::optional<http::Response> ListFromMemory(const AppContext& app, http::Request& request) {
+  if (app.directory_cache == nullptr) return std::nullopt;
+  std::optional<security::Principal> principal = RecognizeBearer(app, request);
+  if (!principal) return std::nullopt;
+  std::optional<std::int64_t> generation = directory::KnownDirectoryGeneration(*app.db);
+  if (!generation) return std::nullopt;
+  Result<directory::ContactFilter> filter = ParseFilter(request);
+  if (!filter.has_value()) return std::nullopt;
+  const std::string key = ListCacheKey(*filter, *principal, *generation, app.clock->Now());
+  std::optional<http::ResponseCache::Entry> entry =
+      app.directory_cache->Find(key, /*count_miss=*/false);
+  if (!entry) return std::nullopt;
+  return CachedListResponse(request, *entry);
 }
 
 Result<http::Response> Create(const AppContext& app, http::Request& request) {
@@ -216,7 +239,8 @@ Result<http::Response> Export(const AppContext& app, http::Request& request) {
 }  // namespace
 
 void AddDirectoryRoutes(http::Router& router, const AppContext& app) {
-  router.Add("GET", "/api/v1/contacts", Bind(app, List));
+  router.Add("GET", "/api/v1/contacts", Bind(app, List),
+             [&app](http::Request& request) { return ListFromMemory(app, request); });
   router.Add("POST", "/api/v1/contacts", Bind(app, Create));
   router.Add("GET", "/api/v1/contacts/export", Bind(app, Export));
   router.Add("GET", "/api/v1/contacts/{id}", Bind(app, Get));

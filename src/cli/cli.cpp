@@ -11,6 +11,7 @@
 #include "cli/demo.hpp"
 #include "cli/jurisdiction.hpp"
 #include "cli/keys.hpp"
+#include "cli/tokens.hpp"
 #include "cli/ping.hpp"
 #include "cli/request.hpp"
 #include "cli/serve.hpp"
@@ -191,6 +192,8 @@ int Main(int argc, char** argv) {
   AddPingCommands(app, ping);
   KeysCommands keys;
   AddKeysCommands(app, keys);
+  TokenCommands token;
+  AddTokenCommands(app, token);
   RequestCommands request;
   AddRequestCommands(app, request);
 
@@ -210,6 +213,7 @@ int Main(int argc, char** argv) {
   if (*verify_cmd) return AuditVerify(config_path, expected_head);
   if (*head_cmd) return AuditHead(config_path);
   if (keys.command != KeysCommand::kNone) return RunKeysCommands(keys);
+  if (token.revoke) return RunTokenCommands(token);
   if (!request.command.empty()) return RunRequestCommands(request);
   if (int code = RunJurisdictionCommands(jurisdiction); code >= 0) return code;
   if (int code = RunTransferCommands(transfer); code >= 0) return code;

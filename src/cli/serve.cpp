@@ -29,6 +29,7 @@
 #include "notify/dispatcher.hpp"
 #include "notify/outbox.hpp"
 #include "requests/deadlines.hpp"
+#include "security/credential_cache.hpp"
 #include "security/login_throttle.hpp"
 #include "security/signing.hpp"
 #include "store/scheduled_jobs.hpp"
@@ -266,8 +267,10 @@ int Serve(const ServeOptions& options) {
   if (config->server.response_cache_bytes > 0) {
     generation_watch = std::make_unique<directory::GenerationWatch>(*db, config->database.url);
   }
+  // Verified bearer tokens, remembered until the security generation moves (docs/security.md).
+  security::CredentialCache credentials(*db, config->database.url);
   api::AppContext app{db.get(), &clock,        &*config,        &throttle,
-                      &*signer, &jurisdiction, &directory_cache};
+                      &*signer, &jurisdiction, &directory_cache, &credentials};
   http::Metrics metrics;
   api::AddGaugeSources(app, metrics);
   http::Router router = api::BuildRouter(app, metrics);

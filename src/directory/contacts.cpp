@@ -801,6 +801,11 @@ Result<std::int64_t> DirectoryGeneration(store::Database& db) {
   return ReadDirectoryGeneration(db);
 }
 
+std::optional<std::int64_t> KnownDirectoryGeneration(const store::Database& db) {
+  GenerationWatch* watch = GenerationWatch::For(db);
+  return watch != nullptr ? watch->Known() : std::nullopt;
+}
+
 bool DirectoryGenerationNeedsRead(store::Database& db) {
   GenerationWatch* watch = GenerationWatch::For(db);
   return watch == nullptr || !watch->listening();

@@ -217,6 +217,10 @@ Result<std::vector<PointOfContact>> ContactsOfOrganization(store::Transaction& t
 // while a listening GenerationWatch vouches for it.
 Result<std::int64_t> DirectoryGeneration(store::Database& db);
 
+// DirectoryGeneration(db) when a watch knows it without reading the database, else nullopt.
+// Never blocks on the database.
+std::optional<std::int64_t> KnownDirectoryGeneration(const store::Database& db);
+
 // For a caller with a read transaction `tx` on `db` of its own: true when DirectoryGeneration(db)
 // would read the database (no listening watch), and the caller should read it in `tx` with
 // DirectoryGenerationIn instead of paying a transaction for it.

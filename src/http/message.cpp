@@ -238,7 +238,8 @@ Response ProblemResponse(int status, const Error& error, std::string_view reques
   return r;
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler, BodyMode body_mode) {
+void Router::Add(std::string method, std::string pattern, Handler handler, BodyMode body_mode,
+                 FastHandler fast) {
   Route route;
   route.body_mode = body_mode;
   has_streamed_routes_ = has_streamed_routes_ || body_mode == BodyMode::kStreamed;
@@ -246,6 +247,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler, BodyM
   for (std::string_view s : Segments(pattern)) route.segments.emplace_back(s);
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
+  route.fast = std::move(fast);
   routes_.push_back(std::move(route));
 }
 
@@ -289,6 +291,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   if (best == nullptr) return match;
   match.handler = &best->handler;
   match.body_mode = best->body_mode;
+  if (best->fast) match.fast = &best->fast;
   match.route = best->pattern;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& s = best->segments[i];

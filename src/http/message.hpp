@@ -99,13 +99,25 @@ using Handler = std::function<Response(Request&)>;
 // answers before the body's end, the server closes the connection after the answer.
 enum class BodyMode { kBuffered, kStreamed };
 
+// A handler's fast path, run on the I/O thread before the request goes to a worker: it answers
+// what it can answer from memory and returns nullopt for everything else (then the route's
+// Handler runs on a worker, as if there were no fast path). It must not block: no database, no
+// file, no lock held for long.
+using FastHandler = std::function<std::optional<Response>(Request&)>;
+
 // Maps method and path patterns ("/api/v1/contacts/{id}") to handlers. Literal segments win over
 // parameters. Build it fully before the server starts; lookups are then thread-safe.
 class Router {
  public:
-  // Registers `handler` for `method` on `pattern`, whose segments are literals or "{name}".
+  // Registers `handler` for `method` on `pattern`, whose segments are literals or "{name}",
+  // receiving its body as `body_mode` says, with its fast path `fast` if any.
   void Add(std::string method, std::string pattern, Handler handler,
-           BodyMode body_mode = BodyMode::kBuffered);
+           BodyMode body_mode = BodyMode::kBuffered, FastHandler fast = nullptr);
+  // The same, buffered, with a fast path.
+  void Add(std::string method, std::string pattern, Handler handler, FastHandler fast) {
+    Add(std::move(method), std::move(pattern), std::move(handler), BodyMode::kBuffered,
+        std::move(fast));
+  }
 
   // True when some route streams its body.
   bool has_streamed_routes() const { return has_streamed_routes_; }
@@ -113,6 +125,7 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;
     BodyMode body_mode = BodyMode::kBuffered;
+    const FastHandler* fast = nullptr;  // The route's fast path, if it has one.
     std::string route;
     std::map<std::string, std::string> params;
     bool path_known = false;  // The path matched some route, but perhaps not this method (405).
@@ -134,6 +147,7 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     BodyMode body_mode;
+    FastHandler fast;
   };
   std::vector<Route> routes_;
   Handler fallback_;

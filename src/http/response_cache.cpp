@@ -6,11 +6,12 @@ namespace liaison::http {
 
 ResponseCache::ResponseCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-std::optional<ResponseCache::Entry> ResponseCache::Find(const std::string& key) {
+std::optional<ResponseCache::Entry> ResponseCache::Find(const std::string& key,
+                                                        bool count_miss) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) {
-    ++misses_;
+    misses_ += count_miss ? 1 : 0;
     return std::nullopt;
   }
   ++hits_;

@@ -27,8 +27,9 @@ class ResponseCache {
   // Put stores nothing).
   explicit ResponseCache(std::size_t max_bytes);
 
-  // The entry stored under `key`, marked most recently used; nullopt on a miss.
-  std::optional<Entry> Find(const std::string& key);
+  // The entry stored under `key`, marked most recently used; nullopt on a miss, counted unless
+  // `count_miss` is false (a look-up that another, counted one follows on a miss).
+  std::optional<Entry> Find(const std::string& key, bool count_miss = true);
 
   // Stores `body` under `key` (replacing an entry there) and returns the entry with its entity
   // tag. A body larger than the whole budget is not stored, but the entry is still returned.

@@ -541,6 +541,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return Write(ProblemResponse(Error::NotFound("no such resource"), request_id_), false);
       }
     }
+    if (match.fast != nullptr) {
+      if (std::optional<Response> fast = RunFastHandler(*match.fast, request)) {
+        route_ = std::move(request.route);
+        return Write(std::move(*fast), false);
+      }
+    }
     Dispatch(*handler, std::move(request));
   }
 
@@ -735,6 +741,33 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       request.query.emplace(param.key, param.has_value ? param.value : std::string());
     }
     return request;
+  }
+
+  // A fast path's answer, or nullopt (also when it throws: the handler then runs as usual).
+  static std::optional<Response> RunFastHandler(const FastHandler& fast, Request& request) {
+    try {
+      return fast(request);
+    } catch (const std::exception& e) {
+      LogError("fast path failed for request " + request.request_id + ": " + e.what());
+    } catch (...) {
+      LogError("fast path failed for request " + request.request_id +
+               " with a non-standard exception");
+    }
+    return std::nullopt;
+  }
+  }
+
+  // A fast path's answer, or nullopt (also when it throws: the handler then runs as usual).
+  static std::optional<Response> RunFastHandler(const FastHandler& fast, Request& request) {
+    try {
+      return fast(request);
+    } catch (const std::exception& e) {
+      LogError("fast path failed for request " + request.request_id + ": " + e.what());
+    } catch (...) {
+      LogError("fast path failed for request " + request.request_id +
+               " with a non-standard exception");
+    }
+    return std::nullopt;
   }
 
   static Response RunHandler(const Handler& handler, Request& request) {

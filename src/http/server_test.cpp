@@ -361,6 +361,41 @@ TEST_F(ServerTest, RunsHandlersOffTheIoThread) {
   EXPECT_NE(handler_thread, run_thread_.get_id());
 }
 
+TEST_F(ServerTest, AnswersFromAFastPathOnTheIoThreadAndFallsBackToTheHandler) {
+  std::atomic<int> handled{0};
+  std::thread::id fast_thread;
+  router_.Add(
+      "GET", "/items/{id}",
+      [&](Request& request) {
+        ++handled;
+        return Response::Text(200, "slow " + request.path_params["id"]);
+      },
+      [&](Request& request) -> std::optional<Response> {
+        fast_thread = std::this_thread::get_id();
+        if (request.path_params["id"] == "throws") throw std::runtime_error("fast path bug");
+        if (request.Query("fast") != "1") return std::nullopt;
+        return Response::Text(200, "fast " + request.path_params["id"]);
+      });
+  Start();
+  Client client(port());
+  ClientResponse fast = client.Get("/items/1?fast=1", {{"X-Request-Id", "fast-1"}});
+  EXPECT_EQ(fast.result_int(), 200);
+  EXPECT_EQ(fast.body(), "fast 1");
+  EXPECT_EQ(fast["X-Request-Id"], "fast-1");  // Framed and headed like any answer.
+  EXPECT_EQ(fast["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(fast_thread, run_thread_.get_id());  // io_threads = 1: the thread running Run().
+  EXPECT_EQ(handled, 0);
+  EXPECT_EQ(client.Get("/items/2").body(), "slow 2");
+  EXPECT_EQ(client.Get("/items/throws?fast=1").body(), "slow throws");
+  EXPECT_EQ(handled, 2);
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(
+      text.find(
+          "liaison_http_requests_total{route=\"/items/{id}\",method=\"GET\",status=\"200\"} 3"),
+      std::string::npos)
+      << text;
+}
+
 TEST_F(ServerTest, DecodesThePathAndParsesTheQuery) {
   router_.Add("GET", "/items/{id}", [](Request& r) {
     boost::json::object out;

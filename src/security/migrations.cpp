@@ -88,6 +88,39 @@ std::vector<store::Migration> Migrations() {
         " locked_until INTEGER NOT NULL,"
         " expires_at INTEGER NOT NULL)",
         "CREATE INDEX login_throttle_expires ON login_throttle (expires_at)"}},
+      {"security",
+       7,
+       "count changes to credentials",
+       {
+           // One number that grows, in the writing transaction and whoever writes, with every
+           // change that can make a verified bearer token stop standing for the principal it
+           // stood for: a token revoked, re-dated or deleted (not a mere last_used_at), an
+           // account or organisation changed or deleted. Verified tokens are remembered keyed
+           // on it (security::CredentialCache). On PostgreSQL the SELECT of a channel name
+           // becomes a pg_notify on it at commit (security::CredentialCache listens).
+           "CREATE TABLE security_generation (id INTEGER PRIMARY KEY CHECK (id = 1), "
+           "value BIGINT NOT NULL)",
+           "INSERT INTO security_generation (id, value) VALUES (1, 0)",
+           "CREATE TRIGGER api_tokens_update_bumps_security_generation AFTER UPDATE ON "
+           "api_tokens BEGIN UPDATE security_generation SET value = value + 1 WHERE id = 1 AND "
+           "NOT (OLD.revoked_at IS NULL AND NEW.revoked_at IS NULL AND "
+           "OLD.expires_at = NEW.expires_at AND OLD.account_id = NEW.account_id AND "
+           "OLD.token_hash = NEW.token_hash); END",
+           "CREATE TRIGGER api_tokens_delete_bumps_security_generation AFTER DELETE ON "
+           "api_tokens BEGIN UPDATE security_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER accounts_update_bumps_security_generation AFTER UPDATE ON accounts "
+           "BEGIN UPDATE security_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER accounts_delete_bumps_security_generation AFTER DELETE ON accounts "
+           "BEGIN UPDATE security_generation SET value = value + 1 WHERE id = 1; END",
+           "CREATE TRIGGER organizations_update_bumps_security_generation AFTER UPDATE ON "
+           "organizations BEGIN UPDATE security_generation SET value = value + 1 WHERE id = 1; "
+           "END",
+           "CREATE TRIGGER organizations_delete_bumps_security_generation AFTER DELETE ON "
+           "organizations BEGIN UPDATE security_generation SET value = value + 1 WHERE id = 1; "
+           "END",
+           "CREATE TRIGGER security_generation_notifies AFTER UPDATE ON security_generation "
+           "BEGIN SELECT 'liaison_security'; END",
+       }},
   };
 }
 

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "audit/audit_log.hpp"
 #include "security/accounts.hpp"
@@ -18,6 +20,18 @@
 #include "store/migrations.hpp"
 
 namespace liaison::security::testing {
+
+// Waits until `done()` returns true; false after a minute. For what a background thread does
+// soon (a watch's poll): no timing is asserted.
+template <typename F>
+bool Eventually(F done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 class SecurityTest : public ::testing::Test {
  protected:

@@ -3,6 +3,7 @@
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "security/credential_cache.hpp"
 #include "security/internal.hpp"
 #include "security/record_text.hpp"
 
@@ -49,6 +50,11 @@ std::string Text(const ApiToken& t) {
 }
 
 Error BadToken() { return Error::Unauthenticated("the token is not valid"); }
+
+bool WellFormedSecret(std::string_view secret) {
+  return secret.size() > kTokenPrefix.size() && secret.size() <= 200 &&
+         secret.substr(0, kTokenPrefix.size()) == kTokenPrefix;
+}
 
 }  // namespace
 
@@ -157,17 +163,27 @@ Status RevokeToken(store::Database& db, const Principal& actor, const std::strin
 }
 
 Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret, TimePoint now,
-                                    const std::function<Status(store::Transaction&)>& also_read) {
-  if (secret.size() <= kTokenPrefix.size() ||
-      secret.substr(0, kTokenPrefix.size()) != kTokenPrefix || secret.size() > 200) {
-    return BadToken();
-  }
+                                    const std::function<Status(store::Transaction&)>& also_read,
+                                    CredentialCache* cache) {
+  if (!WellFormedSecret(secret)) return BadToken();
   const std::string hash = internal::SecretHash(secret);
+  if (cache != nullptr) {
+    if (std::optional<Principal> known = cache->Find(hash, now)) {
+      if (also_read) RETURN_IF_ERROR(store::InTransaction(db, store::TxMode::kRead, also_read));
+      return std::move(*known);
+    }
+  }
   std::string token_id;
   std::optional<TimePoint> last_used;
+  TimePoint expires_at;
+  std::int64_t generation = 0;
   ASSIGN_OR_RETURN(Principal principal,
                    store::InTransaction(
                        db, store::TxMode::kRead, [&](store::Transaction& tx) -> Result<Principal> {
+                         // Read first: a change committed after this snapshot moves it.
+                         if (cache != nullptr) {
+                           ASSIGN_OR_RETURN(generation, ReadSecurityGeneration(tx));
+                         }
                          ASSIGN_OR_RETURN(auto rows,
                                           tx.Query("SELECT " + std::string(kColumns) +
                                                        " FROM api_tokens WHERE token_hash = ?",
@@ -179,6 +195,7 @@ Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret
                          if (!p) return BadToken();
                          token_id = token.id;
                          last_used = token.last_used_at;
+                         expires_at = token.expires_at;
                          p->credential_id = token.id;
                          p->via_session = false;
                          if (also_read) RETURN_IF_ERROR(also_read(tx));
@@ -186,17 +203,26 @@ Result<Principal> AuthenticateToken(store::Database& db, std::string_view secret
                        }));
   if (!last_used || now - *last_used >= kLastUsedResolution) {
     // Best effort: a busy database must not turn a valid token away.
-    (void)store::InTransaction(db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Status {
-      return tx.Execute(
-                   "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND "
-                   "(last_used_at IS NULL OR last_used_at <= ?)",
-                   {ToUnixMillis(now), token_id, ToUnixMillis(now - kLastUsedResolution)})
-                     .has_value()
-                 ? OkStatus()
-                 : Status(Error::Unavailable("could not record token use"));
-    });
+    const bool recorded =
+        store::InTransaction(db, store::TxMode::kWrite, [&](store::Transaction& tx) -> Status {
+          return tx.Execute(
+                       "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND "
+                       "(last_used_at IS NULL OR last_used_at <= ?)",
+                       {ToUnixMillis(now), token_id, ToUnixMillis(now - kLastUsedResolution)})
+                         .has_value()
+                     ? OkStatus()
+                     : Status(Error::Unavailable("could not record token use"));
+        }).has_value();
+    if (recorded) last_used = now;
   }
+  if (cache != nullptr) cache->Put(hash, {principal, expires_at, last_used, generation});
   return principal;
+}
+
+std::optional<Principal> RecognizeToken(std::string_view secret, TimePoint now,
+                                        CredentialCache& cache) {
+  if (!WellFormedSecret(secret)) return std::nullopt;
+  return cache.FindKnown(internal::SecretHash(secret), now);
 }
 
 Result<Bootstrap> BootstrapOperator(store::Database& db, const std::string& org_name,

@@ -19,6 +19,8 @@
 
 namespace liaison::security {
 
+class CredentialCache;
+
 inline constexpr std::string_view kTokenPrefix = "lia_";
 // Lifetime of a token issued without an expiry.
 inline constexpr std::chrono::milliseconds kDefaultTokenTtl = std::chrono::days(90);
@@ -72,9 +74,20 @@ Status RevokeToken(store::Database& db, const Principal& actor, const std::strin
 // kLastUsedResolution. `also_read`, when set, runs in the same read transaction once the token
 // is verified: a caller's own read that shares the snapshot instead of opening a transaction of
 // its own (its error is returned as is; it must be re-runnable, see store::InTransaction).
+// With `cache`, a token it remembers at the current security generation is answered without
+// reading the database (then `also_read` runs in a read transaction of its own), and a token
+// verified in the database is remembered (CredentialCache says for how long a change made by
+// another process may go unseen).
 Result<Principal> AuthenticateToken(
     store::Database& db, std::string_view secret, TimePoint now,
-    const std::function<Status(store::Transaction&)>& also_read = nullptr);
+    const std::function<Status(store::Transaction&)>& also_read = nullptr,
+    CredentialCache* cache = nullptr);
+
+// The principal `cache` vouches for the bearer `secret` without reading the database (see
+// CredentialCache::FindKnown), or nullopt: then AuthenticateToken decides. Never blocks on the
+// database, so that a server may call it where it must not block.
+std::optional<Principal> RecognizeToken(std::string_view secret, TimePoint now,
+                                        CredentialCache& cache);
 
 // What BootstrapOperator() made.
 struct Bootstrap {

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "store/postgres/postgres_database.hpp"
+#include "store/sqlite/sqlite_database.hpp"
 
 namespace liaison::store {
 namespace {
@@ -25,8 +26,12 @@ Result<std::unique_ptr<Subscription>> Listen(const std::string& url, std::string
     return Error::InvalidArgument("a channel name is 1 to 63 lowercase letters, digits or _",
                                   "channel");
   }
-  if (url.rfind("sqlite://", 0) == 0) {
-    return Error::FailedPrecondition("SQLite has no notifications", "not_supported");
+  static constexpr std::string_view kSqlite = "sqlite://";
+  if (url.rfind(kSqlite, 0) == 0) {
+    if (url.size() == kSqlite.size()) {
+      return Error::InvalidArgument("the SQLite URL names no file", "database.url");
+    }
+    return sqlite::Listen(url.substr(kSqlite.size()), std::move(handlers));
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     return postgres::Listen(url, std::string(channel), std::move(handlers));

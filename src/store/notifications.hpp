@@ -39,8 +39,11 @@ class Subscription {
 // process using the database at `url` (as store::Open takes it), on a connection of its own that
 // is re-established after a loss (at once, then with a back-off up to 5 s). A connection that
 // stops answering without being closed (a network partition) counts as lost after 5 to 10 s
-// (a heartbeat query every 5 s of silence). failed_precondition with reason "not_supported" for
-// SQLite, which has no notifications; invalid_argument for a bad channel or URL.
+// (a heartbeat query every 5 s of silence). SQLite has no notifications: there the subscription
+// polls the file's PRAGMA data_version every 100 ms (sqlite::kDataVersionPollInterval) and
+// reports every commit by any other connection, of this process or another, as a notification
+// on every channel, with an empty payload (so a change is reported at most 100 ms after its
+// commit, and more often than on PostgreSQL). invalid_argument for a bad channel or URL.
 Result<std::unique_ptr<Subscription>> Listen(const std::string& url, std::string_view channel,
                                              NotificationHandlers handlers);
 

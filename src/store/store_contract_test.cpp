@@ -248,8 +248,35 @@ TEST_P(StoreContract, ListensForNotificationsWhereTheStoreHasThem) {
   Recorder recorder;
   auto subscription = Listen(scratch_->url(), "contract_channel", recorder.Handlers());
   if (GetParam() == Backend::kSqlite) {
-    ASSERT_FALSE(subscription.has_value());
-    EXPECT_EQ(subscription.error().reason, "not_supported");
+    // No notifications: the subscription polls PRAGMA data_version and reports each change of
+    // the file, on every channel, without a payload.
+    ASSERT_TRUE(subscription.has_value()) << subscription.error().message;
+    ASSERT_TRUE(recorder.WaitFor("listening"));
+    auto insert = [](Database& db, const char* id) {
+      return InTransaction(db, TxMode::kWrite, [&](Transaction& tx) -> Status {
+        ASSIGN_OR_RETURN(auto changed,
+                         tx.Execute("INSERT INTO items (id, n) VALUES (?, 1)", {id}));
+        return OkStatus();
+      });
+    };
+    ASSERT_TRUE(insert(*db_, "n1").has_value());
+    ASSERT_TRUE(recorder.WaitFor("notified:"));
+    // A rolled-back write changes nothing, so reports nothing (the next poll sees the commit
+    // below, and only it).
+    {
+      auto tx = *db_->Begin(TxMode::kWrite);
+      ASSERT_TRUE(tx->Execute("INSERT INTO items (id, n) VALUES ('never', 1)").has_value());
+    }
+    // A write through another pool on the same file, as another process makes it.
+    auto other = Open(scratch_->url(), 1);
+    ASSERT_TRUE(other.has_value()) << other.error().message;
+    ASSERT_TRUE(insert(**other, "n2").has_value());
+    ASSERT_TRUE(recorder.WaitFor("notified:", 2));
+    const std::vector<std::string> expected = {"listening", "notified:", "notified:"};
+    EXPECT_EQ(recorder.Events(), expected);
+    subscription->reset();
+    ASSERT_TRUE(insert(*db_, "n3").has_value());
+    EXPECT_EQ(recorder.Events(), expected);
     return;
   }
   ASSERT_TRUE(subscription.has_value()) << subscription.error().message;

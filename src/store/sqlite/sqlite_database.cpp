@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "store/notifications.hpp"
@@ -269,6 +271,95 @@ DatabaseStats SqliteDatabase::Stats() const {
   stats.transactions_started = started_;
   stats.transactions_failed = failed_;
   return stats;
+}
+
+}  // namespace liaison::store::sqlite
+
+namespace liaison::store::sqlite {
+namespace {
+
+// The thread behind a SQLite subscription (see Listen in the header).
+class DataVersionPoller final : public Subscription {
+ public:
+  DataVersionPoller(std::string path, NotificationHandlers handlers,
+                    std::chrono::milliseconds interval)
+      : path_(std::move(path)), handlers_(std::move(handlers)), interval_(interval) {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~DataVersionPoller() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  // Sleeps for `pause` or until stopped; false once stopped.
+  bool Pause(std::chrono::milliseconds pause) {
+    std::unique_lock lock(mu_);
+    return !wake_.wait_for(lock, pause, [this] { return stop_; });
+  }
+
+  void Run() {
+    bool up = false;  // `listening` was reported and `lost` not since.
+    bool reported_down = false;
+    while (Pause(std::chrono::milliseconds(0))) {
+      sqlite3* db = nullptr;
+      sqlite3_stmt* statement = nullptr;
+      int rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                               nullptr);
+      if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, kBusyTimeoutMs);
+        rc = sqlite3_prepare_v3(db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                                &statement, nullptr);
+      }
+      std::optional<std::int64_t> last;
+      while (rc == SQLITE_OK) {
+        rc = sqlite3_step(statement);
+        if (rc != SQLITE_ROW) break;
+        const std::int64_t version = sqlite3_column_int64(statement, 0);
+        rc = sqlite3_reset(statement);
+        if (rc != SQLITE_OK) break;
+        if (!up) {
+          up = true;
+          reported_down = false;
+          if (handlers_.listening) handlers_.listening();
+        } else if (last && version != *last && handlers_.notified) {
+          handlers_.notified("");
+        }
+        last = version;
+        if (!Pause(interval_)) break;
+      }
+      const bool stopped = !Pause(std::chrono::milliseconds(0));
+      if (!stopped && !reported_down && handlers_.lost) {
+        handlers_.lost(SqliteError(db, rc, "cannot read PRAGMA data_version of " + path_));
+      }
+      up = false;
+      reported_down = true;
+      sqlite3_finalize(statement);
+      sqlite3_close_v2(db);
+      if (stopped || !Pause(std::chrono::seconds(1))) return;
+    }
+  }
+
+  const std::string path_;
+  const NotificationHandlers handlers_;
+  const std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;  // By mu_.
+  std::thread thread_;  // Last: started once the rest is set.
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Subscription>> Listen(const std::string& path, NotificationHandlers handlers,
+                                             std::chrono::milliseconds interval) {
+  return std::unique_ptr<Subscription>(
+      std::make_unique<DataVersionPoller>(path, std::move(handlers), interval));
 }
 
 }  // namespace liaison::store::sqlite

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/notifications.hpp"
 
 struct sqlite3;
 
@@ -53,5 +54,18 @@ class SqliteDatabase final : public Database {
   std::int64_t timeouts_ = 0;
   friend class SqliteTransaction;
 };
+
+// How often a SQLite subscription reads PRAGMA data_version.
+inline constexpr std::chrono::milliseconds kDataVersionPollInterval{100};
+
+// store::Listen for SQLite, which has no notifications: a thread with a connection of its own
+// reads PRAGMA data_version every kDataVersionPollInterval, and reports `notified` (payload "")
+// whenever it moved, i.e. whenever any other connection, of this process or another, committed
+// a write to the file since the last poll. It cannot tell channels apart: every commit is
+// reported on every channel. `listening` is called once the connection is open, `lost` when a
+// poll fails (then it opens a new connection after a pause, and says `listening` again).
+Result<std::unique_ptr<Subscription>> Listen(const std::string& path, NotificationHandlers handlers,
+                                             std::chrono::milliseconds interval =
+                                                 kDataVersionPollInterval);
 
 }  // namespace liaison::store::sqlite
