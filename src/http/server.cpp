@@ -135,7 +135,8 @@ Error BodyTooLarge(std::int64_t limit) {
 }
 
 // A streamed body is read from the socket in chunks of this size, and at most this many chunks
-// wait for the handler: a streamed request holds at most 1 MiB of its body.
+// wait for the handler: a streamed request holds at most 1.25 MiB of its body (the queue and the
+// chunk being read into).
 constexpr std::size_t kStreamChunkBytes = 256u << 10;
 constexpr std::size_t kStreamQueueChunks = 4;
 
@@ -933,9 +934,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // chunk being read into, and what is left of its request timeout.
   std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
   std::shared_ptr<StreamedBody> streamed_;  // Until its handler returns.
-  std::vector<char> pump_chunk_;  // Empty when no chunk is being filled.
-  std::size_t pump_filled_ = 0;   // Bytes of pump_chunk_ read already.
-  bool pumping_ = false;  // A read of the body or the 100 Continue is in flight.
+  std::vector<char> pump_chunk_;            // Empty when no chunk is being filled.
+  std::size_t pump_filled_ = 0;             // Bytes of pump_chunk_ read already.
+  bool pumping_ = false;                    // A read of the body or the 100 Continue is in flight.
   bool expect_continue_ = false;
   bool body_complete_ = false;
   bool body_too_large_ = false;
