@@ -142,10 +142,11 @@ class JurisdictionIndex {
   // too many for byte slots) a first level on the top 16 bits with whole-block values and a
   // 6-bit second level; IPv6 a first level on the top 16 bits and a trie of 6-bit nodes under it
   // (its ranges crowd into a few /20 blocks, up to 40,000 in one, so one level of blocks alone
-  // helps little there).
+  // helps little there), split down to blocks inside one segment, so that a look-up ends in its
+  // trie leaf instead of a scan over the 16-byte starts (batch look-ups 1.2-1.4x, 3 MiB more).
   using CountryV4Table = RangeTable<std::uint32_t, 16, RangeSearch::kSlots>;
   using AsV4Table = RangeTable<std::uint32_t, 16>;
-  using V6Table = RangeTable<Uint128, 16, RangeSearch::kTrie>;
+  using V6Table = RangeTable<Uint128, 16, RangeSearch::kTrie, 0>;
 
   CountryV4Table country_v4_;
   AsV4Table as_v4_;

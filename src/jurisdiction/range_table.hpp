@@ -1,9 +1,17 @@
 // RangeTable: a read-only map from disjoint address ranges to a 32-bit value, built once from
 // possibly nested or overlapping source ranges and then searched without locks. Layout: the
 // address space is cut into segments (every address belongs to exactly one; gaps carry value 0),
-// kept as a sorted array of segment starts beside an array of values. Three searches
+// kept as a sorted array of segment starts beside an array of values. Four searches
 // (RangeSearch), chosen per table by measurement (bench/README.md):
-// - kBlocks (IPv4): a direct-indexed first level on the top kTopBits bits narrows each look-up to
+// - kSlots (IPv4 countries): a byte per /24, the number of a "slot" (one of up to 255 values;
+//   the country data has about 250), or an escape for a /24 that a segment starts inside (0.09 %
+//   of them) or whose value has no slot: a binary search among the segments that start in its
+//   /16 block answers those. The bytes come in 256-byte chunks, one per /16 block whose /24s
+//   differ and one shared by all the blocks wholly in one value, named by a first level of
+//   16-bit chunk numbers on the top 16 bits: 2.3 MiB of chunks and a 128 KiB first level for
+//   the country data, so a look-up is two mostly cached reads and no branch but the rare escape;
+// - kBlocks (IPv4 AS numbers, too many values for byte slots): a direct-indexed first level on the
+// top kTopBits bits narrows each look-up to
 //   the segments that start in that block, and a branch-free binary search finishes it. A block
 //   that lies wholly inside one segment (most of the IPv4 space: 86 % of the /16 blocks of the
 //   country data) carries that segment's value in its first-level entry, so ValueAt answers it
@@ -15,9 +23,11 @@
 //   further nodes, a 64-bit mask of where runs of equal leaf entries begin, two base indices; a
 //   popcount picks the child), cut down to blocks that lie inside one segment (value in the
 //   entry) or hold at most kScanStarts starts (a forward scan over the starts). The nodes and
-//   leaves of the IPv6 country data take about 1.5 MiB, so a look-up reads a few cached 24-byte
-//   nodes instead of missing through a 275,000-key search; ValuesAt interleaves kLanes look-ups
-//   with prefetching. Find and ForEachIn binary-search the starts;
+//   leaves of the IPv6 country data take about 1.5 MiB with kScanStarts 4, 4 MiB with 0 (the
+//   index's choice: a look-up then ends in its leaf, not in a scan of the 16-byte starts), so a
+//   look-up reads a few cached 24-byte nodes instead of missing through a 275,000-key search;
+//   ValuesAt interleaves kLanes look-ups with prefetching. Find and ForEachIn binary-search the
+//   starts;
 // - kTree: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32 for
 //   IPv4): each level is one small count of keys <= the address, a node per cache line or two,
 //   then a step back over the few segments that share those 64 bits. Kept for comparison.

@@ -150,6 +150,7 @@ TEST(RangeTable, TrieLayoutFollowsTheLaterRangeWinsRule) {
   ExpectMatchesModel<V6Trie, Uint128>(base, 1024, 15);
   ExpectMatchesModel<V6Trie, Uint128>(~static_cast<Uint128>(0) - 1023, 1024, 16);
   ExpectMatchesModel<V6Trie, Uint128>(0, 1024, 17);
+  ExpectMatchesModel<RangeTable<Uint128, 16, RangeSearch::kTrie, 0>, Uint128>(base, 1024, 24);
 }
 
 TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
@@ -169,6 +170,10 @@ TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   RangeTable<Uint128, 16, RangeSearch::kTrie> trie;
   trie.Build(ranges);
+  // As the index uses it: split until every leaf lies inside one segment (down to 4-bit blocks,
+  // too small for a node, that still scan).
+  RangeTable<Uint128, 16, RangeSearch::kTrie, 0> resolving;
+  resolving.Build(ranges);
   RangeTable<Uint128, 0> tree;
   tree.Build(ranges);
   ASSERT_EQ(trie.segments(), tree.segments());
@@ -177,14 +182,17 @@ TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
     probes.insert(probes.end(),
                   {r.first, r.last, r.first - 1, r.last + 1, r.first + (r.last - r.first) / 2});
   }
-  std::vector<std::uint32_t> batch(probes.size());
+  std::vector<std::uint32_t> batch(probes.size()), resolving_batch(probes.size());
   trie.ValuesAt(probes.data(), probes.size(), batch.data());
+  resolving.ValuesAt(probes.data(), probes.size(), resolving_batch.data());
   for (std::size_t i = 0; i < probes.size(); ++i) {
     // The B+-tree is the reference here: its own test checks it against the painted model.
     const std::uint32_t expected = tree.ValueAt(probes[i]);
     ASSERT_EQ(trie.ValueAt(probes[i]), expected) << i;
     ASSERT_EQ(batch[i], expected) << i;
     ASSERT_EQ(trie.Find(probes[i]).value, expected) << i;
+    ASSERT_EQ(resolving.ValueAt(probes[i]), expected) << i;
+    ASSERT_EQ(resolving_batch[i], expected) << i;
   }
 }
 
