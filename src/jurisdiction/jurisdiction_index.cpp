@@ -272,7 +272,7 @@ void JurisdictionIndex::CountryCodesAt(std::span<const IpAddress> addresses,
 void JurisdictionIndex::AsNumbersAt(std::span<const IpAddress> addresses,
                                     std::span<std::uint32_t> out) const {
   ValuesOf(addresses, out, as_v4_, as_v6_,
-           [&](std::uint32_t entry) { return entry == 0 ? 0 : as_numbers_[entry - 1]; });
+           [&](std::uint32_t entry) { return AsNumberOf(entry); });
 }
 
 IpAnswer JurisdictionIndex::Lookup(const IpAddress& address) const {

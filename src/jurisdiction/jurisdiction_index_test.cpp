@@ -26,6 +26,11 @@ class JurisdictionIndexTest : public ::testing::Test {
     EXPECT_TRUE(a.has_value()) << address;
     std::string country = index_->Lookup(*a).country;
     EXPECT_EQ(JurisdictionIndex::UnpackCountry(index_->CountryCodeAt(*a)), country) << address;
+    if (a->family == IpFamily::kIpv4) {
+      EXPECT_EQ(JurisdictionIndex::UnpackCountry(index_->CountryCodeAtV4(a->v4())), country)
+          << address;
+      EXPECT_EQ(index_->AsNumberAtV4(a->v4()), index_->AsNumberAt(*a)) << address;
+    }
     std::uint16_t batch[1] = {0};
     index_->CountryCodesAt(std::span<const IpAddress>(&*a, 1), batch);
     EXPECT_EQ(JurisdictionIndex::UnpackCountry(batch[0]), country) << address;
@@ -91,6 +96,25 @@ TEST_F(JurisdictionIndexTest, AnswersExactlyAtIpv6RangeBoundaries) {
 TEST_F(JurisdictionIndexTest, Ipv4MappedAddressesAnswerAsIpv4) {
   EXPECT_EQ(CountryOf("::ffff:1.0.0.1"), "AU");
   EXPECT_EQ(CountryOf("::ffff:255.255.255.255"), "US");
+  // Inside a /24 that two countries share (a search, not a /24 slot, answers there).
+  EXPECT_EQ(CountryOf("::ffff:81.0.0.127"), "GB");
+  EXPECT_EQ(CountryOf("::ffff:81.0.0.128"), "TW");
+}
+
+TEST_F(JurisdictionIndexTest, AnswersExactlyInsideAndAroundSplitIpv4Slash24s) {
+  // 81.0.0.0/24 is split between GB and TW; its neighbours are whole /24s.
+  EXPECT_EQ(CountryOf("81.0.0.0"), "GB");
+  EXPECT_EQ(CountryOf("81.0.0.255"), "TW");
+  EXPECT_EQ(CountryOf("80.255.255.255"), "");
+  EXPECT_EQ(CountryOf("81.0.1.0"), "");
+  EXPECT_EQ(RangeOf("81.0.0.128"), "81.0.0.128-81.0.0.255");
+  // 2.58.197.0/24 holds a single-address range; 2.58.196.0/24 is whole.
+  EXPECT_EQ(CountryOf("2.58.196.0"), "DE");
+  EXPECT_EQ(CountryOf("2.58.196.255"), "DE");
+  EXPECT_EQ(CountryOf("2.58.197.0"), "DE");
+  EXPECT_EQ(CountryOf("2.58.197.255"), "DE");
+  EXPECT_EQ(CountryOf("2.58.198.0"), "");
+  EXPECT_EQ(CountryOf("2.58.195.255"), "");
 }
 
 TEST_F(JurisdictionIndexTest, AnswersTheAsWithItsRangeAndQuotedName) {
@@ -224,7 +248,8 @@ INSTANTIATE_TEST_SUITE_P(
                 ":2: rows are not sorted"},
         BadData{"geo-whois-asn-country-ipv4.csv", "1.0.0.0,1.0.0.1,au\n", "two-letter"},
         BadData{"geo-whois-asn-country-ipv4.csv", "1.0.0.0,1.0.0.1\n", "expected 3 columns"},
-        BadData{"geo-whois-asn-country-ipv6.csv", "1.0.0.0,1.0.0.1,AU\n", "IPv4 address in the IPv6"},
+        BadData{"geo-whois-asn-country-ipv6.csv", "1.0.0.0,1.0.0.1,AU\n",
+                "IPv4 address in the IPv6"},
         BadData{"asn-ipv4.csv", "1.0.0.0,1.0.0.1,4294967296,X\n", "not an AS number"},
         BadData{"asn-ipv4.csv", "1.0.0.0,1.0.0.1,-5,X\n", "not an AS number"},
         BadData{"asn-ipv4.csv", "1.0.0.0,1.0.0.1,5,\"unterminated\n", "not closed"}));

@@ -1,9 +1,17 @@
 // RangeTable: a read-only map from disjoint address ranges to a 32-bit value, built once from
 // possibly nested or overlapping source ranges and then searched without locks. Layout: the
 // address space is cut into segments (every address belongs to exactly one; gaps carry value 0),
-// kept as a sorted array of segment starts beside an array of values. Three searches
+// kept as a sorted array of segment starts beside an array of values. Four searches
 // (RangeSearch), chosen per table by measurement (bench/README.md):
-// - kBlocks (IPv4): a direct-indexed first level on the top kTopBits bits narrows each look-up to
+// - kSlots (IPv4 countries): a byte per /24, the number of a "slot" (one of up to 255 values;
+//   the country data has about 250), or an escape for a /24 that a segment starts inside (0.09 %
+//   of them) or whose value has no slot: a binary search among the segments that start in its
+//   /16 block answers those. The bytes come in 256-byte chunks, one per /16 block whose /24s
+//   differ and one shared by all the blocks wholly in one value, named by a first level of
+//   16-bit chunk numbers on the top 16 bits: 2.3 MiB of chunks and a 128 KiB first level for
+//   the country data, so a look-up is two mostly cached reads and no branch but the rare escape;
+// - kBlocks (IPv4 AS numbers, too many values for byte slots): a direct-indexed first level on the
+// top kTopBits bits narrows each look-up to
 //   the segments that start in that block, and a branch-free binary search finishes it. A block
 //   that lies wholly inside one segment (most of the IPv4 space: 86 % of the /16 blocks of the
 //   country data) carries that segment's value in its first-level entry, so ValueAt answers it
@@ -15,9 +23,11 @@
 //   further nodes, a 64-bit mask of where runs of equal leaf entries begin, two base indices; a
 //   popcount picks the child), cut down to blocks that lie inside one segment (value in the
 //   entry) or hold at most kScanStarts starts (a forward scan over the starts). The nodes and
-//   leaves of the IPv6 country data take about 1.5 MiB, so a look-up reads a few cached 24-byte
-//   nodes instead of missing through a 275,000-key search; ValuesAt interleaves kLanes look-ups
-//   with prefetching. Find and ForEachIn binary-search the starts;
+//   leaves of the IPv6 country data take about 1.5 MiB with kScanStarts 4, 4 MiB with 0 (the
+//   index's choice: a look-up then ends in its leaf, not in a scan of the 16-byte starts), so a
+//   look-up reads a few cached 24-byte nodes instead of missing through a 275,000-key search;
+//   ValuesAt interleaves kLanes look-ups with prefetching. Find and ForEachIn binary-search the
+//   starts;
 // - kTree: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32 for
 //   IPv4): each level is one small count of keys <= the address, a node per cache line or two,
 //   then a step back over the few segments that share those 64 bits. Kept for comparison.
@@ -33,6 +43,7 @@
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.hpp"
@@ -108,10 +119,14 @@ struct Segment {
 
 // How a RangeTable answers ValueAt (see the header comment; Find and ForEachIn use the same
 // structure except for kTrie, whose Find is a plain binary search over the starts).
-enum class RangeSearch { kBlocks, kTree, kTrie };
+// kSlots is for IPv4 keys with kTopBits == 16 only.
+enum class RangeSearch { kBlocks, kTree, kTrie, kSlots };
 
+// kScanStarts (kTrie): a block holding at most this many segment starts (besides its first
+// address) is not split further: its entry names the segment to scan forward from.
 template <typename Key, int kTopBits,
-          RangeSearch kSearch = (kTopBits > 0 ? RangeSearch::kBlocks : RangeSearch::kTree)>
+          RangeSearch kSearch = (kTopBits > 0 ? RangeSearch::kBlocks : RangeSearch::kTree),
+          std::size_t kScanStarts = 4>
 class RangeTable {
  public:
   static constexpr int kKeyBits = sizeof(Key) * 8;
@@ -144,24 +159,22 @@ class RangeTable {
       std::uint32_t entry = top_[static_cast<std::size_t>(key >> kShift)];
       int shift = kShift;
       while (entry & kNodeEntry) {
-        const TrieNode& node = nodes_[entry & ~kNodeEntry];
         shift -= kNodeBits;
-        const unsigned slot = static_cast<unsigned>(key >> shift) & (kNodeSlots - 1);
-        // The slots 0..slot; 2 << 63 wraps to 0, so slot 63 takes all 64 bits.
-        const std::uint64_t upto = (std::uint64_t{2} << slot) - 1;
-        if ((node.inner >> slot) & 1) {
-          entry = kNodeEntry | (node.inner_base + std::popcount(node.inner & upto) - 1);
-        } else {
-          entry = leaves_[node.leaf_base + std::popcount(node.leaf_runs & upto) - 1];
-        }
+        entry = TrieStep(nodes_[entry & ~kNodeEntry], key, shift);
       }
       return EntryValue(entry, key);
+    } else if constexpr (kSearch == RangeSearch::kSlots) {
+      const std::uint8_t slot = slots_[SlotIndex(key)];
+      if (slot != kEscapeSlot) [[likely]] {
+        return slot_values_[slot];
+      }
+      return values_[LocateInBlock(key)];
     } else if constexpr (kSearch == RangeSearch::kBlocks) {
       const std::uint32_t block = block_entries_[static_cast<std::size_t>(key >> kShift)];
       if (block & kWholeBlock) return block & ~kWholeBlock;
-      const std::size_t sub_index = (std::size_t{block} << kSubBits) |
-                                    static_cast<std::size_t>((key >> kSubShift) &
-                                                             ((Key{1} << kSubBits) - 1));
+      const std::size_t sub_index =
+          (std::size_t{block} << kSubBits) |
+          static_cast<std::size_t>((key >> kSubShift) & ((Key{1} << kSubBits) - 1));
       const std::uint32_t sub = subs_[sub_index];
       if (sub & kWholeBlock) return sub & ~kWholeBlock;
       return EntryValue(sub, key);
@@ -208,6 +221,7 @@ class RangeTable {
         block_firsts_.capacity() * sizeof(std::uint32_t) +
         block_entries_.capacity() * sizeof(std::uint32_t) +
         subs_.capacity() * sizeof(std::uint32_t) + top_.capacity() * sizeof(std::uint32_t) +
+        slot_top_.capacity() * sizeof(std::uint16_t) + slots_.capacity() + sizeof(slot_values_) +
         nodes_.capacity() * sizeof(TrieNode) + leaves_.capacity() * sizeof(std::uint32_t);
     for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
     return bytes;
@@ -234,7 +248,7 @@ class RangeTable {
   std::size_t Locate(Key key) const {
     if constexpr (kSearch == RangeSearch::kTree) {
       return LocateInTree(key);
-    } else if constexpr (kSearch == RangeSearch::kBlocks) {
+    } else if constexpr (kSearch != RangeSearch::kTrie) {
       return LocateInBlock(key);
     } else {
       return Search(0, starts_.size() - 1, key);
@@ -284,6 +298,12 @@ class RangeTable {
     for (std::size_t l = 0; l < lanes; ++l) out[l] = EntryValue(entries[l], keys[l]);
   }
   static constexpr std::uint32_t kNoLeaf = ~std::uint32_t{0};
+  // kSlots: the place in slots_ of the /24 holding `key`.
+  std::size_t SlotIndex(Key key) const {
+    return (std::size_t{slot_top_[static_cast<std::size_t>(key >> kShift)]} << kSubSlotBits) |
+           static_cast<std::size_t>((key >> kSlotBits) & ((Key{1} << kSubSlotBits) - 1));
+  }
+  void BuildSlots();
   // The answer of a first-level, second-level or trie leaf entry: kWholeBlock | value, or the
   // index of the last segment starting at or before the entry's block, whose few successors
   // inside the block a forward scan steps over.
@@ -327,16 +347,14 @@ class RangeTable {
     return base;
   }
   Key LastOf(std::size_t i) const {
-    return i + 1 < starts_.size() ? static_cast<Key>(starts_[i + 1] - 1) : static_cast<Key>(~Key{0});
+    return i + 1 < starts_.size() ? static_cast<Key>(starts_[i + 1] - 1)
+                                  : static_cast<Key>(~Key{0});
   }
   static constexpr std::uint32_t kWholeBlock = 0x80000000u;  // Values stay below it.
   // kTrie: a first-level entry or a node's slot that is a further node (its index in nodes_).
   static constexpr std::uint32_t kNodeEntry = 0x40000000u;  // Values stay below it too.
   static constexpr int kNodeBits = 6;
   static constexpr unsigned kNodeSlots = 1u << kNodeBits;
-  // A block holding at most this many segment starts (besides its first address) is not split
-  // further: its entry names the segment to scan forward from.
-  static constexpr std::size_t kScanStarts = 4;
   // A trie node: the block it covers is cut into 64 slots by the next 6 bits of the key. A slot
   // is a further node (bit set in `inner`: nodes_[inner_base + rank among the inner slots]) or
   // a leaf entry. Consecutive leaf slots with the same entry share one in leaves_: `leaf_runs`
@@ -347,6 +365,18 @@ class RangeTable {
     std::uint32_t inner_base;
     std::uint32_t leaf_base;
   };
+  // kTrie: the entry of `node`'s slot for `key` (the slot is the key's bits from `shift` up).
+  // A branch, not a select of both outcomes: the select (measured) waits for the leaf read at
+  // every level, where a predicted branch lets the next node's read start at once.
+  std::uint32_t TrieStep(const TrieNode& node, Key key, int shift) const {
+    const unsigned slot = static_cast<unsigned>(key >> shift) & (kNodeSlots - 1);
+    // The slots 0..slot; 2 << 63 wraps to 0, so slot 63 takes all 64 bits.
+    const std::uint64_t upto = (std::uint64_t{2} << slot) - 1;
+    if ((node.inner >> slot) & 1) {
+      return kNodeEntry | (node.inner_base + std::popcount(node.inner & upto) - 1);
+    }
+    return leaves_[node.leaf_base + std::popcount(node.leaf_runs & upto) - 1];
+  }
   // kTrie: the entry of every slot of a block of 2^bits keys at `block_start` that starts
   // after segment `i` (the last starting at or before it). Fills nodes_[at] when it is a node.
   std::uint32_t BuildTrieEntry(Key block_start, int bits, std::size_t i);
@@ -369,11 +399,105 @@ class RangeTable {
   HugePageVector<std::uint32_t> top_;
   HugePageVector<TrieNode> nodes_;
   HugePageVector<std::uint32_t> leaves_;
+  // kSlots: a byte per /24 (kSlotBits = 8 low bits), a slot number: slot_values_[slot] is the
+  // value of the whole /24, or kEscapeSlot when a segment starts inside the /24 (0.09 % of the
+  // IPv4 /24s of the country data) or its value has no slot (more than 255 distinct values):
+  // then the /16 block's segments are binary-searched. slots_ holds chunks of 256 bytes, one
+  // per /16 block whose /24s differ, plus one shared by all the blocks wholly in one slot's
+  // value; slot_top_ names each block's chunk (chunk 0: all escapes, for blocks past 65,535
+  // chunks). A flat array of all 2^24 /24 bytes (16 MiB, one read per look-up) was measured
+  // slower: its reads miss the cache where these stay in it (bench/README.md).
+  static constexpr int kSlotBits = 8;
+  static constexpr int kSubSlotBits = kShift - kSlotBits;
+  static constexpr std::uint8_t kEscapeSlot = 0xff;
+  HugePageVector<std::uint16_t> slot_top_;
+  HugePageVector<std::uint8_t> slots_;
+  std::uint32_t slot_values_[kEscapeSlot] = {};
 };
 
-template <typename Key, int kTopBits, RangeSearch kSearch>
-std::uint32_t RangeTable<Key, kTopBits, kSearch>::BuildTrieEntry(Key block_start, int bits,
-                                                                 std::size_t i) {
+template <typename Key, int kTopBits, RangeSearch kSearch, std::size_t kScanStarts>
+void RangeTable<Key, kTopBits, kSearch, kScanStarts>::BuildSlots() {
+  static_assert(std::is_same_v<Key, std::uint32_t> && kTopBits == 16);
+  constexpr std::size_t kSubsPerBlock = std::size_t{1} << kSubSlotBits;
+  constexpr std::size_t kBlocks = std::size_t{1} << kTopBits;
+  constexpr std::size_t kNone = ~std::size_t{0};
+  // Calls f(block, segment, subs): segment is the one holding the whole /16 block, or kNone and
+  // subs[k] the one holding the block's k-th /24 wholly (kNone: a segment starts inside it).
+  // Needs block_firsts_.
+  std::vector<std::size_t> subs(kSubsPerBlock);
+  auto for_each_block = [&](auto&& f) {
+    for (std::size_t b = 0; b < kBlocks; ++b) {
+      std::size_t i = block_firsts_[b];
+      const Key block_start = static_cast<Key>(b << kShift);
+      const Key block_last = static_cast<Key>(block_start + ((Key{1} << kShift) - 1));
+      if (i + 1 == starts_.size() || starts_[i + 1] > block_last) {
+        f(b, i, subs);
+        continue;
+      }
+      for (std::size_t k = 0; k < kSubsPerBlock; ++k) {
+        const Key sub_start = static_cast<Key>(block_start + (k << kSlotBits));
+        const Key sub_last = static_cast<Key>(sub_start + ((Key{1} << kSlotBits) - 1));
+        while (i + 1 < starts_.size() && starts_[i + 1] <= sub_start) ++i;
+        subs[k] = i + 1 == starts_.size() || starts_[i + 1] > sub_last ? i : kNone;
+      }
+      f(b, kNone, subs);
+    }
+  };
+  // The values that hold the most whole /24s get the slots (all of them unless there are more
+  // than 255), numbered in value order.
+  std::unordered_map<std::uint32_t, std::size_t> subs_of_value;
+  for_each_block([&](std::size_t, std::size_t segment, const std::vector<std::size_t>& subs) {
+    if (segment != kNone) {
+      subs_of_value[values_[segment]] += kSubsPerBlock;
+      return;
+    }
+    for (std::size_t i : subs) {
+      if (i != kNone) ++subs_of_value[values_[i]];
+    }
+  });
+  std::vector<std::pair<std::size_t, std::uint32_t>> by_count;  // (-/24s, value)
+  for (const auto& [value, count] : subs_of_value) by_count.emplace_back(~count, value);
+  std::sort(by_count.begin(), by_count.end());
+  if (by_count.size() > kEscapeSlot) by_count.resize(kEscapeSlot);
+  std::vector<std::uint32_t> slotted;
+  for (const auto& [count, value] : by_count) slotted.push_back(value);
+  std::sort(slotted.begin(), slotted.end());
+  std::fill(std::begin(slot_values_), std::end(slot_values_), 0u);
+  std::copy(slotted.begin(), slotted.end(), std::begin(slot_values_));
+  auto slot_of = [&](std::size_t segment) {
+    if (segment == kNone) return kEscapeSlot;
+    auto it = std::lower_bound(slotted.begin(), slotted.end(), values_[segment]);
+    return it != slotted.end() && *it == values_[segment]
+               ? static_cast<std::uint8_t>(it - slotted.begin())
+               : kEscapeSlot;
+  };
+  slot_top_.assign(kBlocks, 0);
+  slots_.assign(kSubsPerBlock, kEscapeSlot);  // Chunk 0: all escapes.
+  std::uint16_t shared[kEscapeSlot] = {};     // The chunk of blocks wholly in a slot (0: none).
+  for_each_block([&](std::size_t b, std::size_t segment, const std::vector<std::size_t>& subs) {
+    const std::size_t chunks = slots_.size() / kSubsPerBlock;
+    const std::uint8_t whole = slot_of(segment);
+    if (segment != kNone && (whole == kEscapeSlot || shared[whole] != 0)) {
+      slot_top_[b] = whole == kEscapeSlot ? 0 : shared[whole];
+      return;
+    }
+    // Past 65,535 chunks (never with the country data) a block keeps chunk 0 and searches.
+    if (chunks > 0xffff) return;
+    slot_top_[b] = static_cast<std::uint16_t>(chunks);
+    if (segment != kNone) {
+      shared[whole] = static_cast<std::uint16_t>(chunks);
+      slots_.insert(slots_.end(), kSubsPerBlock, whole);
+    } else {
+      for (std::size_t i : subs) slots_.push_back(slot_of(i));
+    }
+  });
+  slots_.shrink_to_fit();
+}
+
+template <typename Key, int kTopBits, RangeSearch kSearch, std::size_t kScanStarts>
+std::uint32_t RangeTable<Key, kTopBits, kSearch, kScanStarts>::BuildTrieEntry(Key block_start,
+                                                                              int bits,
+                                                                              std::size_t i) {
   // Starts inside the block, after its first address: those up to its last address.
   const Key block_last = static_cast<Key>(block_start + ((Key{1} << bits) - 1));
   std::size_t last = i;
@@ -390,9 +514,9 @@ std::uint32_t RangeTable<Key, kTopBits, kSearch>::BuildTrieEntry(Key block_start
   return kNodeEntry | static_cast<std::uint32_t>(at);
 }
 
-template <typename Key, int kTopBits, RangeSearch kSearch>
-void RangeTable<Key, kTopBits, kSearch>::BuildTrieNode(std::size_t at, Key block_start, int bits,
-                                                       std::size_t i) {
+template <typename Key, int kTopBits, RangeSearch kSearch, std::size_t kScanStarts>
+void RangeTable<Key, kTopBits, kSearch, kScanStarts>::BuildTrieNode(std::size_t at, Key block_start,
+                                                                    int bits, std::size_t i) {
   const int slot_bits = bits - kNodeBits;
   // First every slot's entry, the inner slots' nodes left to fill: a node's inner slots must
   // take consecutive places in nodes_, so they are placed before any of them is built.
@@ -440,8 +564,9 @@ void RangeTable<Key, kTopBits, kSearch>::BuildTrieNode(std::size_t at, Key block
   }
 }
 
-template <typename Key, int kTopBits, RangeSearch kSearch>
-void RangeTable<Key, kTopBits, kSearch>::Build(const std::vector<SourceRange<Key>>& ranges) {
+template <typename Key, int kTopBits, RangeSearch kSearch, std::size_t kScanStarts>
+void RangeTable<Key, kTopBits, kSearch, kScanStarts>::Build(
+    const std::vector<SourceRange<Key>>& ranges) {
   starts_.clear();
   values_.clear();
   // A sweep over the sorted ranges with a stack of the ranges still open: `cursor` is the first
@@ -506,6 +631,8 @@ void RangeTable<Key, kTopBits, kSearch>::Build(const std::vector<SourceRange<Key
   top_.clear();
   nodes_.clear();
   leaves_.clear();
+  slot_top_.clear();
+  slots_.clear();
   if constexpr (kSearch == RangeSearch::kTrie) {
     static_assert(kTopBits > 0 && kTopBits < kKeyBits);
     top_.resize(std::size_t{1} << kTopBits);
@@ -532,9 +659,11 @@ void RangeTable<Key, kTopBits, kSearch>::Build(const std::vector<SourceRange<Key
     }
     return;
   }
+  // kBlocks and kSlots: the first level (kSlots uses only block_firsts_, for its escapes).
+  constexpr bool kSecondLevel = kSearch == RangeSearch::kBlocks;
   std::size_t blocks = std::size_t{1} << kTopBits;
   block_firsts_.assign(blocks + 1, 0);
-  block_entries_.assign(blocks + 1, 0);
+  if (kSecondLevel) block_entries_.assign(blocks + 1, 0);
   std::size_t i = 0;
   for (std::size_t b = 0; b < blocks; ++b) {
     Key block_start = static_cast<Key>(static_cast<Key>(b) << kShift);
@@ -542,6 +671,10 @@ void RangeTable<Key, kTopBits, kSearch>::Build(const std::vector<SourceRange<Key
     while (i + 1 < starts_.size() && starts_[i + 1] <= block_start) ++i;
     LIAISON_CHECK(values_[i] < kWholeBlock);
     const bool whole = i + 1 == starts_.size() || starts_[i + 1] > block_last;
+    if (!kSecondLevel) {
+      block_firsts_[b] = static_cast<std::uint32_t>(i);
+      continue;
+    }
     if (whole) {
       block_firsts_[b] = static_cast<std::uint32_t>(i);
       block_entries_[b] = kWholeBlock | values_[i];
@@ -562,6 +695,9 @@ void RangeTable<Key, kTopBits, kSearch>::Build(const std::vector<SourceRange<Key
   }
   block_firsts_[blocks] = static_cast<std::uint32_t>(starts_.size() - 1);
   subs_.shrink_to_fit();
+  if constexpr (kSearch == RangeSearch::kSlots) {
+    BuildSlots();
+  }
 }
 
 }  // namespace liaison::jurisdiction

@@ -13,7 +13,8 @@ std::vector<std::uint32_t> Paint(const std::vector<SourceRange<Key>>& ranges, Ke
                                  std::size_t size) {
   std::vector<std::uint32_t> painted(size, 0);
   for (const auto& r : ranges) {
-    auto from = static_cast<std::size_t>(r.first - base), to = static_cast<std::size_t>(r.last - base);
+    auto from = static_cast<std::size_t>(r.first - base),
+         to = static_cast<std::size_t>(r.last - base);
     for (std::size_t i = from; i <= to; ++i) painted[i] = r.value;
   }
   return painted;
@@ -36,9 +37,9 @@ std::vector<SourceRange<Key>> RandomRanges(std::mt19937& rng, Key base, std::siz
 }
 
 template <typename Table, typename Key>
-void ExpectMatchesModel(Key base, std::size_t size, std::uint32_t seed) {
+void ExpectMatchesModel(Key base, std::size_t size, std::uint32_t seed, int rounds = 40) {
   std::mt19937 rng(seed);
-  for (int round = 0; round < 40; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     auto ranges = RandomRanges<Key>(rng, base, size, 1 + round * 3);
     auto model = Paint(ranges, base, size);
     Table table;
@@ -77,6 +78,47 @@ TEST(RangeTable, WholeBlocksAndSubBlocksAnswerFromTheirEntries) {
   ExpectMatchesModel<RangeTable<std::uint16_t, 8>, std::uint16_t>(0xFC00, 1024, 11);
 }
 
+TEST(RangeTable, SlotLayoutFollowsTheLaterRangeWinsRuleForIpv4) {
+  // Windows across /16 boundaries: /24s wholly inside one range (a slot) next to /24s that
+  // ranges start inside (a search), and whole /16s around them.
+  using Slots = RangeTable<std::uint32_t, 16, RangeSearch::kSlots>;
+  // Fewer rounds than the other layouts: each build walks all 65,536 blocks.
+  ExpectMatchesModel<Slots, std::uint32_t>(0x0A00FF00u, 1024, 19, 10);
+  ExpectMatchesModel<Slots, std::uint32_t>(0x0A00F000u, 8192, 20, 10);
+  ExpectMatchesModel<Slots, std::uint32_t>(0xFFFFF000u, 4096, 21, 5);
+  ExpectMatchesModel<Slots, std::uint32_t>(0, 4096, 22, 5);
+}
+
+TEST(RangeTable, SlotLayoutAnswersValuesBeyondItsSlotsBySearch) {
+  // 300 values, each on whole /24s (value v on v of them), more than the 255 slots: the
+  // values on the fewest /24s get none and are found by the search.
+  std::vector<SourceRange<std::uint32_t>> ranges;
+  std::uint32_t next = 0x01000000u;
+  for (std::uint32_t v = 1; v <= 300; ++v) {
+    ranges.push_back({next, next + v * 256 - 1, v});
+    next += v * 256 + 256;  // A /24 gap after each.
+  }
+  // A split /24 at the end: a single address inside another value's /24.
+  ranges.push_back({next, next + 255, 7});
+  ranges.push_back({next + 17, next + 17, 301});
+  RangeTable<std::uint32_t, 16, RangeSearch::kSlots> table;
+  table.Build(ranges);
+  RangeTable<std::uint32_t, 0> tree;
+  tree.Build(ranges);
+  for (const auto& r : ranges) {
+    for (std::uint32_t key : {r.first, r.last, r.first - 1, r.last + 1, r.first + 128}) {
+      ASSERT_EQ(table.ValueAt(key), tree.ValueAt(key)) << key;
+      ASSERT_EQ(table.Find(key).value, tree.ValueAt(key)) << key;
+    }
+  }
+  EXPECT_EQ(table.ValueAt(0x01000000u), 1u);
+  EXPECT_EQ(table.ValueAt(0x01000100u), 0u);
+  EXPECT_EQ(table.ValueAt(next + 16), 7u);
+  EXPECT_EQ(table.ValueAt(next + 17), 301u);
+  EXPECT_EQ(table.ValueAt(next + 18), 7u);
+  EXPECT_EQ(table.ValueAt(0xFFFFFFFFu), 0u);
+}
+
 TEST(RangeTable, TreeLayoutFollowsTheLaterRangeWinsRuleForIpv4) {
   ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0x0A00FF00u, 1024, 2);
   ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0xFFFFFC00u, 1024, 3);
@@ -108,6 +150,7 @@ TEST(RangeTable, TrieLayoutFollowsTheLaterRangeWinsRule) {
   ExpectMatchesModel<V6Trie, Uint128>(base, 1024, 15);
   ExpectMatchesModel<V6Trie, Uint128>(~static_cast<Uint128>(0) - 1023, 1024, 16);
   ExpectMatchesModel<V6Trie, Uint128>(0, 1024, 17);
+  ExpectMatchesModel<RangeTable<Uint128, 16, RangeSearch::kTrie, 0>, Uint128>(base, 1024, 24);
 }
 
 TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
@@ -127,6 +170,10 @@ TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   RangeTable<Uint128, 16, RangeSearch::kTrie> trie;
   trie.Build(ranges);
+  // As the index uses it: split until every leaf lies inside one segment (down to 4-bit blocks,
+  // too small for a node, that still scan).
+  RangeTable<Uint128, 16, RangeSearch::kTrie, 0> resolving;
+  resolving.Build(ranges);
   RangeTable<Uint128, 0> tree;
   tree.Build(ranges);
   ASSERT_EQ(trie.segments(), tree.segments());
@@ -135,14 +182,17 @@ TEST(RangeTable, TrieLayoutAnswersRangesSpreadOverTheWholeSpace) {
     probes.insert(probes.end(),
                   {r.first, r.last, r.first - 1, r.last + 1, r.first + (r.last - r.first) / 2});
   }
-  std::vector<std::uint32_t> batch(probes.size());
+  std::vector<std::uint32_t> batch(probes.size()), resolving_batch(probes.size());
   trie.ValuesAt(probes.data(), probes.size(), batch.data());
+  resolving.ValuesAt(probes.data(), probes.size(), resolving_batch.data());
   for (std::size_t i = 0; i < probes.size(); ++i) {
     // The B+-tree is the reference here: its own test checks it against the painted model.
     const std::uint32_t expected = tree.ValueAt(probes[i]);
     ASSERT_EQ(trie.ValueAt(probes[i]), expected) << i;
     ASSERT_EQ(batch[i], expected) << i;
     ASSERT_EQ(trie.Find(probes[i]).value, expected) << i;
+    ASSERT_EQ(resolving.ValueAt(probes[i]), expected) << i;
+    ASSERT_EQ(resolving_batch[i], expected) << i;
   }
 }
 
@@ -153,6 +203,9 @@ TEST(RangeTable, AnEmptyTableAnswersZeroEverywhere) {
   RangeTable<Uint128, 16, RangeSearch::kTrie> trie;
   EXPECT_EQ(trie.ValueAt(~static_cast<Uint128>(0)), 0u);
   EXPECT_EQ(trie.Find(~static_cast<Uint128>(0)).first, 0u);
+  RangeTable<std::uint32_t, 16, RangeSearch::kSlots> slots;
+  EXPECT_EQ(slots.ValueAt(0xFFFFFFFFu), 0u);
+  EXPECT_EQ(slots.Find(0xFFFFFFFFu).last, 0xFFFFFFFFu);
   RangeTable<std::uint32_t, 16> block;
   EXPECT_EQ(block.Find(0xFFFFFFFFu).first, 0u);
   EXPECT_EQ(block.Find(0xFFFFFFFFu).last, 0xFFFFFFFFu);
@@ -166,7 +219,8 @@ TEST(RangeTable, ForEachInClipsToTheQueriedRange) {
   EXPECT_EQ(seen, (std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>>{
                       {15, 19, 1}, {20, 24, 2}}));
   seen.clear();
-  table.ForEachIn(0, 0xFFFFFFFFu, [&](const auto& s) { seen.emplace_back(s.first, s.last, s.value); });
+  table.ForEachIn(0, 0xFFFFFFFFu,
+                  [&](const auto& s) { seen.emplace_back(s.first, s.last, s.value); });
   ASSERT_EQ(seen.size(), 4u);
   EXPECT_EQ(std::get<1>(seen.back()), 0xFFFFFFFFu);
 }
