@@ -756,20 +756,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     return std::nullopt;
   }
-  }
-
-  // A fast path's answer, or nullopt (also when it throws: the handler then runs as usual).
-  static std::optional<Response> RunFastHandler(const FastHandler& fast, Request& request) {
-    try {
-      return fast(request);
-    } catch (const std::exception& e) {
-      LogError("fast path failed for request " + request.request_id + ": " + e.what());
-    } catch (...) {
-      LogError("fast path failed for request " + request.request_id +
-               " with a non-standard exception");
-    }
-    return std::nullopt;
-  }
 
   static Response RunHandler(const Handler& handler, Request& request) {
     try {
