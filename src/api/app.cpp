@@ -37,6 +37,13 @@ boost::json::value JurisdictionDataJson(const AppContext& app) {
   return out;
 }
 
+// The two gauges of a cache's look-ups: {name}{result="hit"} and {name}{result="miss"}.
+std::vector<http::Gauge> HitMissGauges(const char* name, const char* help, std::uint64_t hits,
+                                       std::uint64_t misses) {
+  return {{name, help, {{"result", "hit"}}, static_cast<double>(hits)},
+          {name, help, {{"result", "miss"}}, static_cast<double>(misses)}};
+}
+
 }  // namespace
 
 std::vector<store::Migration> AllMigrations() {
@@ -73,76 +80,79 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
     auto outbox = notify::GetStats(*db);
     if (outbox.has_value()) {
       const char* help = "Notifications in the outbox by delivery status";
-      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "pending"}},
+      gauges.push_back({"liaison_outbox_notifications",
+                        help,
+                        {{"status", "pending"}},
                         static_cast<double>(outbox->pending)});
-      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "delivering"}},
+      gauges.push_back({"liaison_outbox_notifications",
+                        help,
+                        {{"status", "delivering"}},
                         static_cast<double>(outbox->delivering)});
-      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "delivered"}},
+      gauges.push_back({"liaison_outbox_notifications",
+                        help,
+                        {{"status", "delivered"}},
                         static_cast<double>(outbox->delivered)});
-      gauges.push_back({"liaison_outbox_notifications", help, {{"status", "failed"}},
+      gauges.push_back({"liaison_outbox_notifications",
+                        help,
+                        {{"status", "failed"}},
                         static_cast<double>(outbox->failed)});
     }
     if (service != nullptr) {
       if (auto index = service->Current()) {
         const auto& stats = index->stats();
         gauges.push_back({"liaison_jurisdiction_data_info",
-                          "The IP data set in use (value 1), by version", {{"version", stats.version}},
+                          "The IP data set in use (value 1), by version",
+                          {{"version", stats.version}},
                           1.0});
         gauges.push_back({"liaison_jurisdiction_data_loaded_timestamp_seconds",
-                          "When the IP data set in use was loaded (Unix time)", {},
+                          "When the IP data set in use was loaded (Unix time)",
+                          {},
                           static_cast<double>(ToUnixMillis(stats.loaded_at)) / 1000.0});
         gauges.push_back({"liaison_jurisdiction_data_load_seconds",
-                          "How long loading the IP data set took", {}, stats.load_seconds});
+                          "How long loading the IP data set took",
+                          {},
+                          stats.load_seconds});
         gauges.push_back({"liaison_jurisdiction_index_bytes",
-                          "Memory held by the IP range index", {},
+                          "Memory held by the IP range index",
+                          {},
                           static_cast<double>(stats.memory_bytes)});
       }
       gauges.push_back({"liaison_jurisdiction_data_reload_failing",
-                        "1 when the last reload of the IP data set failed", {},
+                        "1 when the last reload of the IP data set failed",
+                        {},
                         service->last_error().empty() ? 0.0 : 1.0});
     }
     return gauges;
   });
   if (http::ResponseCache* cache = app.directory_cache) {
     metrics.AddGaugeSource([cache] {
-      const char* help = "Contact list reads answered from the response cache, and not";
-      return std::vector<http::Gauge>{
-          {"liaison_response_cache_lookups",
-           help,
-           {{"result", "hit"}},
-           static_cast<double>(cache->hits())},
-          {"liaison_response_cache_lookups",
-           help,
-           {{"result", "miss"}},
-           static_cast<double>(cache->misses())},
-          {"liaison_response_cache_bytes",
-           "Memory held by cached responses",
-           {},
-           static_cast<double>(cache->bytes())},
-      };
+      std::vector<http::Gauge> gauges =
+          HitMissGauges("liaison_response_cache_lookups",
+                        "Contact list reads answered from the response cache, and not",
+                        cache->hits(), cache->misses());
+      gauges.push_back({"liaison_response_cache_bytes",
+                        "Memory held by cached responses",
+                        {},
+                        static_cast<double>(cache->bytes())});
+      return gauges;
     });
   }
   if (security::CredentialCache* credentials = app.credentials) {
     metrics.AddGaugeSource([credentials] {
-      const char* help = "Bearer tokens recognised from the credential cache, and not";
-      return std::vector<http::Gauge>{
-          {"liaison_credential_cache_lookups",
-           help,
-           {{"result", "hit"}},
-           static_cast<double>(credentials->hits())},
-          {"liaison_credential_cache_lookups",
-           help,
-           {{"result", "miss"}},
-           static_cast<double>(credentials->misses())},
-          {"liaison_security_listening",
-           "1 while the server follows credential changes without a read per request",
-           {},
-           credentials->watch().listening() ? 1.0 : 0.0},
+      std::vector<http::Gauge> gauges =
+          HitMissGauges("liaison_credential_cache_lookups",
+                        "Bearer tokens recognised from the credential cache, and not",
+                        credentials->hits(), credentials->misses());
+      gauges.push_back({"liaison_security_listening",
+                        "1 while the server follows credential changes without a read per request",
+                        {},
+                        credentials->watch().listening() ? 1.0 : 0.0});
+      gauges.push_back(
           {"liaison_security_generation_reads",
            "Reads of the security generation from the database, outside token verification",
            {},
-           static_cast<double>(credentials->watch().reads())},
-      };
+           static_cast<double>(credentials->watch().reads())});
+      return gauges;
     });
   }
   if (directory::GenerationWatch* watch = directory::GenerationWatch::Active()) {
@@ -167,9 +177,7 @@ void AddGaugeSources(const AppContext& app, http::Metrics& metrics) {
 
 http::Router BuildRouter(const AppContext& app, http::Metrics& metrics) {
   http::Router router;
-  router.Add("GET", "/healthz", [](http::Request&) {
-    return Json(200, {{"status", "ok"}});
-  });
+  router.Add("GET", "/healthz", [](http::Request&) { return Json(200, {{"status", "ok"}}); });
   router.Add("GET", "/readyz", [&app](http::Request& request) {
     auto ping = app.db->Ping();
     if (!ping.has_value()) {
