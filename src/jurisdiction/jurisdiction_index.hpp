@@ -140,13 +140,14 @@ class JurisdictionIndex {
   // countries a byte per /24 (a slot among the ~250 country values, or "split: search"), in
   // 256-byte chunks named by a first level on the top 16 bits; IPv4 AS numbers (90,000 values,
   // too many for byte slots) a first level on the top 16 bits with whole-block values and a
-  // 6-bit second level; IPv6 a first level on the top 16 bits and a trie of 6-bit nodes under it
-  // (its ranges crowd into a few /20 blocks, up to 40,000 in one, so one level of blocks alone
-  // helps little there), split down to blocks inside one segment, so that a look-up ends in its
-  // trie leaf instead of a scan over the 16-byte starts (batch look-ups 1.2-1.4x, 3 MiB more).
+  // 6-bit second level; IPv6 a static B+-tree over the top 64 bits, whose look-ups all take
+  // the same few steps without a branch (its ranges crowd into a few /20 blocks, up to 40,000
+  // in one, and a third of the sampled look-ups need a trie's eighth 6-bit level: a trie's walk
+  // of varying depth waits on each of its reads in turn, where the tree's fixed steps let a
+  // loop's look-ups overlap; bench/README.md).
   using CountryV4Table = RangeTable<std::uint32_t, 16, RangeSearch::kSlots>;
   using AsV4Table = RangeTable<std::uint32_t, 16>;
-  using V6Table = RangeTable<Uint128, 16, RangeSearch::kTrie, 0>;
+  using V6Table = RangeTable<Uint128, 0, RangeSearch::kTree>;
 
   CountryV4Table country_v4_;
   AsV4Table as_v4_;

@@ -18,7 +18,8 @@
 //   from the first level alone; every other block has a second level of 2^kSubBits entries that
 //   does the same for its sub-blocks (all but 1.3 % of the IPv4 space at 6 bits) or names the
 //   first segment of the sub-block, from which a short forward scan finds the answer;
-// - kTrie (IPv6): the same first level, then, under each block that holds more than a few
+// - kTrie (the IPv6 tables' layout before kTree; kept for comparison): the same first level, then,
+// under each block that holds more than a few
 //   segment starts, a trie of 6-bit nodes (poptrie-like: a 64-bit mask of the slots that are
 //   further nodes, a 64-bit mask of where runs of equal leaf entries begin, two base indices; a
 //   popcount picks the child), cut down to blocks that lie inside one segment (value in the
@@ -28,9 +29,18 @@
 //   look-up reads a few cached 24-byte nodes instead of missing through a 275,000-key search;
 //   ValuesAt interleaves kLanes look-ups with prefetching. Find and ForEachIn binary-search the
 //   starts;
-// - kTree: a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32 for
-//   IPv4): each level is one small count of keys <= the address, a node per cache line or two,
-//   then a step back over the few segments that share those 64 bits. Kept for comparison.
+// - kTree (IPv6): a static B+-tree (16 keys a node) over the top 64 bits of the starts (all 32
+//   for IPv4), every node on its own cache lines (two for 64-bit keys), stored top level first.
+//   Each level counts the node's keys <= the address, without a branch (one AVX2 comparison per
+//   four keys where the processor has AVX2, chosen at run time; one key at a time elsewhere);
+//   the depth is the same for every look-up, so the look-ups of a caller's loop overlap their
+//   cache misses instead of waiting for each other behind mispredicted branches, as a trie's
+//   walk does (its depth differs with the address). The bottom level's index is the segment; its
+//   value is prefetched while the bottom node is read. Only a segment whose start has non-zero
+//   low 64 bits (marked in a bitmap) can lie past the address; then a step back over the few
+//   segments inside that /64 finishes the look-up. ValuesAt walks kLanes look-ups level by
+//   level, prefetching each next node. The nodes of the IPv6 country data take 2.2 MiB;
+//   measured against the trie in bench/README.md.
 // The large arrays sit on transparent huge pages (HugePageAllocator). Immutable after Build;
 // thread-safe.
 #pragma once
@@ -40,6 +50,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -49,7 +61,33 @@
 #include "core/result.hpp"
 #include "jurisdiction/ip_address.hpp"
 
+// kTree's AVX2 variant: GCC and Clang on x86-64, where a function can be compiled for AVX2 and
+// chosen at run time.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LIAISON_RANGE_TABLE_AVX2 1
+#include <immintrin.h>
+#else
+#define LIAISON_RANGE_TABLE_AVX2 0
+#endif
+
 namespace liaison::jurisdiction {
+
+// 32 bytes of signed keys as a GCC/Clang vector (compiled to one AVX2 register where the
+// function is compiled for AVX2), for kTree's key counts.
+template <typename T>
+struct VectorOf;
+template <>
+struct VectorOf<std::int64_t> {
+  typedef std::int64_t type __attribute__((vector_size(32)));
+};
+template <>
+struct VectorOf<std::int32_t> {
+  typedef std::int32_t type __attribute__((vector_size(32)));
+};
+template <>
+struct VectorOf<std::int16_t> {
+  typedef std::int16_t type __attribute__((vector_size(32)));
+};
 
 // An allocator for the large arrays of a RangeTable: arrays of at least kHugePage bytes get
 // their own anonymous mapping, aligned to and rounded up to 2 MiB and marked MADV_HUGEPAGE, so
@@ -134,6 +172,20 @@ class RangeTable {
   // The part of a key the B+-tree compares: all of an IPv4 key, the top 64 bits of an IPv6 one.
   using SearchKey = std::conditional_t<(sizeof(Key) > 8), std::uint64_t, Key>;
   static constexpr int kFanout = 16;
+  // kTree: keys as stored in the nodes, with the top bit flipped so that a signed comparison
+  // (all AVX2 has for 64-bit lanes) orders them as unsigned ones.
+  using TreeKey = std::make_signed_t<SearchKey>;
+  struct alignas(64) TreeNode {
+    TreeKey keys[kFanout];
+  };
+  struct TreeLevel {
+    std::size_t first;  // Its first node in tree_.
+    std::size_t keys;   // Keys before the padding.
+  };
+  static TreeKey TreeKeyOf(SearchKey key) {
+    return static_cast<TreeKey>(
+        static_cast<SearchKey>(key ^ (SearchKey{1} << (sizeof(SearchKey) * 8 - 1))));
+  }
   // Second-level bits per mixed first-level block (kTopBits > 0).
   static constexpr int kSubBits = kShift >= 6 ? 6 : kShift;
   static constexpr int kSubShift = kShift - kSubBits;
@@ -183,17 +235,19 @@ class RangeTable {
     }
   }
 
-  // The values for keys[0..n) into out[0..n), as ValueAt would give them. kTrie runs the
-  // look-ups interleaved, kLanes at a time, each step prefetching what the next needs, so that
+  // The values for keys[0..n) into out[0..n), as ValueAt would give them. kTrie and kTree run
+  // the look-ups interleaved, kLanes at a time, each step prefetching what the next needs, so that
   // their cache misses overlap instead of queueing one after another; the other layouts, whose
   // look-ups are one or two mostly cached reads, run them one by one (measured no slower).
   void ValuesAt(const Key* keys, std::size_t n, std::uint32_t* out) const {
     for (std::size_t base = 0; base < n; base += kLanes) {
       const std::size_t lanes = std::min(kLanes, n - base);
-      if constexpr (kSearch != RangeSearch::kTrie) {
-        for (std::size_t l = 0; l < lanes; ++l) out[base + l] = ValueAt(keys[base + l]);
-      } else {
+      if constexpr (kSearch == RangeSearch::kTrie) {
         ValuesInLanes(keys + base, lanes, out + base);
+      } else if constexpr (kSearch == RangeSearch::kTree) {
+        TreeValuesInLanes(keys + base, lanes, out + base);
+      } else {
+        for (std::size_t l = 0; l < lanes; ++l) out[base + l] = ValueAt(keys[base + l]);
       }
     }
   }
@@ -210,6 +264,11 @@ class RangeTable {
     }
   }
 
+  // kTree: whether look-ups use the AVX2 variant (chosen at Build when the processor has AVX2).
+  // Turning it off runs the portable variant, as on a processor without AVX2 (for tests).
+  bool UsesAvx2() const { return wide_; }
+  void TurnOffAvx2() { wide_ = false; }
+
   // Segment `i` (0 <= i < segments()).
   Segment<Key> SegmentAt(std::size_t i) const { return {starts_[i], LastOf(i), values_[i]}; }
 
@@ -222,8 +281,9 @@ class RangeTable {
         block_entries_.capacity() * sizeof(std::uint32_t) +
         subs_.capacity() * sizeof(std::uint32_t) + top_.capacity() * sizeof(std::uint32_t) +
         slot_top_.capacity() * sizeof(std::uint16_t) + slots_.capacity() + sizeof(slot_values_) +
-        nodes_.capacity() * sizeof(TrieNode) + leaves_.capacity() * sizeof(std::uint32_t);
-    for (const auto& level : levels_) bytes += level.capacity() * sizeof(SearchKey);
+        nodes_.capacity() * sizeof(TrieNode) + leaves_.capacity() * sizeof(std::uint32_t) +
+        tree_.capacity() * sizeof(TreeNode) + tree_levels_.capacity() * sizeof(TreeLevel) +
+        inner_starts_.capacity() * sizeof(std::uint64_t);
     return bytes;
   }
 
@@ -234,16 +294,6 @@ class RangeTable {
     } else {
       return key;
     }
-  }
-  // The number of keys in [first, first + n) that are <= key; n <= kFanout. Branch-free.
-  static std::size_t CountNotAbove(const SearchKey* first, std::size_t n, SearchKey key) {
-    std::size_t count = 0;
-    if (n == kFanout) {
-      for (int i = 0; i < kFanout; ++i) count += first[i] <= key;
-    } else {
-      for (std::size_t i = 0; i < n; ++i) count += first[i] <= key;
-    }
-    return count;
   }
   std::size_t Locate(Key key) const {
     if constexpr (kSearch == RangeSearch::kTree) {
@@ -304,6 +354,7 @@ class RangeTable {
            static_cast<std::size_t>((key >> kSlotBits) & ((Key{1} << kSubSlotBits) - 1));
   }
   void BuildSlots();
+  void BuildTree();
   // The answer of a first-level, second-level or trie leaf entry: kWholeBlock | value, or the
   // index of the last segment starting at or before the entry's block, whose few successors
   // inside the block a forward scan steps over.
@@ -313,22 +364,126 @@ class RangeTable {
     while (i + 1 < starts_.size() && starts_[i + 1] <= key) ++i;
     return values_[i];
   }
+  // kTree: the segment holding `key`.
   std::size_t LocateInTree(Key key) const {
-    const SearchKey k = SearchKeyOf(key);
-    // levels_[0] holds a search key per segment; levels_[j + 1] every kFanout-th of levels_[j].
-    std::size_t index = 0;
-    for (std::size_t j = levels_.size(); j-- > 0;) {
-      const auto& level = levels_[j];
-      std::size_t base = index * kFanout;
-      std::size_t n = std::min<std::size_t>(kFanout, level.size() - base);
-      index = base + CountNotAbove(level.data() + base, n, k) - 1;
+#if LIAISON_RANGE_TABLE_AVX2
+    if constexpr (sizeof(TreeKey) == 8) {
+      if (wide_) return LocateInTreeAvx2(key);
     }
-    // Segments that share the top 64 bits are told apart by the full key; when the top bits
-    // differ (most look-ups) the full starts need not be read at all.
-    if (levels_[0][index] == k) {
-      while (starts_[index] > key) --index;
+#endif
+    return LocateInTreeWith<false>(key);
+  }
+#if LIAISON_RANGE_TABLE_AVX2
+  // LocateInTreeWith<true> with the key counts in AVX2 intrinsics (64-bit keys): comparisons
+  // packed into one byte mask per eight keys and counted, fewer instructions than the generic
+  // vector code, so that more look-ups of a caller's loop fit in the processor's window.
+  [[gnu::target("avx2,popcnt")]] std::size_t LocateInTreeAvx2(Key key) const {
+    const TreeKey k = TreeKeyOf(SearchKeyOf(key));
+    const __m256i broadcast = _mm256_set1_epi64x(k);
+    std::size_t index = 0;
+    for (std::size_t j = 0; j < tree_levels_.size(); ++j) {
+      if (j + 1 == tree_levels_.size()) __builtin_prefetch(&values_[index * kFanout]);
+      const TreeLevel& level = tree_levels_[j];
+      const auto* keys = reinterpret_cast<const __m256i*>(tree_[level.first + index].keys);
+      unsigned above = 0;  // Four mask bits for each key > k.
+      for (int i = 0; i < kFanout / 4; i += 2) {
+        const __m256i low = _mm256_cmpgt_epi64(_mm256_load_si256(keys + i), broadcast);
+        const __m256i high = _mm256_cmpgt_epi64(_mm256_load_si256(keys + i + 1), broadcast);
+        above += static_cast<unsigned>(_mm_popcnt_u32(
+            static_cast<unsigned>(_mm256_movemask_epi8(_mm256_packs_epi32(low, high)))));
+      }
+      index = NextTreeIndex(level, index, kFanout - above / 4);
+    }
+    return StepBackInside(index, key);
+  }
+  [[gnu::target("avx2")]] void TreeValuesInLanesAvx2(const Key* keys, std::size_t lanes,
+                                                     std::uint32_t* out) const {
+    TreeValuesInLanesWith<true>(keys, lanes, out);
+  }
+#endif
+  void TreeValuesInLanes(const Key* keys, std::size_t lanes, std::uint32_t* out) const {
+#if LIAISON_RANGE_TABLE_AVX2
+    if (wide_) return TreeValuesInLanesAvx2(keys, lanes, out);
+#endif
+    TreeValuesInLanesWith<false>(keys, lanes, out);
+  }
+  template <bool kWide>
+  [[gnu::always_inline]] std::size_t LocateInTreeWith(Key key) const {
+    const TreeKey k = TreeKeyOf(SearchKeyOf(key));
+    std::size_t index = 0;
+    for (std::size_t j = 0; j < tree_levels_.size(); ++j) {
+      if (j + 1 == tree_levels_.size()) __builtin_prefetch(&values_[index * kFanout]);
+      index = TreeStep<kWide>(tree_levels_[j], index, k);
+    }
+    return StepBackInside(index, key);
+  }
+  // The index in the next level (or the segment, at the bottom) of the last key <= k in node
+  // `index` of `level`.
+  template <bool kWide>
+  [[gnu::always_inline]] std::size_t TreeStep(const TreeLevel& level, std::size_t index,
+                                              TreeKey k) const {
+    return NextTreeIndex(level, index, CountNotAbove<kWide>(tree_[level.first + index], k));
+  }
+  // The same from the count of node `index`'s keys <= k. The clamp keeps a search for the
+  // largest key off the padding.
+  static std::size_t NextTreeIndex(const TreeLevel& level, std::size_t index, std::size_t count) {
+    return std::min(index * kFanout + count, level.keys) - 1;
+  }
+  // The number of the node's keys that are <= k: with vector operations (kWide), else one key
+  // at a time; both without a branch.
+  template <bool kWide>
+  [[gnu::always_inline]] static std::size_t CountNotAbove(const TreeNode& node, TreeKey k) {
+    if constexpr (kWide) {
+      constexpr int kPerVector = 32 / sizeof(TreeKey);
+      using Vector = typename VectorOf<TreeKey>::type;
+      const Vector broadcast = Vector{} + k;
+      Vector above{};  // -1 for every key > k, summed per lane.
+      for (int i = 0; i < kFanout; i += kPerVector) {
+        Vector keys;
+        std::memcpy(&keys, &node.keys[i], sizeof(keys));
+        above += keys > broadcast;
+      }
+      std::ptrdiff_t sum = 0;
+      for (int lane = 0; lane < kPerVector; ++lane) sum += above[lane];
+      return static_cast<std::size_t>(kFanout + sum);
+    } else {
+      std::size_t count = 0;
+      for (int i = 0; i < kFanout; ++i) count += node.keys[i] <= k;
+      return count;
+    }
+  }
+  // Segment `index` holds the key unless it starts inside the key's /64 past it (IPv6 only).
+  std::size_t StepBackInside(std::size_t index, Key key) const {
+    if constexpr (sizeof(Key) > sizeof(SearchKey)) {
+      if ((inner_starts_[index / 64] >> (index % 64)) & 1) [[unlikely]] {
+        while (starts_[index] > key) --index;
+      }
     }
     return index;
+  }
+  // ValuesAt for up to kLanes keys (kTree): level by level, every lane prefetching the node it
+  // reads next (and at the bottom its value).
+  template <bool kWide>
+  [[gnu::always_inline]] void TreeValuesInLanesWith(const Key* keys, std::size_t lanes,
+                                                    std::uint32_t* out) const {
+    std::size_t index[kLanes] = {};
+    TreeKey k[kLanes];
+    for (std::size_t l = 0; l < lanes; ++l) k[l] = TreeKeyOf(SearchKeyOf(keys[l]));
+    for (std::size_t j = 0; j < tree_levels_.size(); ++j) {
+      const bool bottom = j + 1 == tree_levels_.size();
+      for (std::size_t l = 0; l < lanes; ++l) {
+        index[l] = TreeStep<kWide>(tree_levels_[j], index[l], k[l]);
+        if (bottom) {
+          __builtin_prefetch(&values_[index[l]]);
+        } else {
+          const char* next =
+              reinterpret_cast<const char*>(&tree_[tree_levels_[j + 1].first + index[l]]);
+          __builtin_prefetch(next);
+          if constexpr (sizeof(TreeNode) > 64) __builtin_prefetch(next + 64);
+        }
+      }
+    }
+    for (std::size_t l = 0; l < lanes; ++l) out[l] = values_[StepBackInside(index[l], keys[l])];
   }
   std::size_t LocateInBlock(Key key) const {
     const std::size_t block = static_cast<std::size_t>(key >> kShift);
@@ -393,8 +548,13 @@ class RangeTable {
   // The second-level tables, 2^kSubBits entries each: kWholeBlock | value for a sub-block inside
   // one segment, else the index of the last segment starting at or before the sub-block.
   HugePageVector<std::uint32_t> subs_;
-  // The B+-tree's levels, bottom first (kTree).
-  std::vector<std::vector<SearchKey>> levels_;
+  // kTree: the nodes, level after level from the top; each level's first node and number of
+  // keys (top first); a bit per segment whose start has non-zero low 64 bits (IPv6); whether
+  // the AVX2 variant runs.
+  HugePageVector<TreeNode> tree_;
+  std::vector<TreeLevel> tree_levels_;
+  std::vector<std::uint64_t> inner_starts_;
+  bool wide_ = false;
   // kTrie: the first level (2^kTopBits entries), the nodes and their leaf entries.
   HugePageVector<std::uint32_t> top_;
   HugePageVector<TrieNode> nodes_;
@@ -414,6 +574,47 @@ class RangeTable {
   HugePageVector<std::uint8_t> slots_;
   std::uint32_t slot_values_[kEscapeSlot] = {};
 };
+
+template <typename Key, int kTopBits, RangeSearch kSearch, std::size_t kScanStarts>
+void RangeTable<Key, kTopBits, kSearch, kScanStarts>::BuildTree() {
+  // The levels bottom up: the search key of every segment, then every kFanout-th key of the
+  // level below (the first key of each of its nodes).
+  std::vector<std::vector<TreeKey>> levels(1);
+  levels[0].reserve(starts_.size());
+  for (Key start : starts_) levels[0].push_back(TreeKeyOf(SearchKeyOf(start)));
+  while (levels.back().size() > static_cast<std::size_t>(kFanout)) {
+    std::vector<TreeKey> above;
+    for (std::size_t i = 0; i < levels.back().size(); i += kFanout) {
+      above.push_back(levels.back()[i]);
+    }
+    levels.push_back(std::move(above));
+  }
+  // Stored top first, each level padded to whole nodes with the largest key.
+  std::size_t nodes = 0;
+  for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
+    tree_levels_.push_back({nodes, level->size()});
+    nodes += (level->size() + kFanout - 1) / kFanout;
+  }
+  TreeNode padding;
+  std::fill(std::begin(padding.keys), std::end(padding.keys), std::numeric_limits<TreeKey>::max());
+  tree_.assign(nodes, padding);
+  for (std::size_t j = 0; j < tree_levels_.size(); ++j) {
+    const auto& level = levels[levels.size() - 1 - j];
+    for (std::size_t i = 0; i < level.size(); ++i) {
+      tree_[tree_levels_[j].first + i / kFanout].keys[i % kFanout] = level[i];
+    }
+  }
+  if constexpr (sizeof(Key) > sizeof(SearchKey)) {
+    inner_starts_.assign((starts_.size() + 63) / 64, 0);
+    for (std::size_t i = 0; i < starts_.size(); ++i) {
+      if (static_cast<SearchKey>(starts_[i]) != 0)
+        inner_starts_[i / 64] |= std::uint64_t{1} << (i % 64);
+    }
+  }
+#if LIAISON_RANGE_TABLE_AVX2
+  wide_ = __builtin_cpu_supports("avx2");
+#endif
+}
 
 template <typename Key, int kTopBits, RangeSearch kSearch, std::size_t kScanStarts>
 void RangeTable<Key, kTopBits, kSearch, kScanStarts>::BuildSlots() {
@@ -624,7 +825,9 @@ void RangeTable<Key, kTopBits, kSearch, kScanStarts>::Build(
   starts_.shrink_to_fit();
   values_.shrink_to_fit();
 
-  levels_.clear();
+  tree_.clear();
+  tree_levels_.clear();
+  inner_starts_.clear();
   block_firsts_.clear();
   block_entries_.clear();
   subs_.clear();
@@ -647,16 +850,7 @@ void RangeTable<Key, kTopBits, kSearch, kScanStarts>::Build(
     return;
   }
   if constexpr (kSearch == RangeSearch::kTree) {
-    std::vector<SearchKey> level;
-    level.reserve(starts_.size());
-    for (Key start : starts_) level.push_back(SearchKeyOf(start));
-    levels_.push_back(std::move(level));
-    while (levels_.back().size() > kFanout) {
-      const auto& below = levels_.back();
-      std::vector<SearchKey> above;
-      for (std::size_t i = 0; i < below.size(); i += kFanout) above.push_back(below[i]);
-      levels_.push_back(std::move(above));
-    }
+    BuildTree();
     return;
   }
   // kBlocks and kSlots: the first level (kSlots uses only block_firsts_, for its escapes).

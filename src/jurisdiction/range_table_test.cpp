@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 
 namespace liaison::jurisdiction {
@@ -37,13 +38,17 @@ std::vector<SourceRange<Key>> RandomRanges(std::mt19937& rng, Key base, std::siz
 }
 
 template <typename Table, typename Key>
-void ExpectMatchesModel(Key base, std::size_t size, std::uint32_t seed, int rounds = 40) {
+void ExpectMatchesModel(Key base, std::size_t size, std::uint32_t seed, int rounds = 40,
+                        bool avx2 = true) {
   std::mt19937 rng(seed);
   for (int round = 0; round < rounds; ++round) {
     auto ranges = RandomRanges<Key>(rng, base, size, 1 + round * 3);
     auto model = Paint(ranges, base, size);
     Table table;
     table.Build(ranges);
+    if constexpr (requires { table.TurnOffAvx2(); }) {
+      if (!avx2) table.TurnOffAvx2();
+    }
     for (std::size_t i = 0; i < size; ++i) {
       Key key = static_cast<Key>(base + i);
       ASSERT_EQ(table.ValueAt(key), model[i]) << "round " << round << " offset " << i;
@@ -131,6 +136,60 @@ TEST(RangeTable, BothLayoutsWorkForIpv6IncludingKeysThatShareTheirTop64Bits) {
   ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(base, 1024, 5);
   ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(~static_cast<Uint128>(0) - 1023, 1024, 6);
   ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(0, 1024, 7);
+}
+
+TEST(RangeTable, TreeLayoutWithoutAvx2AnswersAlike) {
+  // The portable variant, as a processor without AVX2 runs it (this one may have AVX2).
+  Uint128 base = (static_cast<Uint128>(0x20010db8) << 96) + (static_cast<Uint128>(1) << 64) - 512;
+  ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(base, 1024, 25, 40, false);
+  ExpectMatchesModel<RangeTable<Uint128, 0>, Uint128>(~static_cast<Uint128>(0) - 1023, 1024, 26, 40,
+                                                      false);
+  ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0x0A00FF00u, 1024, 27, 40, false);
+}
+
+TEST(RangeTable, DeepTreeAgreesWithTheTrieAtEveryBoundary) {
+  // 60,000 ranges over a few crowded /32s, with ends at /48, /64 and single-address boundaries:
+  // a tree of four levels, whose answers at every start, the address before it and after it,
+  // and at random addresses must match the trie's (an independent layout), with and without
+  // AVX2, one by one and in batches.
+  std::mt19937_64 rng(28);
+  std::vector<SourceRange<Uint128>> ranges;
+  const Uint128 prefixes[] = {static_cast<Uint128>(0x2a000000ull) << 96,
+                              static_cast<Uint128>(0x2a00ffffull) << 96,
+                              static_cast<Uint128>(0x24010000ull) << 96};
+  for (int i = 0; i < 60000; ++i) {
+    const Uint128 first = prefixes[rng() % 3] + (static_cast<Uint128>(rng() % 65536) << 80) +
+                          (static_cast<Uint128>(rng() % 4) << 64) +
+                          (rng() % 8 == 0 ? static_cast<Uint128>(rng() % 1000) : 0);
+    const int bits = std::array{128 - 48, 128 - 64, 128 - 96, 0}[rng() % 4];
+    const Uint128 span = (static_cast<Uint128>(1) << bits) - 1;
+    ranges.push_back({first, first + span, 1 + static_cast<std::uint32_t>(rng() % 250)});
+  }
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  RangeTable<Uint128, 16, RangeSearch::kTrie, 0> trie;
+  trie.Build(ranges);
+  RangeTable<Uint128, 0> tree;
+  tree.Build(ranges);
+  std::vector<Uint128> keys;
+  for (const auto& range : ranges) {
+    for (Uint128 key :
+         {range.first - 1, range.first, range.first + 1, range.last, range.last + 1}) {
+      keys.push_back(key);
+    }
+    keys.push_back(prefixes[rng() % 3] + ((static_cast<Uint128>(rng()) << 64 | rng()) >> 32));
+  }
+  for (bool avx2 : {true, false}) {
+    if (!avx2) tree.TurnOffAvx2();
+    std::vector<std::uint32_t> batch(keys.size());
+    tree.ValuesAt(keys.data(), keys.size(), batch.data());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::uint32_t expected = trie.ValueAt(keys[i]);
+      ASSERT_EQ(tree.ValueAt(keys[i]), expected) << "key " << i << " avx2 " << avx2;
+      ASSERT_EQ(batch[i], expected) << "batch key " << i << " avx2 " << avx2;
+      ASSERT_EQ(tree.Find(keys[i]).value, expected) << "key " << i;
+    }
+  }
 }
 
 TEST(RangeTable, TrieLayoutFollowsTheLaterRangeWinsRule) {
