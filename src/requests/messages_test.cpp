@@ -43,8 +43,7 @@ class MessagesTest : public testing::RequestsTest {
     auto all = MailsAbout(id);
     std::vector<Mail> fresh(all.begin() + static_cast<std::ptrdiff_t>(std::min(skip, all.size())),
                             all.end());
-    std::sort(fresh.begin(), fresh.end(),
-              [](const Mail& a, const Mail& b) { return a.to < b.to; });
+    std::sort(fresh.begin(), fresh.end(), [](const Mail& a, const Mail& b) { return a.to < b.to; });
     clock_.Advance(std::chrono::minutes(1));
     return fresh;
   }
@@ -199,6 +198,18 @@ TEST_F(MessagesTest, ADraftsAttachmentsAreTheSendersUntilItIsSubmitted) {
   auto got = GetAttachment(*db_, de_, draft.id, png->id);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->second, kPng);
+  // The draft's history stays with the sender: the requested state's timeline starts with the
+  // creation and the submission, without the files added and removed before it (not even the
+  // removed file's digest), and the sender's keeps them all.
+  auto theirs = GetTimeline(*db_, de_, draft.id);
+  ASSERT_TRUE(theirs.has_value());
+  std::vector<std::string> kinds;
+  for (const auto& e : *theirs) kinds.push_back(e.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"created", "submitted"}));
+  for (const auto& e : *theirs) EXPECT_EQ(e.info.find(pdf->sha256), std::string::npos);
+  auto ours = GetTimeline(*db_, fr_, draft.id);
+  ASSERT_TRUE(ours.has_value());
+  EXPECT_EQ(ours->size(), 5u);  // created, two files added, one removed, submitted.
   EXPECT_EQ(ListAttachments(*db_, de_, draft.id)->size(), 1u);
   EXPECT_EQ(GetAttachment(*db_, it_, draft.id, png->id).error().code, ErrorCode::kNotFound);
   auto mails = MailsAbout(draft.id);

@@ -838,6 +838,15 @@ Result<std::vector<TimelineEntry>> GetTimeline(store::Database& db,
   if (!found) return Error::NotFound("no request " + id);
   ASSIGN_OR_RETURN(auto view, internal::ViewFor(actor, std::move(*found)));
   ASSIGN_OR_RETURN(auto entries, internal::LoadTimeline(**tx, id));
+  if (actor.organization_id != view.requesting_organization_id) {
+    // The draft's history (edits, files added and removed before submission) stays with its
+    // authors: anyone else sees its creation, then what happened from the submission on.
+    auto submitted = std::find_if(entries.begin(), entries.end(),
+                                  [](const TimelineEntry& e) { return e.kind == "submitted"; });
+    entries.erase(std::remove_if(entries.begin(), submitted,
+                                 [](const TimelineEntry& e) { return e.kind != "created"; }),
+                  submitted);
+  }
   if (!view.content_visible()) {
     for (auto& e : entries) e.detail.clear();
   }

@@ -278,7 +278,8 @@ struct TimelineEntry {
 };
 
 // The timeline of request `id`, oldest first; errors as for GetRequest. Operators get entries
-// without `detail`.
+// without `detail`. Outside the requesting organisation, the entries from while it was a draft
+// (edits, attachments added and removed) are left out, all but `created`.
 Result<std::vector<TimelineEntry>> GetTimeline(store::Database& db,
                                                const security::Principal& actor,
                                                const std::string& id);
