@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
-#include <span>
 #include <bitset>
 #include <condition_variable>
 #include <cstring>
@@ -13,6 +13,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
@@ -36,7 +37,7 @@ struct Chunk {
 
 // Who answers for each packed country code, computed once per feed.
 struct GroupTable {
-  std::vector<std::string> names;       // Group keys; index 0 is "unattributed".
+  std::vector<std::string> names;  // Group keys; index 0 is "unattributed".
   std::vector<std::string> states;
   std::array<std::uint16_t, 26 * 26> by_code{};  // Packed code → group index.
   std::array<std::string, 26 * 26> countries;
@@ -238,81 +239,128 @@ struct ChunkResult {
   std::vector<std::string> texts;       // By group index: formatted rows (GroupOutput).
 };
 
-// Sorts `values` by the 32-bit key that key_of reads from each: a stable least-significant-digit
-// radix sort on three 11-bit digits (several times faster than comparison sorting on the millions
-// of addresses of a large feed; the counts fit the first-level cache). `scratch` is working
-// space.
+// Sorts values[from, end) by the 32-bit key that key_of reads from each: a stable
+// least-significant-digit radix sort on three 11-bit digits (several times faster than comparison
+// sorting on the millions of addresses of a large feed; the counts fit the first-level cache).
+// `scratch` is working space.
 template <typename T, typename KeyOf>
-void RadixSort(std::vector<T>& values, std::vector<T>& scratch, KeyOf key_of) {
+void RadixSort(std::vector<T>& values, std::vector<T>& scratch, KeyOf key_of,
+               std::size_t from = 0) {
+  const std::size_t n = values.size() - from;
   // Short lists (and lists too long for 32-bit counts) by comparison.
-  if (values.size() < 256 || values.size() > std::numeric_limits<std::uint32_t>::max()) {
-    std::stable_sort(values.begin(), values.end(),
+  if (n < 256 || n > std::numeric_limits<std::uint32_t>::max()) {
+    std::stable_sort(values.begin() + static_cast<std::ptrdiff_t>(from), values.end(),
                      [&](const T& a, const T& b) { return key_of(a) < key_of(b); });
     return;
   }
   constexpr int kDigits = 3, kBits = 11;
   std::array<std::array<std::uint32_t, 1 << kBits>, kDigits> counts{};
   auto digit = [&](const T& v, int d) { return (key_of(v) >> (kBits * d)) & ((1u << kBits) - 1); };
-  for (const T& v : values) {
-    for (int d = 0; d < kDigits; ++d) ++counts[d][digit(v, d)];
+  T* const start = values.data() + from;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int d = 0; d < kDigits; ++d) ++counts[d][digit(start[i], d)];
   }
-  scratch.resize(values.size());
+  scratch.resize(n);
+  T* source = start;
+  T* target = scratch.data();
   for (int d = 0; d < kDigits; ++d) {
     // A digit on which every value agrees moves nothing.
-    if (counts[d][digit(values[0], d)] == values.size()) continue;
+    if (counts[d][digit(source[0], d)] == n) continue;
     std::uint32_t sum = 0;
     for (auto& c : counts[d]) {
-      const std::uint32_t n = c;
+      const std::uint32_t count = c;
       c = sum;
-      sum += n;
+      sum += count;
     }
-    for (const T& v : values) scratch[counts[d][digit(v, d)]++] = v;
-    values.swap(scratch);
+    for (std::size_t i = 0; i < n; ++i) target[counts[d][digit(source[i], d)]++] = source[i];
+    std::swap(source, target);
   }
+  if (source != start) std::copy(source, source + n, start);
 }
 
-// Sorts `values` and drops duplicates.
-void SortUnique(std::vector<std::uint32_t>& values) {
+// Sorts values[from, end) and drops its duplicates.
+void SortUnique(std::vector<std::uint32_t>& values, std::size_t from = 0) {
   std::vector<std::uint32_t> scratch;
-  RadixSort(values, scratch, [](std::uint32_t v) { return v; });
-  values.erase(std::unique(values.begin(), values.end()), values.end());
+  RadixSort(
+      values, scratch, [](std::uint32_t v) { return v; }, from);
+  values.erase(std::unique(values.begin() + static_cast<std::ptrdiff_t>(from), values.end()),
+               values.end());
 }
 
 // IPv6 addresses: by their top 32 bits with the radix sort, then each run that shares them by
 // comparison (the runs are short: feeds spread over many /32 networks).
-void SortUnique(std::vector<Uint128>& values) {
+void SortUnique(std::vector<Uint128>& values, std::size_t from = 0) {
   std::vector<Uint128> scratch;
   auto top = [](Uint128 v) { return static_cast<std::uint32_t>(v >> 96); };
-  RadixSort(values, scratch, top);
-  for (auto run = values.begin(); run != values.end();) {
-    auto next = std::find_if(run + 1, values.end(), [&](Uint128 v) { return top(v) != top(*run); });
+  RadixSort(values, scratch, top, from);
+  const auto begin = values.begin() + static_cast<std::ptrdiff_t>(from);
+  for (auto run = begin; run != values.end();) {
+    const std::uint32_t key = top(*run);
+    auto next = run + 1;
+    while (next != values.end() && top(*next) == key) ++next;
     if (next - run > 1) std::sort(run, next);
     run = next;
   }
-  values.erase(std::unique(values.begin(), values.end()), values.end());
+  values.erase(std::unique(begin, values.end()), values.end());
 }
 
-// A value list that is made distinct whenever it has doubled since it last was, so that memory
-// follows the distinct values rather than the rows.
+// Appends to `out` the union of the ascending, distinct ranges [a, a_end) and [b, b_end), without
+// a branch per value that the processor cannot predict.
+template <typename T>
+void MergeDistinct(const T* a, const T* a_end, const T* b, const T* b_end, std::vector<T>& out) {
+  std::size_t k = out.size();
+  out.resize(k + static_cast<std::size_t>((a_end - a) + (b_end - b)));
+  T* const o = out.data();
+  while (a != a_end && b != b_end) {
+    const T x = *a, y = *b;
+    o[k++] = y < x ? y : x;
+    a += !(y < x);
+    b += !(x < y);
+  }
+  k = static_cast<std::size_t>(std::copy(a, a_end, o + k) - o);
+  k = static_cast<std::size_t>(std::copy(b, b_end, o + k) - o);
+  out.resize(k);
+}
+
+// A value list whose first `sorted` values are ascending and distinct, followed by the values
+// added since. The added ones are sorted and merged in whenever the list has doubled since it
+// last was (so that memory follows the distinct values rather than the rows), and once at the
+// end: each value is sorted once, the sorted part only merged.
 template <typename T>
 struct DistinctList {
   std::vector<T> values;
+  std::size_t sorted = 0;
   std::size_t limit = 1 << 16;
   void Add(T value) {
     values.push_back(value);
     if (values.size() >= limit) {
-      SortUnique(values);
+      Compact();
       limit = std::max<std::size_t>(limit, values.size() * 2);
     }
   }
+  // Makes the whole list ascending and distinct.
+  void Compact() {
+    if (sorted == values.size()) return;
+    SortUnique(values, sorted);
+    if (sorted > 0) {
+      std::vector<T> merged;
+      merged.reserve(values.size());
+      MergeDistinct(values.data(), values.data() + sorted, values.data() + sorted,
+                    values.data() + values.size(), merged);
+      values = std::move(merged);
+    }
+    sorted = values.size();
+  }
 };
 
-// The distinct addresses and AS numbers of one group seen by one worker. The AS numbers are
-// those of the distinct addresses, found once these are known (Attributor::TakeSets).
+// Distinct addresses looked up together (the batch look-ups work on 256 at a time).
+constexpr std::size_t kLookUpBlock = 512;
+
+// The distinct addresses of one group seen by one worker. The group's AS numbers are those of
+// its distinct addresses, found once the workers' lists are united (FinishGroups).
 struct GroupSets {
   DistinctList<std::uint32_t> v4;
   DistinctList<Uint128> v6;
-  std::vector<std::uint32_t> as_numbers;
 };
 
 // The positions of ',', '\n' and '\r' among the `n` (at most 64) bytes at `p`, as bits.
@@ -324,9 +372,9 @@ std::uint64_t SeparatorsIn(const char* p, std::size_t n) {
                   cr = _mm_set1_epi8('\r');
     for (int i = 0; i < 4; ++i) {
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-      const __m128i hits = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, newline)),
-          _mm_cmpeq_epi8(bytes, cr));
+      const __m128i hits =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, newline)),
+                       _mm_cmpeq_epi8(bytes, cr));
       mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(hits)))
               << (16 * i);
     }
@@ -393,8 +441,12 @@ class Attributor {
   Attributor(const JurisdictionIndex& index, const AttributionOptions& options,
              const GroupTable& groups, const Columns& columns,
              std::unique_ptr<RowFormatter> formatter)
-      : index_(index), options_(options), groups_(groups), columns_(columns),
-        formatter_(std::move(formatter)), sets_(groups.names.size()),
+      : index_(index),
+        options_(options),
+        groups_(groups),
+        columns_(columns),
+        formatter_(std::move(formatter)),
+        sets_(groups.names.size()),
         text_sizes_(groups.names.size()) {
     last_column_ = std::max({columns_.address, columns_.category, columns_.time});
   }
@@ -426,15 +478,12 @@ class Attributor {
     return result;
   }
 
-  // Sorts the collected addresses and drops duplicates, then finds their AS numbers (at the end
-  // of the feed). An address's AS is looked up once per worker rather than once per row, and in
-  // ascending order, which the index answers mostly from the cache.
+  // Makes the collected addresses ascending and distinct (at the end of the feed, the workers
+  // side by side).
   std::vector<GroupSets> TakeSets() {
     for (auto& s : sets_) {
-      SortUnique(s.v4.values);
-      SortUnique(s.v6.values);
-      CollectAsNumbers(s);
-      SortUnique(s.as_numbers);
+      s.v4.Compact();
+      s.v6.Compact();
     }
     return std::move(sets_);
   }
@@ -550,8 +599,8 @@ class Attributor {
       if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
       ++result.lines;
       if (row.size() > kMaxCsvRecordBytes) {
-        Malformed(result, this_line, "the record is longer than " +
-                                         std::to_string(kMaxCsvRecordBytes) + " bytes");
+        Malformed(result, this_line,
+                  "the record is longer than " + std::to_string(kMaxCsvRecordBytes) + " bytes");
         continue;
       }
       boost::system::error_code ec;
@@ -631,12 +680,18 @@ class Attributor {
               [](const V6Row& v) { return static_cast<std::uint32_t>(v.address >> 96); });
     row_groups_.resize(rows_.size());
     if (formatter_) looked_.resize(rows_.size());
-    LookUpSorted(result, std::span<const std::uint64_t>(v4_), [](std::uint64_t e) {
-      return IpAddress{IpFamily::kIpv4, e >> 32};
-    }, [](std::uint64_t e) { return static_cast<std::uint32_t>(e); });
-    LookUpSorted(result, std::span<const V6Row>(v6_), [](const V6Row& e) {
-      return IpAddress{IpFamily::kIpv6, e.address};
-    }, [](const V6Row& e) { return e.row; });
+    LookUpSorted(
+        result, std::span<const std::uint64_t>(v4_),
+        [](std::uint64_t e) {
+          return IpAddress{IpFamily::kIpv4, e >> 32};
+        },
+        [](std::uint64_t e) { return static_cast<std::uint32_t>(e); });
+    LookUpSorted(
+        result, std::span<const V6Row>(v6_),
+        [](const V6Row& e) {
+          return IpAddress{IpFamily::kIpv6, e.address};
+        },
+        [](const V6Row& e) { return e.row; });
     result.observations += static_cast<std::int64_t>(rows_.size());
     for (std::size_t r = 0; r < rows_.size(); ++r) {
       const Pending& row = rows_[r];
@@ -657,14 +712,14 @@ class Attributor {
   template <typename Entry, typename AddressOf, typename RowOf>
   void LookUpSorted(ChunkResult& result, std::span<const Entry> entries, AddressOf address_of,
                     RowOf row_of) {
-    std::array<IpAddress, kBlock> addresses;
-    std::array<std::size_t, kBlock + 1> starts;  // Each address's first entry.
-    std::array<std::uint16_t, kBlock> countries;
-    std::array<std::uint32_t, kBlock> as_numbers;
+    std::array<IpAddress, kLookUpBlock> addresses;
+    std::array<std::size_t, kLookUpBlock + 1> starts;  // Each address's first entry.
+    std::array<std::uint16_t, kLookUpBlock> countries;
+    std::array<std::uint32_t, kLookUpBlock> as_numbers;
     std::size_t next = 0;
     while (next < entries.size()) {
       std::size_t n = 0;
-      while (next < entries.size() && n < kBlock) {
+      while (next < entries.size() && n < kLookUpBlock) {
         addresses[n] = address_of(entries[next]);
         starts[n++] = next;
         const Uint128 value = addresses[n - 1].value;
@@ -698,32 +753,6 @@ class Attributor {
         }
       }
     }
-  }
-
-  // The AS numbers of the group's distinct addresses (sorted), a block at a time; neighbouring
-  // addresses mostly share their AS, so only changes are kept.
-  void CollectAsNumbers(GroupSets& s) const {
-    std::array<IpAddress, kBlock> addresses;
-    std::array<std::uint32_t, kBlock> numbers;
-    std::size_t n = 0;
-    std::uint32_t last = 0;
-    auto flush = [&] {
-      index_.AsNumbersAt(std::span(addresses.data(), n), std::span(numbers.data(), n));
-      for (std::size_t i = 0; i < n; ++i) {
-        if (numbers[i] != 0 && numbers[i] != last) s.as_numbers.push_back(numbers[i]);
-        last = numbers[i];
-      }
-      n = 0;
-    };
-    for (std::uint32_t v : s.v4.values) {
-      addresses[n++] = IpAddress{IpFamily::kIpv4, v};
-      if (n == kBlock) flush();
-    }
-    for (Uint128 v : s.v6.values) {
-      addresses[n++] = IpAddress{IpFamily::kIpv6, v};
-      if (n == kBlock) flush();
-    }
-    if (n > 0) flush();
   }
 
   // A parsed row waiting for its look-up.
@@ -760,16 +789,13 @@ class Attributor {
     formatter_->Append(row, text);
   }
 
-  // Distinct addresses looked up together (the batch look-ups work on 256 at a time).
-  static constexpr std::size_t kBlock = 512;
-
   const JurisdictionIndex& index_;
   const AttributionOptions& options_;
   const GroupTable& groups_;
   const Columns& columns_;
   std::unique_ptr<RowFormatter> formatter_;
   int last_column_ = 0;
-  std::vector<GroupSets> sets_;  // By group index.
+  std::vector<GroupSets> sets_;          // By group index.
   std::vector<std::size_t> text_sizes_;  // By group index: its text in the last chunk.
   // The chunk's rows, and their IPv4 ((address << 32) | row) and IPv6 addresses.
   std::vector<Pending> rows_;
@@ -781,6 +807,94 @@ class Attributor {
   TimeParser times_;
   CsvRecord record_;
 };
+
+// The AS numbers of `v4` and `v6` (ascending addresses), a block at a time, ascending and
+// distinct. Neighbouring addresses mostly share their AS, so only changes are kept before the
+// sort.
+std::vector<std::uint32_t> AsNumbersOf(const JurisdictionIndex& index,
+                                       const std::vector<std::uint32_t>& v4,
+                                       const std::vector<Uint128>& v6) {
+  std::vector<std::uint32_t> out;
+  std::array<IpAddress, kLookUpBlock> addresses;
+  std::array<std::uint32_t, kLookUpBlock> numbers;
+  std::size_t n = 0;
+  std::uint32_t last = 0;
+  auto flush = [&] {
+    index.AsNumbersAt(std::span(addresses.data(), n), std::span(numbers.data(), n));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (numbers[i] != 0 && numbers[i] != last) out.push_back(numbers[i]);
+      last = numbers[i];
+    }
+    n = 0;
+  };
+  for (std::uint32_t v : v4) {
+    addresses[n++] = IpAddress{IpFamily::kIpv4, v};
+    if (n == kLookUpBlock) flush();
+  }
+  for (Uint128 v : v6) {
+    addresses[n++] = IpAddress{IpFamily::kIpv6, v};
+    if (n == kLookUpBlock) flush();
+  }
+  if (n > 0) flush();
+  SortUnique(out);
+  return out;
+}
+
+// Unites the workers' distinct values of `lists` (each ascending) into `out`, emptying them.
+template <typename T>
+void UniteWorkers(std::vector<DistinctList<T>*>& lists, std::vector<T>& out) {
+  for (DistinctList<T>* list : lists) {
+    if (out.empty()) {
+      out = std::move(list->values);
+    } else if (!list->values.empty()) {
+      std::vector<T> merged;
+      merged.reserve(out.size() + list->values.size());
+      MergeDistinct(out.data(), out.data() + out.size(), list->values.data(),
+                    list->values.data() + list->values.size(), merged);
+      out = std::move(merged);
+    }
+    *list = DistinctList<T>();
+  }
+}
+
+// Fills each group's distinct addresses (the union of the workers') and AS numbers, `threads`
+// groups at a time, the largest first.
+void FinishGroups(std::vector<std::vector<GroupSets>>& sets, const JurisdictionIndex& index,
+                  std::vector<GroupSummary*>& groups, std::size_t threads) {
+  std::vector<std::size_t> order;
+  std::vector<std::size_t> sizes(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g] == nullptr) continue;
+    order.push_back(g);
+    for (auto& worker : sets) sizes[g] += worker[g].v4.values.size() + worker[g].v6.values.size();
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b;
+  });
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < order.size(); i = next++) {
+      const std::size_t g = order[i];
+      GroupSummary& out = *groups[g];
+      std::vector<DistinctList<std::uint32_t>*> v4;
+      std::vector<DistinctList<Uint128>*> v6;
+      for (auto& worker : sets) {
+        v4.push_back(&worker[g].v4);
+        v6.push_back(&worker[g].v6);
+      }
+      UniteWorkers(v4, out.addresses_v4);
+      UniteWorkers(v6, out.addresses_v6);
+      out.as_numbers = AsNumbersOf(index, out.addresses_v4, out.addresses_v6);
+      out.distinct_addresses =
+          static_cast<std::int64_t>(out.addresses_v4.size() + out.addresses_v6.size());
+      out.distinct_as_numbers = static_cast<std::int64_t>(out.as_numbers.size());
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < std::min(threads, order.size()); ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+}
 
 // Splits the source into chunks that end on record boundaries.
 class Chunker {
@@ -818,8 +932,8 @@ class Chunker {
         Chunk chunk;
         chunk.sequence = sequence_++;
         chunk.first_line = line_;
-        chunk.oversized = FeedError{line_, "the record is longer than " +
-                                               std::to_string(chunk_bytes_) + " bytes"};
+        chunk.oversized = FeedError{
+            line_, "the record is longer than " + std::to_string(chunk_bytes_) + " bytes"};
         RETURN_IF_ERROR(SkipLine());
         return std::optional<Chunk>(std::move(chunk));
       }
@@ -896,8 +1010,8 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
       for (const auto& [key, v] : value.as_object()) names.emplace_back(key);
     }
   }
-  columns.address = FindColumn(names, options.address_field, kAddressFieldNames,
-                               columns.address_name);
+  columns.address =
+      FindColumn(names, options.address_field, kAddressFieldNames, columns.address_name);
   if (columns.address < 0) {
     std::string wanted = options.address_field.empty() ? "one of ip, address, ip_address, "
                                                          "src_ip, source_ip, addr, ip_addr"
@@ -907,8 +1021,8 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
             " has no address column (" + wanted + ")",
         "column", "missing_column");
   }
-  columns.category = FindColumn(names, options.category_field, kCategoryFieldNames,
-                                columns.category_name);
+  columns.category =
+      FindColumn(names, options.category_field, kCategoryFieldNames, columns.category_name);
   if (columns.category < 0) {
     if (!options.category_field.empty()) {
       return Error::InvalidArgument("no column named \"" + options.category_field + "\"",
@@ -936,7 +1050,8 @@ void Unite(std::vector<T>& into, const std::vector<T>& more) {
   }
   std::vector<T> out;
   out.reserve(into.size() + more.size());
-  std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(out));
+  MergeDistinct(into.data(), into.data() + into.size(), more.data(), more.data() + more.size(),
+                out);
   into = std::move(out);
 }
 
@@ -1047,8 +1162,9 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
     ChunkResult result;
     {
       std::unique_lock lock(mutex);
-      changed.wait(lock,
-                   [&] { return done.count(expected) != 0 || (reading_done && expected == produced); });
+      changed.wait(lock, [&] {
+        return done.count(expected) != 0 || (reading_done && expected == produced);
+      });
       auto it = done.find(expected);
       if (it == done.end()) break;
       result = std::move(it->second);
@@ -1064,8 +1180,8 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
     }
     if (options.strictness == Strictness::kFailOnFirst && result.malformed > 0) {
       const FeedError& e = summary.errors.front();
-      failure = Error::InvalidArgument("line " + std::to_string(e.line) + ": " + e.message,
-                                       "feed", "malformed_line");
+      failure = Error::InvalidArgument("line " + std::to_string(e.line) + ": " + e.message, "feed",
+                                       "malformed_line");
       break;
     }
     if (options.max_observations > 0 && summary.observations > options.max_observations) {
@@ -1104,22 +1220,15 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
   if (failure) return *failure;
   if (read_error) return *read_error;
 
+  std::vector<GroupSummary*> outputs(merged.size(), nullptr);
+  summary.groups.reserve(merged.size());
   for (std::size_t group = 0; group < merged.size(); ++group) {
     MergedGroup& g = merged[group];
     if (g.observations == 0) continue;
-    GroupSummary out;
+    GroupSummary& out = summary.groups.emplace_back();
     out.group = groups.names[group];
     out.state = groups.states[group];
     out.observations = g.observations;
-    for (auto& worker : sets) {
-      Unite(out.addresses_v4, worker[group].v4.values);
-      Unite(out.addresses_v6, worker[group].v6.values);
-      Unite(out.as_numbers, worker[group].as_numbers);
-      worker[group] = GroupSets();
-    }
-    out.distinct_addresses =
-        static_cast<std::int64_t>(out.addresses_v4.size() + out.addresses_v6.size());
-    out.distinct_as_numbers = static_cast<std::int64_t>(out.as_numbers.size());
     for (int slot = 0; slot < 26 * 26; ++slot) {
       if (g.country_slots.test(slot)) out.countries.push_back(groups.countries[slot]);
     }
@@ -1129,8 +1238,9 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
       out.first_seen = FromUnixMillis(g.window.first);
       out.last_seen = FromUnixMillis(g.window.last);
     }
-    summary.groups.push_back(std::move(out));
+    outputs[group] = &out;
   }
+  FinishGroups(sets, index, outputs, threads);
   SortGroups(summary.groups);
   if (summary.lines == 0 && summary.malformed == 0) {
     return Error::InvalidArgument("the feed has no records", "feed", "empty_feed");
