@@ -28,11 +28,43 @@
 namespace liaison::jurisdiction {
 namespace {
 
+// Bytes read from the feed: unlike a std::string it is not zeroed when it grows (the reading
+// thread overwrites it at once), and its storage is reused for chunk after chunk.
+class TextBuffer {
+ public:
+  char* data() { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {bytes_.get(), size_}; }
+  // Makes room for `capacity` bytes, keeping the contents.
+  void Reserve(std::size_t capacity) {
+    if (capacity <= capacity_) return;
+    capacity = std::max(capacity, capacity_ + capacity_ / 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
+    bytes_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  // Sets the size, which must be within the capacity; new bytes are left as they are.
+  void Resize(std::size_t size) { size_ = size; }
+  // Drops the first `count` bytes.
+  void Erase(std::size_t count) {
+    std::memmove(bytes_.get(), bytes_.get() + count, size_ - count);
+    size_ -= count;
+  }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
 struct Chunk {
   std::int64_t sequence = 0;
   std::int64_t first_line = 1;
-  std::string text;
+  TextBuffer buffer;
+  std::size_t begin = 0;    // Where the chunk's records start in the buffer (after the header).
+  bool quote_free = false;  // True when the reading thread found no '"' in the buffer.
   std::optional<FeedError> oversized;  // A line too long to fit any chunk, skipped whole.
+  std::string_view text() const { return buffer.view().substr(begin); }
 };
 
 // Who answers for each packed country code, computed once per feed.
@@ -387,27 +419,36 @@ std::uint64_t SeparatorsIn(const char* p, std::size_t n) {
   return mask;
 }
 
-// The line breaks in `text` (the reading thread counts every chunk's).
-std::int64_t CountLineBreaks(std::string_view text) {
+// The line breaks in `text` (the reading thread counts every chunk's), and in `quoted` whether
+// it holds a '"', found in the same pass.
+std::int64_t CountLineBreaks(std::string_view text, bool& quoted) {
   const char* const p = text.data();
   const std::size_t n = text.size();
   std::size_t count = 0, i = 0;
+  bool quotes = false;
 #if defined(__SSE2__)
   // Each byte lane counts matches down from zero for up to 255 blocks; psadbw then adds them.
-  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+  __m128i seen = _mm_setzero_si128();
   while (n - i >= 16) {
     const std::size_t end = i + std::min<std::size_t>((n - i) / 16, 255) * 16;
     __m128i lanes = _mm_setzero_si128();
     for (; i < end; i += 16) {
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
       lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(bytes, newline));
+      seen = _mm_or_si128(seen, _mm_cmpeq_epi8(bytes, quote));
     }
     const __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
     count += static_cast<std::size_t>(_mm_cvtsi128_si64(sums)) +
              static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
   }
+  quotes = _mm_movemask_epi8(seen) != 0;
 #endif
-  for (; i < n; ++i) count += p[i] == '\n';
+  for (; i < n; ++i) {
+    count += p[i] == '\n';
+    quotes |= p[i] == '"';
+  }
+  quoted = quotes;
   return static_cast<std::int64_t>(count);
 }
 
@@ -462,10 +503,12 @@ class Attributor {
       Malformed(result, chunk.oversized->line, chunk.oversized->message);
     }
     if (options_.format == FeedFormat::kCsv) {
-      if (std::memchr(chunk.text.data(), '"', chunk.text.size()) == nullptr) {
-        ProcessPlainCsv(chunk.text, chunk.first_line, result);
+      const std::string_view text = chunk.text();
+      if (chunk.quote_free || text.empty() ||
+          std::memchr(text.data(), '"', text.size()) == nullptr) {
+        ProcessPlainCsv(text, chunk.first_line, result);
       } else {
-        ProcessCsv(chunk.text, chunk.first_line, result);
+        ProcessCsv(text, chunk.first_line, result);
       }
     } else {
       ProcessNdjson(chunk, result);
@@ -588,7 +631,7 @@ class Attributor {
 
   void ProcessNdjson(const Chunk& chunk, ChunkResult& result) {
     std::int64_t line = chunk.first_line;
-    std::string_view text = chunk.text;
+    std::string_view text = chunk.text();
     std::size_t pos = 0;
     while (pos < text.size()) {
       std::size_t nl = text.find('\n', pos);
@@ -906,10 +949,19 @@ class Chunker {
   Result<std::optional<Chunk>> Next() {
     while (true) {
       const bool full = pending_.size() >= chunk_bytes_;
-      // Where the last whole record ends; looked for only once there is a chunk's worth.
+      // Where the last whole record ends, looked for only once there is a chunk's worth, and the
+      // line breaks before it. Quote-free CSV (the common case) ends at the last line break, and
+      // one pass over it both finds that it has no quote and counts its lines.
       std::size_t end = 0;
+      std::int64_t lines = -1;
+      bool quote_free = false;
       if (full || at_end_) {
-        end = format_ == FeedFormat::kCsv ? CompleteRecordsEnd(pending_) : LastLineEnd(pending_);
+        bool quoted = true;
+        if (format_ == FeedFormat::kCsv) lines = CountLineBreaks(pending_.view(), quoted);
+        if (quoted) lines = -1;
+        quote_free = format_ == FeedFormat::kCsv && !quoted;
+        end = format_ == FeedFormat::kCsv && quoted ? CompleteRecordsEnd(pending_.view())
+                                                    : LastLineEnd(pending_.view());
       }
       if ((full || at_end_) && (end > 0 || at_end_)) {
         if (at_end_ && (end == 0 || end < pending_.size())) end = pending_.size();
@@ -917,13 +969,17 @@ class Chunker {
         Chunk chunk;
         chunk.sequence = sequence_++;
         chunk.first_line = line_;
-        // The chunk takes the buffer; only the partial record after `end` is copied back.
-        std::string rest = pending_.substr(end);
-        chunk.text = std::move(pending_);
-        chunk.text.resize(end);
+        chunk.quote_free = quote_free;
+        // The chunk takes the buffer; only the partial record after `end` is copied to another.
+        TextBuffer rest = TakeBuffer();
+        rest.Reserve(chunk_bytes_ + chunk_bytes_ / 4);
+        rest.Resize(pending_.size() - end);
+        std::memcpy(rest.data(), pending_.data() + end, pending_.size() - end);
+        chunk.buffer = std::move(pending_);
+        chunk.buffer.Resize(end);
         pending_ = std::move(rest);
-        pending_.reserve(chunk_bytes_ + chunk_bytes_ / 4);
-        line_ += CountLineBreaks(chunk.text);
+        bool quoted = true;
+        line_ += lines >= 0 ? lines : CountLineBreaks(chunk.text(), quoted);
         return std::optional<Chunk>(std::move(chunk));
       }
       if (full && end == 0) {
@@ -941,31 +997,46 @@ class Chunker {
     }
   }
 
+  // Takes back the buffer of a chunk that has been processed, for a later chunk (any thread).
+  void Recycle(TextBuffer buffer) {
+    std::lock_guard lock(free_mutex_);
+    if (free_.size() < kBuffersKept) free_.push_back(std::move(buffer));
+  }
+
   std::uint64_t consumed() const { return source_.consumed(); }
 
  private:
+  static constexpr std::size_t kBuffersKept = 16;
+
   static std::size_t LastLineEnd(std::string_view text) {
     auto nl = text.rfind('\n');
     return nl == std::string_view::npos ? 0 : nl + 1;
   }
+  TextBuffer TakeBuffer() {
+    std::lock_guard lock(free_mutex_);
+    if (free_.empty()) return TextBuffer();
+    TextBuffer buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
   Status ReadMore() {
     std::size_t old = pending_.size();
     std::size_t want = std::max<std::size_t>(chunk_bytes_ / 4, 64 * 1024);
-    pending_.resize(old + want);
+    pending_.Reserve(old + want);
     ASSIGN_OR_RETURN(std::size_t n, source_.Read(pending_.data() + old, want));
-    pending_.resize(old + n);
+    pending_.Resize(old + n);
     if (n == 0) at_end_ = true;
     return OkStatus();
   }
   Status SkipLine() {
     while (true) {
-      auto nl = pending_.find('\n');
+      auto nl = pending_.view().find('\n');
       if (nl != std::string::npos) {
-        pending_.erase(0, nl + 1);
+        pending_.Erase(nl + 1);
         ++line_;
         return OkStatus();
       }
-      pending_.clear();
+      pending_.Resize(0);
       RETURN_IF_ERROR(ReadMore());
       if (at_end_) return OkStatus();
     }
@@ -974,10 +1045,12 @@ class Chunker {
   FeedSource& source_;
   FeedFormat format_;
   std::size_t chunk_bytes_;
-  std::string pending_;
+  TextBuffer pending_;
   std::int64_t line_ = 1;
   std::int64_t sequence_ = 0;
   bool at_end_ = false;
+  std::mutex free_mutex_;
+  std::vector<TextBuffer> free_;  // Buffers of processed chunks.
 };
 
 // Reads the header (CSV) or peeks at the first record (NDJSON) to find the columns.
@@ -985,7 +1058,7 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
   Columns columns;
   std::vector<std::string> names;
   if (options.format == FeedFormat::kCsv) {
-    CsvReader reader(first.text, first.first_line);
+    CsvReader reader(first.text(), first.first_line);
     CsvRecord record;
     auto header = reader.Next(record);
     if (!header.has_value()) {
@@ -997,13 +1070,13 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
     // The rest of the chunk starts after the header record, which took this many line breaks.
     std::size_t consumed = 0;
     std::int64_t lines = reader.line() - first.first_line;
-    for (std::int64_t i = 0; i < lines; ++i) consumed = first.text.find('\n', consumed) + 1;
-    if (lines == 0) consumed = first.text.size();
-    first.text.erase(0, consumed);
+    const std::string_view text = first.text();
+    for (std::int64_t i = 0; i < lines; ++i) consumed = text.find('\n', consumed) + 1;
+    if (lines == 0) consumed = text.size();
+    first.begin += consumed;
     first.first_line += lines;
   } else {
-    auto nl = first.text.find('\n');
-    std::string_view line = std::string_view(first.text).substr(0, nl);
+    std::string_view line = first.text().substr(0, first.text().find('\n'));
     boost::system::error_code ec;
     auto value = boost::json::parse(line, ec);
     if (!ec && value.is_object()) {
@@ -1114,6 +1187,7 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
         }
         changed.notify_all();
         ChunkResult result = attributors[t].Process(chunk);
+        chunker.Recycle(std::move(chunk.buffer));
         {
           std::lock_guard lock(mutex);
           done.emplace(result.sequence, std::move(result));
