@@ -118,6 +118,38 @@ TEST_F(AttributionTest, KeepsEachStatesObservationWindowFromTheTimeColumn) {
   EXPECT_EQ(missing.error().field, "time_column");
 }
 
+TEST_F(AttributionTest, ReadsTimesOfAKnownDayAsTheRfc3339ParserDoes) {
+  // Once a row has given the day, its other rows' times are read as one word: every byte of
+  // "HH:MM:SS" changed to a digit, a colon or a byte just outside them must give the window that
+  // ParseRfc3339 gives (a time it refuses is left out of the window).
+  const std::string base = "2026-11-01T12:34:56Z";
+  std::vector<std::string> times = {"2026-11-01T00:00:00Z", "2026-11-01T23:59:59Z",
+                                    "2026-11-01T24:00:00Z", "2026-11-01T23:60:00Z",
+                                    "2026-11-01T23:59:60Z", "2026-11-01T19:59:59Z",
+                                    "2026-11-01T12:34:56.789Z", "2026-11-01T12:34:56.Z"};
+  for (std::size_t i = 11; i < 19; ++i) {
+    for (char c : {'0', '9', '/', ':', ';', 'a', ' ', '\x80', '\xff'}) {
+      std::string t = base;
+      t[i] = c;
+      times.push_back(t);
+    }
+  }
+  for (const std::string& t : times) {
+    SCOPED_TRACE(t);
+    auto summary = Run("timestamp,ip\n2026-11-01T10:00:00Z,10.0.0.1\n" + t + ",10.0.0.1\n");
+    ASSERT_TRUE(summary.has_value()) << summary.error().message;
+    const auto* fr = Group(*summary, "FR");
+    ASSERT_TRUE(fr != nullptr && fr->first_seen && fr->last_seen);
+    TimePoint first = *ParseRfc3339("2026-11-01T10:00:00Z"), last = first;
+    if (auto parsed = ParseRfc3339(t)) {
+      first = std::min(first, *parsed);
+      last = std::max(last, *parsed);
+    }
+    EXPECT_EQ(*fr->first_seen, first);
+    EXPECT_EQ(*fr->last_seen, last);
+  }
+}
+
 TEST_F(AttributionTest, ManyThreadsAndSmallChunksGiveTheSameAnswer) {
   std::string feed = "ip,category\n";
   for (int i = 0; i < 5000; ++i) {
