@@ -15,7 +15,6 @@
 #include <optional>
 #include <span>
 #include <thread>
-#include <unordered_map>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -35,17 +34,21 @@ class TextBuffer {
   char* data() { return bytes_.get(); }
   std::size_t size() const { return size_; }
   std::string_view view() const { return {bytes_.get(), size_}; }
-  // Makes room for `capacity` bytes, keeping the contents.
+  // Makes room for `capacity` bytes, keeping the contents. kPadding more bytes may always be
+  // read past the end (ParseDottedQuadPadded).
   void Reserve(std::size_t capacity) {
     if (capacity <= capacity_) return;
     capacity = std::max(capacity, capacity_ + capacity_ / 2);
-    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity + kPadding);
+    std::memset(bigger.get() + capacity, 0, kPadding);
     if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
     bytes_ = std::move(bigger);
     capacity_ = capacity;
   }
   // Sets the size, which must be within the capacity; new bytes are left as they are.
   void Resize(std::size_t size) { size_ = size; }
+  static constexpr std::size_t kPadding = 16;
+
   // Drops the first `count` bytes.
   void Erase(std::size_t count) {
     std::memmove(bytes_.get(), bytes_.get() + count, size_ - count);
@@ -213,39 +216,25 @@ class TimeParser {
   long long day_ms_ = 0;
 };
 
-// Lets strings be looked up by string_view, without building a string per row.
-struct TransparentHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// The categories of one chunk as small numbers: feeds use a handful of categories, so a short
-// list is searched first and a hash map only once there are many.
+// The categories of one chunk as small numbers. A category is found by its length and first and
+// last eight bytes in a small open-addressing table, so that a row costs one comparison rather
+// than a search whose length the processor cannot predict.
 class CategoryIds {
  public:
   std::uint32_t Id(std::string_view category) {
     const Key key = KeyOf(category);
-    if (names_.size() <= kLinear) {
-      for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (keys_[i] == key && (category.size() <= 16 || names_[i] == category)) {
-          return static_cast<std::uint32_t>(i);
-        }
-      }
-    } else if (auto it = ids_.find(category); it != ids_.end()) {
-      return it->second;
+    if (slots_.empty()) Rehash(64);
+    std::size_t i = Slot(key);
+    for (;; i = (i + 1) & (slots_.size() - 1)) {
+      const std::uint32_t id = slots_[i];
+      if (id == kEmpty) break;
+      if (keys_[id] == key && (category.size() <= 16 || names_[id] == category)) return id;
     }
-    auto id = static_cast<std::uint32_t>(names_.size());
+    const auto id = static_cast<std::uint32_t>(names_.size());
     names_.emplace_back(category);
     keys_.push_back(key);
-    if (names_.size() > kLinear) {
-      if (ids_.empty()) {
-        for (std::size_t i = 0; i < names_.size(); ++i) {
-          ids_.emplace(names_[i], static_cast<std::uint32_t>(i));
-        }
-      } else {
-        ids_.emplace(names_.back(), id);
-      }
-    }
+    slots_[i] = id;
+    if (names_.size() * 2 > slots_.size()) Rehash(slots_.size() * 2);
     return id;
   }
   std::string_view Name(std::uint32_t id) const { return names_[id]; }
@@ -272,11 +261,26 @@ class CategoryIds {
     }
     return key;
   }
+  std::size_t Slot(const Key& key) const {
+    const std::uint64_t mixed =
+        (key.first ^ std::rotl(key.last, 29) ^ key.size) * 0x9e3779b97f4a7c15ull;
+    return static_cast<std::size_t>(mixed >> shift_);
+  }
+  void Rehash(std::size_t size) {
+    slots_.assign(size, kEmpty);
+    shift_ = 64 - std::countr_zero(size);
+    for (std::uint32_t id = 0; id < keys_.size(); ++id) {
+      std::size_t i = Slot(keys_[id]);
+      while (slots_[i] != kEmpty) i = (i + 1) & (size - 1);
+      slots_[i] = id;
+    }
+  }
 
-  static constexpr std::size_t kLinear = 16;
-  std::vector<std::string> names_;
-  std::vector<Key> keys_;  // Of names_, while they are searched in turn.
-  std::unordered_map<std::string, std::uint32_t, TransparentHash, std::equal_to<>> ids_;
+  static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::string> names_;  // By id.
+  std::vector<Key> keys_;           // By id.
+  std::vector<std::uint32_t> slots_;  // A power of two, at most half full.
+  int shift_ = 58;
 };
 
 // A chunk's counts for one group, merged by the calling thread.
@@ -595,7 +599,7 @@ class Attributor {
       ++result.lines;
       std::size_t n = fields_seen;
       if (n < wanted) fields[n++] = std::string_view(base + last_field, row_end - last_field);
-      Fields(result, this_line, fields.data(), n);
+      Fields(result, this_line, fields.data(), n, Padding::kPadded);
     };
     for (std::size_t block = 0; block < size; block += 64) {
       std::uint64_t mask = SeparatorsIn(base + block, std::min<std::size_t>(64, size - block));
@@ -635,13 +639,17 @@ class Attributor {
       }
       if (!*next) break;
       ++result.lines;
-      Fields(result, record_.line, record_.fields.data(), record_.fields.size());
+      Fields(result, record_.line, record_.fields.data(), record_.fields.size(),
+             Padding::kNone);
     }
   }
 
+  // Whether the bytes after a field may be read (it lies in a chunk's TextBuffer).
+  enum class Padding { kNone, kPadded };
+
   // One CSV record's fields.
   void Fields(ChunkResult& result, std::int64_t line, const std::string_view* fields,
-              std::size_t count) {
+              std::size_t count, Padding padding) {
     if (static_cast<int>(count) <= columns_.address) {
       Malformed(result, line, "the row has no address column");
       return;
@@ -654,7 +662,7 @@ class Attributor {
     if (columns_.time >= 0 && columns_.time < static_cast<int>(count)) {
       time = times_.Parse(fields[columns_.time]);
     }
-    Observe(result, line, fields[columns_.address], category, time);
+    Observe(result, line, fields[columns_.address], category, time, padding);
   }
 
   void ProcessNdjson(const Chunk& chunk, ChunkResult& result) {
@@ -698,7 +706,7 @@ class Attributor {
           time = times_.Parse(t->as_string());
         }
       }
-      Observe(result, this_line, address->as_string(), category, time);
+      Observe(result, this_line, address->as_string(), category, time, Padding::kNone);
     }
   }
 
@@ -718,9 +726,10 @@ class Attributor {
   // Parses one observation's address and queues the row; the look-ups run once the chunk is
   // parsed (LookUp).
   void Observe(ChunkResult& result, std::int64_t line, std::string_view address_text,
-               std::string_view category, std::optional<long long> time) {
+               std::string_view category, std::optional<long long> time, Padding padding) {
     const auto row = static_cast<std::uint32_t>(rows_.size());
-    if (auto v4 = ParseDottedQuad(address_text)) {
+    if (auto v4 = padding == Padding::kPadded ? ParseDottedQuadPadded(address_text)
+                                              : ParseDottedQuad(address_text)) {
       v4_.push_back(std::uint64_t{*v4} << 32 | row);
     } else {
       auto address = ParseIpAddress(address_text);

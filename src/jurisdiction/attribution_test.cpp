@@ -150,6 +150,29 @@ TEST_F(AttributionTest, ReadsTimesOfAKnownDayAsTheRfc3339ParserDoes) {
   }
 }
 
+TEST_F(AttributionTest, CountsManyCategoriesIncludingLongOnesThatShareTheirEnds) {
+  // Categories are found by their length and first and last eight bytes: long ones that share
+  // those differ only in the middle, and enough of them fill the table several times over.
+  std::string feed = "ip,category\n";
+  std::map<std::string, std::int64_t> expected;
+  for (int i = 0; i < 3000; ++i) {
+    const int k = i * 7 % 150;
+    std::string category = k < 60   ? "scanner-" + std::to_string(k)
+                           : k < 120 ? "aaaaaaaa-" + std::to_string(1000 + k) + "-zzzzzzzz"
+                           : k < 149 ? std::string(static_cast<std::size_t>(k - 120), 'c')
+                                     : "";
+    feed += "10.0.0." + std::to_string(i % 200) + "," + category + "\n";
+    ++expected[category];
+  }
+  for (std::size_t chunk_bytes : {std::size_t{1024}, std::size_t{4} << 20}) {
+    AttributionOptions options;
+    options.chunk_bytes = chunk_bytes;
+    auto summary = Run(feed, options);
+    ASSERT_TRUE(summary.has_value()) << summary.error().message;
+    EXPECT_EQ(Group(*summary, "FR")->categories, expected);
+  }
+}
+
 TEST_F(AttributionTest, ManyThreadsAndSmallChunksGiveTheSameAnswer) {
   std::string feed = "ip,category\n";
   for (int i = 0; i < 5000; ++i) {

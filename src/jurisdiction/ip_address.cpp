@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <optional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace liaison::jurisdiction {
 namespace {
@@ -107,6 +112,48 @@ std::optional<Uint128> Ipv6Text(std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<std::uint32_t> ParseDottedQuadPadded(std::string_view text) {
+#if defined(__SSE2__)
+  const std::size_t n = text.size();
+  if (n >= 7 && n <= 15) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+    const __m128i values = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
+    const __m128i digits = _mm_cmpeq_epi8(_mm_min_epu8(values, _mm_set1_epi8(9)), values);
+    const __m128i dots = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('.'));
+    const unsigned within = (1u << n) - 1;
+    const unsigned dot_bits = static_cast<unsigned>(_mm_movemask_epi8(dots)) & within;
+    const unsigned digit_bits = static_cast<unsigned>(_mm_movemask_epi8(digits)) & within;
+    // Exactly three dots, and digits everywhere else.
+    const unsigned second = dot_bits & (dot_bits - 1), third = second & (second - 1);
+    if ((dot_bits | digit_bits) == within && third != 0 && (third & (third - 1)) == 0) {
+      // Each byte's digit value, two bytes in so that an octet's hundreds may be read before
+      // the first byte (they are masked off by its length).
+      std::uint8_t d[20] = {};
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 2), values);
+      const unsigned ends[4] = {static_cast<unsigned>(std::countr_zero(dot_bits)),
+                                static_cast<unsigned>(std::countr_zero(second)),
+                                static_cast<unsigned>(std::countr_zero(third)),
+                                static_cast<unsigned>(n)};
+      std::uint32_t value = 0;
+      unsigned start = 0;
+      bool ok = true;
+      for (unsigned end : ends) {
+        // Octets of one to three digits; none but "0" starts with a zero.
+        const unsigned length = end - start;
+        const unsigned ones = d[end + 1], tens = length >= 2 ? d[end] : 0u,
+                       hundreds = length >= 3 ? d[end - 1] : 0u;
+        const unsigned octet = hundreds * 100 + tens * 10 + ones;
+        ok &= length - 1 < 3 && octet <= 255 && (length == 1 || d[start + 2] != 0);
+        value = value << 8 | (octet & 0xff);
+        start = end + 1;
+      }
+      if (ok) return value;
+    }
+  }
+#endif
+  return ParseDottedQuad(text);
+}
 
 Result<IpAddress> ParseIpAddress(std::string_view text) {
   if (auto v4 = ParseDottedQuad(text)) return IpAddress{IpFamily::kIpv4, *v4};

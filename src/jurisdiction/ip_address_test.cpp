@@ -40,6 +40,36 @@ TEST(IpAddress, ReadsDottedQuadsExactlyAsInetPton) {
   }
 }
 
+TEST(IpAddress, ReadsPaddedDottedQuadsAsTheBytewiseParser) {
+  // The same parts, and random bytes, in a buffer padded behind the text with bytes that would
+  // change the answer if they were read as part of it.
+  const char* parts[] = {"0", "00", "01", "1", "9", "10", "099", "255", "256", "999", "1000", "",
+                         "199", "200", "250", "/", ":", "a"};
+  const char alphabet[] = "0123456789.....:/ a\xff";
+  std::mt19937 rng(12);
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    if (i % 2 == 0) {
+      int count = 3 + static_cast<int>(rng() % 3);
+      for (int k = 0; k < count; ++k) {
+        if (k > 0) text += rng() % 30 == 0 ? "" : ".";
+        text += parts[rng() % std::size(parts)];
+      }
+    } else {
+      for (std::size_t k = rng() % 18; k > 0; --k) text += alphabet[rng() % (sizeof alphabet - 1)];
+    }
+    std::string buffer = text + std::string(16, rng() % 2 ? '7' : '.');
+    auto padded = ParseDottedQuadPadded(std::string_view(buffer.data(), text.size()));
+    auto expected = ParseDottedQuad(text);
+    ASSERT_EQ(padded.has_value(), expected.has_value()) << text;
+    if (expected) {
+      EXPECT_EQ(*padded, *expected) << text;
+    }
+  }
+  std::string buffer = "192.0.2.1" + std::string(16, '9');
+  EXPECT_EQ(ParseDottedQuadPadded(std::string_view(buffer.data(), 9)), 0xC0000201u);
+}
+
 TEST(IpAddress, ReadsIpv6ExactlyAsInetPton) {
   // Every combination of tricky parts, checked against the C library.
   const char* parts[] = {"0", "1", "ffff", "FfFf", "0000", "00000", "12345", "g", "", ":", "::",
