@@ -35,7 +35,7 @@ class TextBuffer {
   std::size_t size() const { return size_; }
   std::string_view view() const { return {bytes_.get(), size_}; }
   // Makes room for `capacity` bytes, keeping the contents. kPadding more bytes may always be
-  // read past the end (ParseDottedQuadPadded).
+  // read past the end (ParseIpAddressPadded).
   void Reserve(std::size_t capacity) {
     if (capacity <= capacity_) return;
     capacity = std::max(capacity, capacity_ + capacity_ / 2);
@@ -47,7 +47,7 @@ class TextBuffer {
   }
   // Sets the size, which must be within the capacity; new bytes are left as they are.
   void Resize(std::size_t size) { size_ = size; }
-  static constexpr std::size_t kPadding = 16;
+  static constexpr std::size_t kPadding = kIpAddressReadAhead;
 
   // Drops the first `count` bytes.
   void Erase(std::size_t count) {
@@ -131,7 +131,12 @@ class TimeParser {
   std::optional<long long> Parse(std::string_view text) {
     if (text.size() >= 20 && text.back() == 'Z' && has_day_ && SameDay(text) &&
         (text[10] == 'T' || text[10] == ' ')) {
-      if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) return day_ms_ + *ms;
+      // Whole seconds (the common case) without a fraction to read.
+      if (text.size() == 20) {
+        if (const long long ms = ClockTime(text.data() + 11); ms >= 0) return day_ms_ + ms;
+      } else if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) {
+        return day_ms_ + *ms;
+      }
     }
     std::string normal(text);
     // "2026-11-01 00:00:00Z": RFC 3339 §5.6 allows a space for the "T".
@@ -728,11 +733,17 @@ class Attributor {
   void Observe(ChunkResult& result, std::int64_t line, std::string_view address_text,
                std::string_view category, std::optional<long long> time, Padding padding) {
     const auto row = static_cast<std::uint32_t>(rows_.size());
-    if (auto v4 = padding == Padding::kPadded ? ParseDottedQuadPadded(address_text)
-                                              : ParseDottedQuad(address_text)) {
-      v4_.push_back(std::uint64_t{*v4} << 32 | row);
+    std::uint64_t v4 = kNotDottedQuad;
+    if (padding == Padding::kPadded) {
+      v4 = ParseDottedQuadPadded(address_text);
+    } else if (auto parsed = ParseDottedQuad(address_text)) {
+      v4 = *parsed;
+    }
+    if (v4 != kNotDottedQuad) {
+      v4_.push_back(v4 << 32 | row);
     } else {
-      auto address = ParseIpAddress(address_text);
+      auto address = padding == Padding::kPadded ? ParseIpAddressPadded(address_text)
+                                                 : ParseIpAddress(address_text);
       if (!address.has_value()) {
         Malformed(result, line, address.error().message);
         return;
