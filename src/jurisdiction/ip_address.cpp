@@ -52,8 +52,8 @@ int HexDigit(char c) { return kHexDigits[static_cast<unsigned char>(c)]; }
 // for anything else.
 std::optional<Uint128> Ipv6Text(std::string_view text) {
   std::uint16_t groups[8] = {};
-  int count = 0;        // Groups written.
-  int gap = -1;         // Where "::" stands, as a group index.
+  int count = 0;  // Groups written.
+  int gap = -1;   // Where "::" stands, as a group index.
   std::size_t i = 0;
   if (text.empty()) return std::nullopt;
   if (text[0] == ':') {
@@ -127,10 +127,12 @@ std::uint64_t ParseDottedQuadPadded(std::string_view text) {
     // Exactly three dots, and digits everywhere else.
     const unsigned second = dot_bits & (dot_bits - 1), third = second & (second - 1);
     if ((dot_bits | digit_bits) == within && third != 0 && (third & (third - 1)) == 0) {
-      // Each byte's digit value, two bytes in so that an octet's hundreds may be read before
-      // the first byte (they are masked off by its length).
-      std::uint8_t d[20] = {};
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 2), values);
+      // Each byte's digit value at d[16 + i], after zeros so that an octet's tens and hundreds
+      // may be read before the first byte (they are masked off by its length). Two aligned
+      // stores that do not overlap, so that the byte loads below are forwarded from them.
+      alignas(16) std::uint8_t d[32];
+      _mm_store_si128(reinterpret_cast<__m128i*>(d), _mm_setzero_si128());
+      _mm_store_si128(reinterpret_cast<__m128i*>(d + 16), values);
       const unsigned ends[4] = {static_cast<unsigned>(std::countr_zero(dot_bits)),
                                 static_cast<unsigned>(std::countr_zero(second)),
                                 static_cast<unsigned>(std::countr_zero(third)),
@@ -139,12 +141,13 @@ std::uint64_t ParseDottedQuadPadded(std::string_view text) {
       unsigned start = 0;
       bool ok = true;
       for (unsigned end : ends) {
-        // Octets of one to three digits; none but "0" starts with a zero.
+        // Octets of one to three digits; none but "0" starts with a zero. Masks rather than
+        // conditions, which would be branches on the digit counts.
         const unsigned length = end - start;
-        const unsigned ones = d[end + 1], tens = length >= 2 ? d[end] : 0u,
-                       hundreds = length >= 3 ? d[end - 1] : 0u;
+        const unsigned ones = d[16 + end - 1], tens = d[16 + end - 2] & (0u - (length >= 2)),
+                       hundreds = d[16 + end - 3] & (0u - (length >= 3));
         const unsigned octet = hundreds * 100 + tens * 10 + ones;
-        ok &= length - 1 < 3 && octet <= 255 && (length == 1 || d[start + 2] != 0);
+        ok &= (length - 1 < 3) & (octet <= 255) & ((length == 1) | (d[16 + start] != 0));
         value = value << 8 | (octet & 0xff);
         start = end + 1;
       }
@@ -164,13 +167,14 @@ namespace {
 std::optional<Uint128> Ipv6TextPadded(std::string_view text) {
   const std::size_t n = text.size();
   if (n < 2 || n > 39) return std::nullopt;
-  // Each byte's hexadecimal value, four bytes in so that a group's leading digits may be read
-  // before the first byte (they are masked off by its length).
-  std::uint8_t values[4 + 48] = {};
+  // Each byte's hexadecimal value at values[16 + i], after zeros so that a group's leading
+  // digits may be read before the first byte (they are masked off by its length). Aligned
+  // stores that do not overlap, so that the byte loads below are forwarded from them.
+  alignas(16) std::uint8_t values[16 + 48];
+  _mm_store_si128(reinterpret_cast<__m128i*>(values), _mm_setzero_si128());
   std::uint64_t colons = 0, hex = 0;
   for (int block = 0; block < 3; ++block) {
-    const __m128i c =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 16 * block));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 16 * block));
     const __m128i digit = _mm_sub_epi8(c, _mm_set1_epi8('0'));
     const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit);
     const __m128i letter = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
@@ -178,7 +182,7 @@ std::optional<Uint128> Ipv6TextPadded(std::string_view text) {
     const __m128i value =
         _mm_or_si128(_mm_and_si128(digit, is_digit),
                      _mm_and_si128(_mm_add_epi8(letter, _mm_set1_epi8(10)), is_letter));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(values + 4 + 16 * block), value);
+    _mm_store_si128(reinterpret_cast<__m128i*>(values + 16 + 16 * block), value);
     const auto bits = [](__m128i m) {
       return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m)));
     };
@@ -196,9 +200,9 @@ std::optional<Uint128> Ipv6TextPadded(std::string_view text) {
   bool ok = true;
   auto group = [&](unsigned end) {
     const unsigned length = end - start;
-    const unsigned v = values[end + 3] | (length >= 2 ? values[end + 2] << 4 : 0u) |
-                       (length >= 3 ? values[end + 1] << 8 : 0u) |
-                       (length >= 4 ? values[end] << 12 : 0u);
+    const unsigned v = values[16 + end - 1] | ((values[16 + end - 2] << 4) & (0u - (length >= 2))) |
+                       ((values[16 + end - 3] << 8) & (0u - (length >= 3))) |
+                       ((values[16 + end - 4] << 12) & (0u - (length >= 4)));
     ok &= length <= 4;
     if (gap < 0) {
       head = head << 16 | v;
