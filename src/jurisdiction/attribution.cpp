@@ -243,6 +243,7 @@ class CategoryIds {
     return id;
   }
   std::string_view Name(std::uint32_t id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
   std::vector<std::string> Release() { return std::move(names_); }
 
  private:
@@ -784,6 +785,45 @@ class Attributor {
         },
         [](const V6Row& e) { return e.row; });
     result.observations += static_cast<std::int64_t>(rows_.size());
+    if (!formatter_ && categories_.size() <= kFlatCategories) {
+      CountFlat(result);
+    } else {
+      CountInOrder(result);
+    }
+    rows_.clear();
+    v4_.clear();
+    v6_.clear();
+  }
+
+  // Counts the rows per group and category in small flat tables that stay in the first-level
+  // cache (a feed has a handful of categories), then hands the groups with rows to `result`.
+  // The summary's counts do not depend on the rows' order, so the groups are listed in index
+  // order.
+  void CountFlat(ChunkResult& result) {
+    const std::size_t categories = categories_.size();
+    flat_counts_.assign(groups_.names.size() * categories, 0);
+    flat_windows_.assign(groups_.names.size(), Window());
+    for (std::size_t r = 0; r < rows_.size(); ++r) {
+      const Pending& row = rows_[r];
+      const std::uint16_t group = row_groups_[r];
+      ++flat_counts_[group * categories + row.category];
+      if (row.time != kNoTime) flat_windows_[group].Add(row.time);
+    }
+    for (std::size_t group = 0; group < groups_.names.size(); ++group) {
+      const std::uint32_t* counts = flat_counts_.data() + group * categories;
+      std::int64_t observations = 0;
+      for (std::size_t c = 0; c < categories; ++c) observations += counts[c];
+      if (observations == 0) continue;
+      GroupCounts& g = result.groups[group];
+      g.observations = observations;
+      g.categories.assign(counts, counts + categories);
+      g.window = flat_windows_[group];
+      result.touched.push_back(static_cast<std::uint16_t>(group));
+    }
+  }
+
+  // Counts the rows in feed order, formatting each for the GroupOutput if there is one.
+  void CountInOrder(ChunkResult& result) {
     for (std::size_t r = 0; r < rows_.size(); ++r) {
       const Pending& row = rows_[r];
       const std::uint16_t group = row_groups_[r];
@@ -794,9 +834,6 @@ class Attributor {
       ++g.categories[row.category];
       if (formatter_) Format(result, row, group, looked_[r]);
     }
-    rows_.clear();
-    v4_.clear();
-    v6_.clear();
   }
 
   // `entries` sorted by address; address_of and row_of read an entry.
@@ -893,6 +930,10 @@ class Attributor {
   std::vector<std::uint64_t> v4_, scratch_;
   std::vector<V6Row> v6_, v6_scratch_;
   std::vector<std::uint16_t> row_groups_;  // By row.
+  // CountFlat's tables: rows by group and category, and windows by group.
+  static constexpr std::size_t kFlatCategories = 16;
+  std::vector<std::uint32_t> flat_counts_;
+  std::vector<Window> flat_windows_;
   std::vector<Looked> looked_;             // By row, when there is a formatter.
   CategoryIds categories_;
   TimeParser times_;
