@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <thread>
+#include <type_traits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -784,6 +785,12 @@ class Attributor {
           return IpAddress{IpFamily::kIpv6, e.address};
         },
         [](const V6Row& e) { return e.row; });
+    // Each country seen, in its group (a small bitset while looking up, rather than a write to
+    // the group's counts per address).
+    for (int slot = 0; slot < 26 * 26; ++slot) {
+      if (slots_seen_.test(slot)) result.groups[groups_.by_code[slot]].country_slots.set(slot);
+    }
+    slots_seen_.reset();
     result.observations += static_cast<std::int64_t>(rows_.size());
     if (!formatter_ && categories_.size() <= kFlatCategories) {
       CountFlat(result);
@@ -856,9 +863,17 @@ class Attributor {
         } while (next < entries.size() && address_of(entries[next]).value == value);
       }
       starts[n] = next;
-      index_.CountryCodesAt(std::span(addresses.data(), n), std::span(countries.data(), n));
+      if constexpr (std::is_same_v<Entry, std::uint64_t>) {
+        // IPv4 through the 32-bit entry point, one address at a time: in ascending order its
+        // tables answer from the cache, and it skips the batch's sorting of the block by family.
+        for (std::size_t i = 0; i < n; ++i) {
+          countries[i] = index_.CountryCodeAtV4(addresses[i].v4());
+        }
+      } else {
+        index_.CountryCodesAt(std::span(addresses.data(), n), std::span(countries.data(), n));
+      }
       // The rows' AS numbers are needed only by the formatter; the summary's come from the
-      // distinct addresses at the end (TakeSets).
+      // distinct addresses at the end (FinishGroups).
       if (formatter_) {
         index_.AsNumbersAt(std::span(addresses.data(), n), std::span(as_numbers.data(), n));
       }
@@ -867,7 +882,7 @@ class Attributor {
         const std::uint32_t as_number = formatter_ ? as_numbers[i] : 0;
         const int slot = GroupTable::Slot(packed);
         const std::uint16_t group = slot < 0 ? 0 : groups_.by_code[slot];
-        if (slot >= 0) result.groups[group].country_slots.set(slot);
+        if (slot >= 0) slots_seen_.set(slot);
         GroupSets& s = sets_[group];
         if (addresses[i].family == IpFamily::kIpv4) {
           s.v4.Add(addresses[i].v4());
@@ -930,6 +945,7 @@ class Attributor {
   std::vector<std::uint64_t> v4_, scratch_;
   std::vector<V6Row> v6_, v6_scratch_;
   std::vector<std::uint16_t> row_groups_;  // By row.
+  std::bitset<26 * 26> slots_seen_;        // The chunk's countries.
   // CountFlat's tables: rows by group and category, and windows by group.
   static constexpr std::size_t kFlatCategories = 16;
   std::vector<std::uint32_t> flat_counts_;
@@ -959,9 +975,11 @@ std::vector<std::uint32_t> AsNumbersOf(const JurisdictionIndex& index,
     }
     n = 0;
   };
+  // IPv4 one address at a time through the 32-bit entry point (as in LookUpSorted).
   for (std::uint32_t v : v4) {
-    addresses[n++] = IpAddress{IpFamily::kIpv4, v};
-    if (n == kLookUpBlock) flush();
+    const std::uint32_t number = index.AsNumberAtV4(v);
+    if (number != 0 && number != last) out.push_back(number);
+    last = number;
   }
   for (Uint128 v : v6) {
     addresses[n++] = IpAddress{IpFamily::kIpv6, v};
