@@ -124,26 +124,36 @@ struct Window {
   }
 };
 
+// A row without a time (no time column, or a value that is not a date-time).
+constexpr long long kNoTime = std::numeric_limits<long long>::min();
+
 // Reads the time field of a row. Feeds repeat the same day on many consecutive rows, so the
 // common form "YYYY-MM-DDTHH:MM:SS[.fff]Z" is read by hand once its day is known; anything else
 // goes through ParseRfc3339. One per worker.
 class TimeParser {
  public:
-  std::optional<long long> Parse(std::string_view text) {
-    if (text.size() >= 20 && text.back() == 'Z' && has_day_ && SameDay(text) &&
+  // Unix milliseconds, or kNoTime when `text` is not an RFC 3339 date-time. The common case is
+  // inline; the rest goes to ParseWhole.
+  long long Parse(std::string_view text) {
+    if (text.size() == 20 && text[19] == 'Z' && has_day_ && SameDay(text) &&
         (text[10] == 'T' || text[10] == ' ')) {
-      // Whole seconds (the common case) without a fraction to read.
-      if (text.size() == 20) {
-        if (const long long ms = ClockTime(text.data() + 11); ms >= 0) return day_ms_ + ms;
-      } else if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) {
-        return day_ms_ + *ms;
-      }
+      // Whole seconds on the known day.
+      if (const long long ms = ClockTime(text.data() + 11); ms >= 0) return day_ms_ + ms;
+    }
+    return ParseWhole(text);
+  }
+
+ private:
+  [[gnu::noinline]] long long ParseWhole(std::string_view text) {
+    if (text.size() > 20 && text.back() == 'Z' && has_day_ && SameDay(text) &&
+        (text[10] == 'T' || text[10] == ' ')) {
+      if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) return day_ms_ + *ms;
     }
     std::string normal(text);
     // "2026-11-01 00:00:00Z": RFC 3339 §5.6 allows a space for the "T".
     if (normal.size() > 10 && normal[10] == ' ') normal[10] = 'T';
     auto parsed = ParseRfc3339(normal);
-    if (!parsed.has_value()) return std::nullopt;
+    if (!parsed.has_value()) return kNoTime;
     // Remember the day of a UTC time for the rows that follow.
     if (text.size() >= 20 && text.back() == 'Z') {
       if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) {
@@ -155,7 +165,6 @@ class TimeParser {
     return ToUnixMillis(*parsed);
   }
 
- private:
   // "HH:MM:SS" with an optional fraction, as milliseconds since midnight.
   static std::optional<long long> TimeOfDay(std::string_view t) {
     if (t.size() < 8) return std::nullopt;
@@ -665,7 +674,7 @@ class Attributor {
     if (columns_.category >= 0 && columns_.category < static_cast<int>(count)) {
       category = fields[columns_.category];
     }
-    std::optional<long long> time;
+    long long time = kNoTime;
     if (columns_.time >= 0 && columns_.time < static_cast<int>(count)) {
       time = times_.Parse(fields[columns_.time]);
     }
@@ -707,7 +716,7 @@ class Attributor {
           category = c->as_string();
         }
       }
-      std::optional<long long> time;
+      long long time = kNoTime;
       if (!columns_.time_name.empty()) {
         if (const auto* t = object.if_contains(columns_.time_name); t && t->is_string()) {
           time = times_.Parse(t->as_string());
@@ -733,7 +742,7 @@ class Attributor {
   // Parses one observation's address and queues the row; the look-ups run once the chunk is
   // parsed (LookUp).
   void Observe(ChunkResult& result, std::int64_t line, std::string_view address_text,
-               std::string_view category, std::optional<long long> time, Padding padding) {
+               std::string_view category, long long time, Padding padding) {
     const auto row = static_cast<std::uint32_t>(rows_.size());
     std::uint64_t v4 = kNotDottedQuad;
     if (padding == Padding::kPadded) {
@@ -756,7 +765,7 @@ class Attributor {
         v6_.push_back({address->value, row});
       }
     }
-    rows_.push_back({line, time.value_or(kNoTime), categories_.Id(category)});
+    rows_.push_back({line, time, categories_.Id(category)});
   }
 
   // Looks up the chunk's distinct addresses in ascending order, a block at a time with the
@@ -904,7 +913,6 @@ class Attributor {
     long long time;  // kNoTime when the row has none.
     std::uint32_t category;
   };
-  static constexpr long long kNoTime = std::numeric_limits<long long>::min();
   struct V6Row {
     Uint128 address;
     std::uint32_t row;
