@@ -358,9 +358,9 @@ void RadixSort(std::vector<T>& values, std::vector<T>& scratch, KeyOf key_of,
   if (source != start) std::copy(source, source + n, start);
 }
 
-// Sorts values[from, end) and drops its duplicates.
-void SortUnique(std::vector<std::uint32_t>& values, std::size_t from = 0) {
-  std::vector<std::uint32_t> scratch;
+// Sorts values[from, end) and drops its duplicates; `scratch` is working space.
+void SortUnique(std::vector<std::uint32_t>& values, std::size_t from,
+                std::vector<std::uint32_t>& scratch) {
   RadixSort(
       values, scratch, [](std::uint32_t v) { return v; }, from);
   values.erase(std::unique(values.begin() + static_cast<std::ptrdiff_t>(from), values.end()),
@@ -369,8 +369,7 @@ void SortUnique(std::vector<std::uint32_t>& values, std::size_t from = 0) {
 
 // IPv6 addresses: by their top 32 bits with the radix sort, then each run that shares them by
 // comparison (the runs are short: feeds spread over many /32 networks).
-void SortUnique(std::vector<Uint128>& values, std::size_t from = 0) {
-  std::vector<Uint128> scratch;
+void SortUnique(std::vector<Uint128>& values, std::size_t from, std::vector<Uint128>& scratch) {
   auto top = [](Uint128 v) { return static_cast<std::uint32_t>(v >> 96); };
   RadixSort(values, scratch, top, from);
   const auto begin = values.begin() + static_cast<std::ptrdiff_t>(from);
@@ -382,6 +381,12 @@ void SortUnique(std::vector<Uint128>& values, std::size_t from = 0) {
     run = next;
   }
   values.erase(std::unique(begin, values.end()), values.end());
+}
+
+template <typename T>
+void SortUnique(std::vector<T>& values) {
+  std::vector<T> scratch;
+  SortUnique(values, 0, scratch);
 }
 
 // Appends to `out` the union of the ascending, distinct ranges [a, a_end) and [b, b_end), without
@@ -406,28 +411,30 @@ void MergeDistinct(const T* a, const T* a_end, const T* b, const T* b_end, std::
 // added since. The added ones are sorted and merged in whenever the list has doubled since it
 // last was (so that memory follows the distinct values rather than the rows), and once at the
 // end: each value is sorted once, the sorted part only merged.
+// `scratch` is the worker's working space for the sorts and merges (reused, so that they do not
+// allocate and fault in fresh pages each time).
 template <typename T>
 struct DistinctList {
   std::vector<T> values;
   std::size_t sorted = 0;
   std::size_t limit = 1 << 16;
-  void Add(T value) {
+  void Add(T value, std::vector<T>& scratch) {
     values.push_back(value);
     if (values.size() >= limit) {
-      Compact();
+      Compact(scratch);
       limit = std::max<std::size_t>(limit, values.size() * 2);
     }
   }
   // Makes the whole list ascending and distinct.
-  void Compact() {
+  void Compact(std::vector<T>& scratch) {
     if (sorted == values.size()) return;
-    SortUnique(values, sorted);
+    SortUnique(values, sorted, scratch);
     if (sorted > 0) {
-      std::vector<T> merged;
-      merged.reserve(values.size());
+      scratch.clear();
+      scratch.reserve(values.size());
       MergeDistinct(values.data(), values.data() + sorted, values.data() + sorted,
-                    values.data() + values.size(), merged);
-      values = std::move(merged);
+                    values.data() + values.size(), scratch);
+      values.swap(scratch);
     }
     sorted = values.size();
   }
@@ -573,8 +580,8 @@ class Attributor {
   // side by side).
   std::vector<GroupSets> TakeSets() {
     for (auto& s : sets_) {
-      s.v4.Compact();
-      s.v6.Compact();
+      s.v4.Compact(v4_scratch_);
+      s.v6.Compact(v6_values_scratch_);
     }
     return std::move(sets_);
   }
@@ -894,9 +901,9 @@ class Attributor {
         if (slot >= 0) slots_seen_.set(slot);
         GroupSets& s = sets_[group];
         if (addresses[i].family == IpFamily::kIpv4) {
-          s.v4.Add(addresses[i].v4());
+          s.v4.Add(addresses[i].v4(), v4_scratch_);
         } else {
-          s.v6.Add(addresses[i].value);
+          s.v6.Add(addresses[i].value, v6_values_scratch_);
         }
         for (std::size_t e = starts[i]; e < starts[i + 1]; ++e) {
           const std::uint32_t row = row_of(entries[e]);
@@ -952,6 +959,8 @@ class Attributor {
   std::vector<Pending> rows_;
   std::vector<std::uint64_t> v4_, scratch_;
   std::vector<V6Row> v6_, v6_scratch_;
+  std::vector<std::uint32_t> v4_scratch_;  // Working space of the distinct lists.
+  std::vector<Uint128> v6_values_scratch_;
   std::vector<std::uint16_t> row_groups_;  // By row.
   std::bitset<26 * 26> slots_seen_;        // The chunk's countries.
   // CountFlat's tables: rows by group and category, and windows by group.
