@@ -283,6 +283,54 @@ TEST_F(AttributionTest, AgreesWithOneLookUpPerRowWhateverTheChunking) {
   }
 }
 
+TEST_F(AttributionTest, KeepsEveryDistinctAddressOfAGroupThatOutgrowsItsListsManyTimes) {
+  // A worker's distinct addresses of a group are sorted and merged whenever they have doubled
+  // (from 65,536), and the workers' lists are united at the end: a group with more distinct
+  // IPv4 and IPv6 addresses than that, repeated far apart, must come out whole.
+  std::mt19937 rng(31);
+  std::string feed = "ip\n";
+  std::set<std::uint32_t> v4;
+  std::set<Uint128> v6;
+  std::vector<std::string> seen;
+  for (int i = 0; i < 250000; ++i) {
+    std::string address;
+    if (!seen.empty() && i % 5 == 0) {
+      address = seen[rng() % seen.size()];
+    } else if (i % 3 == 0) {
+      address = "2001:db8:" + std::to_string(rng() % 10000) + "::" + std::to_string(rng() % 9999);
+    } else {
+      const std::uint32_t value = 0x0a000000u | (rng() & 0xffffff);  // 10.0.0.0/8: FR or GP.
+      address = FormatIpAddress(IpAddress{IpFamily::kIpv4, value});
+    }
+    seen.push_back(address);
+    feed += address + "\n";
+  }
+  AttributionOptions options;
+  options.threads = 2;
+  options.chunk_bytes = 64 * 1024;
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  std::set<std::uint32_t> fr_v4;
+  std::set<Uint128> fr_v6;
+  for (const std::string& address : seen) {
+    const IpAddress parsed = *ParseIpAddress(address);
+    const std::string country = JurisdictionIndex::UnpackCountry(index_->CountryCodeAt(parsed));
+    if (country.empty() || ResolveCountry(country).state != "FR") continue;
+    if (parsed.family == IpFamily::kIpv4) {
+      fr_v4.insert(parsed.v4());
+    } else {
+      fr_v6.insert(parsed.value);
+    }
+  }
+  ASSERT_GT(fr_v4.size(), 2u * 65536);
+  ASSERT_GT(fr_v6.size(), 65536u);
+  const GroupSummary* fr = Group(*summary, "FR");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->addresses_v4, std::vector<std::uint32_t>(fr_v4.begin(), fr_v4.end()));
+  EXPECT_EQ(fr->addresses_v6, std::vector<Uint128>(fr_v6.begin(), fr_v6.end()));
+  EXPECT_EQ(fr->distinct_addresses, static_cast<std::int64_t>(fr_v4.size() + fr_v6.size()));
+}
+
 TEST_F(AttributionTest, LineNumbersStayRightAcrossChunks) {
   std::string feed = "ip\n";
   for (int i = 0; i < 3000; ++i) feed += (i == 2500 ? "bad" : "10.0.0.1") + std::string("\n");
