@@ -47,7 +47,10 @@ class TextBuffer {
     capacity_ = capacity;
   }
   // Sets the size, which must be within the capacity; new bytes are left as they are.
-  void Resize(std::size_t size) { size_ = size; }
+  void Resize(std::size_t size) {
+    LIAISON_CHECK(size <= capacity_);
+    size_ = size;
+  }
   static constexpr std::size_t kPadding = kIpAddressReadAhead;
 
   // Drops the first `count` bytes.
@@ -1095,10 +1098,12 @@ class Chunker {
         chunk.first_line = line_;
         chunk.quote_free = quote_free;
         // The chunk takes the buffer; only the partial record after `end` is copied to another.
+        // (The rest may be longer than a chunk: reads are at least 64 KiB.)
+        const std::size_t rest_size = pending_.size() - end;
         TextBuffer rest = TakeBuffer();
-        rest.Reserve(chunk_bytes_ + chunk_bytes_ / 4);
-        rest.Resize(pending_.size() - end);
-        std::memcpy(rest.data(), pending_.data() + end, pending_.size() - end);
+        rest.Reserve(std::max(chunk_bytes_ + chunk_bytes_ / 4, rest_size));
+        rest.Resize(rest_size);
+        std::memcpy(rest.data(), pending_.data() + end, rest_size);
         chunk.buffer = std::move(pending_);
         chunk.buffer.Resize(end);
         pending_ = std::move(rest);

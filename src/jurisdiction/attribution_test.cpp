@@ -469,6 +469,20 @@ TEST_F(AttributionTest, AOneMebibyteLineIsReportedAndSkipped) {
   EXPECT_EQ(summary->errors[1].line, 5);
 }
 
+TEST_F(AttributionTest, ALongLineAfterShortOnesWithSmallChunksIsReportedAndSkipped) {
+  // The source is read 64 KiB at a time whatever the chunk size: with 1 KiB chunks the record
+  // left over after the last line break of a read can be far longer than a chunk.
+  std::string feed = "ip\n10.0.0.1\n" + std::string(100000, 'x') + "\n10.0.0.2\n";
+  AttributionOptions options;
+  options.chunk_bytes = 1024;
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->observations, 2);
+  ASSERT_EQ(summary->malformed, 1);
+  EXPECT_EQ(summary->errors[0].line, 3);
+  EXPECT_NE(summary->errors[0].message.find("longer than"), std::string::npos);
+}
+
 TEST_F(AttributionTest, RefusesFeedsOverTheLimit) {
   AttributionOptions options;
   options.max_observations = 3;
