@@ -16,6 +16,47 @@
 
 namespace jd = liaison::jurisdiction;
 
+// A digest of everything the summary holds (counts, categories, countries, distinct addresses and
+// AS numbers, windows), so that two builds can be checked to agree on a large feed.
+std::uint64_t Digest(const jd::AttributionSummary& summary) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const void* data, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) {
+      h = (h ^ static_cast<const unsigned char*>(data)[i]) * 1099511628211ull;
+    }
+  };
+  auto number = [&](std::int64_t v) { mix(&v, sizeof v); };
+  auto text = [&](const std::string& s) {
+    number(static_cast<std::int64_t>(s.size()));
+    mix(s.data(), s.size());
+  };
+  number(summary.lines);
+  number(summary.observations);
+  number(summary.malformed);
+  for (const auto& e : summary.errors) {
+    number(e.line);
+    text(e.message);
+  }
+  for (const auto& g : summary.groups) {
+    text(g.group);
+    text(g.state);
+    for (const auto& c : g.countries) text(c);
+    number(g.observations);
+    number(g.distinct_addresses);
+    number(g.distinct_as_numbers);
+    for (const auto& [category, count] : g.categories) {
+      text(category);
+      number(count);
+    }
+    mix(g.as_numbers.data(), g.as_numbers.size() * sizeof(std::uint32_t));
+    mix(g.addresses_v4.data(), g.addresses_v4.size() * sizeof(std::uint32_t));
+    mix(g.addresses_v6.data(), g.addresses_v6.size() * sizeof(jd::Uint128));
+    number(g.first_seen ? liaison::ToUnixMillis(*g.first_seen) : -1);
+    number(g.last_seen ? liaison::ToUnixMillis(*g.last_seen) : -1);
+  }
+  return h;
+}
+
 // CPU seconds used by the whole process so far (all threads): on a shared machine the wall
 // time says more about the neighbours than about this program.
 double ProcessCpuSeconds() {
@@ -67,20 +108,24 @@ int main(int argc, char** argv) {
   struct stat st {};
   ::stat(argv[2], &st);
   double seconds = std::chrono::duration<double>(done - loaded).count();
-  std::printf("attribute (%s, %s threads): %lld rows in %.2f s (+%.2f s data load): "
-              "%.0f rows/s, %.1f MB/s; %zu groups, %lld malformed\n",
-              argc > 4 ? "per-state CSV + STIX files" : "summary only", argv[3],
-              static_cast<long long>(summary->lines), seconds,
-              std::chrono::duration<double>(loaded - started).count(), summary->lines / seconds,
-              st.st_size / seconds / 1e6, summary->groups.size(),
-              static_cast<long long>(summary->malformed));
-  std::printf("  CPU time %.2f s (all threads): %.0f rows and %.1f MB per CPU-second; on 2 "
-              "otherwise idle cores at most %.1f MB/s\n",
-              cpu, summary->lines / cpu, st.st_size / cpu / 1e6, 2 * st.st_size / cpu / 1e6);
+  std::printf(
+      "attribute (%s, %s threads): %lld rows in %.2f s (+%.2f s data load): "
+      "%.0f rows/s, %.1f MB/s; %zu groups, %lld malformed\n",
+      argc > 4 ? "per-state CSV + STIX files" : "summary only", argv[3],
+      static_cast<long long>(summary->lines), seconds,
+      std::chrono::duration<double>(loaded - started).count(), summary->lines / seconds,
+      st.st_size / seconds / 1e6, summary->groups.size(),
+      static_cast<long long>(summary->malformed));
+  std::printf(
+      "  CPU time %.2f s (all threads): %.0f rows and %.1f MB per CPU-second; on 2 "
+      "otherwise idle cores at most %.1f MB/s\n",
+      cpu, summary->lines / cpu, st.st_size / cpu / 1e6, 2 * st.st_size / cpu / 1e6);
+  std::printf("  summary digest %016llx\n", static_cast<unsigned long long>(Digest(*summary)));
   if (writer) {
-    std::printf("  of which attribution and per-state CSV %.2f s (%.1f MB per CPU-second), STIX "
-                "bundles %.2f s\n",
-                cpu_csv, st.st_size / cpu_csv / 1e6, cpu - cpu_csv);
+    std::printf(
+        "  of which attribution and per-state CSV %.2f s (%.1f MB per CPU-second), STIX "
+        "bundles %.2f s\n",
+        cpu_csv, st.st_size / cpu_csv / 1e6, cpu - cpu_csv);
   }
   return 0;
 }

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
-#include <span>
 #include <bitset>
 #include <condition_variable>
 #include <cstring>
@@ -13,8 +13,9 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
-#include <unordered_map>
+#include <type_traits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -27,16 +28,55 @@
 namespace liaison::jurisdiction {
 namespace {
 
+// Bytes read from the feed: unlike a std::string it is not zeroed when it grows (the reading
+// thread overwrites it at once), and its storage is reused for chunk after chunk.
+class TextBuffer {
+ public:
+  char* data() { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {bytes_.get(), size_}; }
+  // Makes room for `capacity` bytes, keeping the contents. kPadding more bytes may always be
+  // read past the end (ParseIpAddressPadded).
+  void Reserve(std::size_t capacity) {
+    if (capacity <= capacity_) return;
+    capacity = std::max(capacity, capacity_ + capacity_ / 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity + kPadding);
+    std::memset(bigger.get() + capacity, 0, kPadding);
+    if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
+    bytes_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  // Sets the size, which must be within the capacity; new bytes are left as they are.
+  void Resize(std::size_t size) {
+    LIAISON_CHECK(size <= capacity_);
+    size_ = size;
+  }
+  static constexpr std::size_t kPadding = kIpAddressReadAhead;
+
+  // Drops the first `count` bytes.
+  void Erase(std::size_t count) {
+    std::memmove(bytes_.get(), bytes_.get() + count, size_ - count);
+    size_ -= count;
+  }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
 struct Chunk {
   std::int64_t sequence = 0;
   std::int64_t first_line = 1;
-  std::string text;
+  TextBuffer buffer;
+  std::size_t begin = 0;    // Where the chunk's records start in the buffer (after the header).
+  bool quote_free = false;  // True when the reading thread found no '"' in the buffer.
   std::optional<FeedError> oversized;  // A line too long to fit any chunk, skipped whole.
+  std::string_view text() const { return buffer.view().substr(begin); }
 };
 
 // Who answers for each packed country code, computed once per feed.
 struct GroupTable {
-  std::vector<std::string> names;       // Group keys; index 0 is "unattributed".
+  std::vector<std::string> names;  // Group keys; index 0 is "unattributed".
   std::vector<std::string> states;
   std::array<std::uint16_t, 26 * 26> by_code{};  // Packed code → group index.
   std::array<std::string, 26 * 26> countries;
@@ -87,13 +127,28 @@ struct Window {
   }
 };
 
+// A row without a time (no time column, or a value that is not a date-time).
+constexpr long long kNoTime = std::numeric_limits<long long>::min();
+
 // Reads the time field of a row. Feeds repeat the same day on many consecutive rows, so the
 // common form "YYYY-MM-DDTHH:MM:SS[.fff]Z" is read by hand once its day is known; anything else
 // goes through ParseRfc3339. One per worker.
 class TimeParser {
  public:
-  std::optional<long long> Parse(std::string_view text) {
-    if (text.size() >= 20 && text.back() == 'Z' && has_day_ && SameDay(text) &&
+  // Unix milliseconds, or kNoTime when `text` is not an RFC 3339 date-time. The common case is
+  // inline; the rest goes to ParseWhole.
+  long long Parse(std::string_view text) {
+    if (text.size() == 20 && text[19] == 'Z' && has_day_ && SameDay(text) &&
+        (text[10] == 'T' || text[10] == ' ')) {
+      // Whole seconds on the known day.
+      if (const long long ms = ClockTime(text.data() + 11); ms >= 0) return day_ms_ + ms;
+    }
+    return ParseWhole(text);
+  }
+
+ private:
+  [[gnu::noinline]] long long ParseWhole(std::string_view text) {
+    if (text.size() > 20 && text.back() == 'Z' && has_day_ && SameDay(text) &&
         (text[10] == 'T' || text[10] == ' ')) {
       if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) return day_ms_ + *ms;
     }
@@ -101,7 +156,7 @@ class TimeParser {
     // "2026-11-01 00:00:00Z": RFC 3339 §5.6 allows a space for the "T".
     if (normal.size() > 10 && normal[10] == ' ') normal[10] = 'T';
     auto parsed = ParseRfc3339(normal);
-    if (!parsed.has_value()) return std::nullopt;
+    if (!parsed.has_value()) return kNoTime;
     // Remember the day of a UTC time for the rows that follow.
     if (text.size() >= 20 && text.back() == 'Z') {
       if (auto ms = TimeOfDay(text.substr(11, text.size() - 12))) {
@@ -113,27 +168,54 @@ class TimeParser {
     return ToUnixMillis(*parsed);
   }
 
- private:
   // "HH:MM:SS" with an optional fraction, as milliseconds since midnight.
   static std::optional<long long> TimeOfDay(std::string_view t) {
-    if (t.size() < 8 || t[2] != ':' || t[5] != ':') return std::nullopt;
-    // A byte that is not a digit gives a value over 9.
-    auto value = [&](std::size_t i) { return static_cast<unsigned>(t[i]) - '0'; };
-    const unsigned h1 = value(0), h2 = value(1), m1 = value(3), m2 = value(4), s1 = value(6),
-                   s2 = value(7);
-    if (h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 || s1 > 9 || s2 > 9) return std::nullopt;
-    const unsigned hours = h1 * 10 + h2, minutes = m1 * 10 + m2, seconds = s1 * 10 + s2;
-    if (hours > 23 || minutes > 59 || seconds > 59) return std::nullopt;
-    long long ms = ((hours * 60LL + minutes) * 60 + seconds) * 1000;
+    if (t.size() < 8) return std::nullopt;
+    long long ms = ClockTime(t.data());
+    if (ms < 0) return std::nullopt;
     if (t.size() == 8) return ms;
     if (t[8] != '.' || t.size() == 9) return std::nullopt;
     int scale = 100;
     for (std::size_t i = 9; i < t.size(); ++i) {
-      if (value(i) > 9) return std::nullopt;
+      // A byte that is not a digit gives a value over 9.
+      if (static_cast<unsigned>(t[i]) - '0' > 9) return std::nullopt;
       ms += (t[i] - '0') * scale;
       scale /= 10;
     }
     return ms;
+  }
+
+  // The eight bytes "HH:MM:SS" at `p` as milliseconds since midnight, -1 if they are not a time
+  // of day. Read as one word: the colons, the six digits and the ranges are checked with a few
+  // word operations rather than a branch per byte.
+  static long long ClockTime(const char* p) {
+    if constexpr (std::endian::native != std::endian::little) {
+      auto digit = [&](int i) { return static_cast<unsigned>(p[i]) - '0'; };
+      for (int i : {0, 1, 3, 4, 6, 7}) {
+        if (digit(i) > 9) return -1;
+      }
+      if (p[2] != ':' || p[5] != ':') return -1;
+      return FromDigits(digit(0) * 10 + digit(1), digit(3) * 10 + digit(4),
+                        digit(6) * 10 + digit(7));
+    }
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    constexpr std::uint64_t kColons = 0x0000ff0000ff0000;  // Bytes 2 and 5.
+    if ((v & kColons) != 0x00003a00003a0000) return -1;
+    const std::uint64_t digits = (v & ~kColons) | 0x0000300000300000;
+    // Every byte is '0'-'9': its high nibble is 3, and adding 6 does not change that.
+    constexpr std::uint64_t kHigh = 0xf0f0f0f0f0f0f0f0;
+    if (((digits & kHigh) | (((digits + 0x0606060606060606) & kHigh) >> 4)) !=
+        0x3333333333333333) {
+      return -1;
+    }
+    const std::uint64_t d = digits - 0x3030303030303030;
+    auto at = [&](int i) { return static_cast<unsigned>((d >> (8 * i)) & 0xff); };
+    return FromDigits(at(0) * 10 + at(1), at(3) * 10 + at(4), at(6) * 10 + at(7));
+  }
+  static long long FromDigits(unsigned hours, unsigned minutes, unsigned seconds) {
+    if (hours > 23 || minutes > 59 || seconds > 59) return -1;
+    return ((hours * 60LL + minutes) * 60 + seconds) * 1000;
   }
 
   // Whether `text` (at least 10 bytes) starts with day_, compared as two words.
@@ -152,42 +234,29 @@ class TimeParser {
   long long day_ms_ = 0;
 };
 
-// Lets strings be looked up by string_view, without building a string per row.
-struct TransparentHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// The categories of one chunk as small numbers: feeds use a handful of categories, so a short
-// list is searched first and a hash map only once there are many.
+// The categories of one chunk as small numbers. A category is found by its length and first and
+// last eight bytes in a small open-addressing table, so that a row costs one comparison rather
+// than a search whose length the processor cannot predict.
 class CategoryIds {
  public:
   std::uint32_t Id(std::string_view category) {
     const Key key = KeyOf(category);
-    if (names_.size() <= kLinear) {
-      for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (keys_[i] == key && (category.size() <= 16 || names_[i] == category)) {
-          return static_cast<std::uint32_t>(i);
-        }
-      }
-    } else if (auto it = ids_.find(category); it != ids_.end()) {
-      return it->second;
+    if (slots_.empty()) Rehash(64);
+    std::size_t i = Slot(key);
+    for (;; i = (i + 1) & (slots_.size() - 1)) {
+      const std::uint32_t id = slots_[i];
+      if (id == kEmpty) break;
+      if (keys_[id] == key && (category.size() <= 16 || names_[id] == category)) return id;
     }
-    auto id = static_cast<std::uint32_t>(names_.size());
+    const auto id = static_cast<std::uint32_t>(names_.size());
     names_.emplace_back(category);
     keys_.push_back(key);
-    if (names_.size() > kLinear) {
-      if (ids_.empty()) {
-        for (std::size_t i = 0; i < names_.size(); ++i) {
-          ids_.emplace(names_[i], static_cast<std::uint32_t>(i));
-        }
-      } else {
-        ids_.emplace(names_.back(), id);
-      }
-    }
+    slots_[i] = id;
+    if (names_.size() * 2 > slots_.size()) Rehash(slots_.size() * 2);
     return id;
   }
   std::string_view Name(std::uint32_t id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
   std::vector<std::string> Release() { return std::move(names_); }
 
  private:
@@ -211,11 +280,26 @@ class CategoryIds {
     }
     return key;
   }
+  std::size_t Slot(const Key& key) const {
+    const std::uint64_t mixed =
+        (key.first ^ std::rotl(key.last, 29) ^ key.size) * 0x9e3779b97f4a7c15ull;
+    return static_cast<std::size_t>(mixed >> shift_);
+  }
+  void Rehash(std::size_t size) {
+    slots_.assign(size, kEmpty);
+    shift_ = 64 - std::countr_zero(size);
+    for (std::uint32_t id = 0; id < keys_.size(); ++id) {
+      std::size_t i = Slot(keys_[id]);
+      while (slots_[i] != kEmpty) i = (i + 1) & (size - 1);
+      slots_[i] = id;
+    }
+  }
 
-  static constexpr std::size_t kLinear = 16;
-  std::vector<std::string> names_;
-  std::vector<Key> keys_;  // Of names_, while they are searched in turn.
-  std::unordered_map<std::string, std::uint32_t, TransparentHash, std::equal_to<>> ids_;
+  static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::string> names_;  // By id.
+  std::vector<Key> keys_;           // By id.
+  std::vector<std::uint32_t> slots_;  // A power of two, at most half full.
+  int shift_ = 58;
 };
 
 // A chunk's counts for one group, merged by the calling thread.
@@ -238,81 +322,135 @@ struct ChunkResult {
   std::vector<std::string> texts;       // By group index: formatted rows (GroupOutput).
 };
 
-// Sorts `values` by the 32-bit key that key_of reads from each: a stable least-significant-digit
-// radix sort on three 11-bit digits (several times faster than comparison sorting on the millions
-// of addresses of a large feed; the counts fit the first-level cache). `scratch` is working
-// space.
+// Sorts values[from, end) by the 32-bit key that key_of reads from each: a stable
+// least-significant-digit radix sort on three 11-bit digits (several times faster than comparison
+// sorting on the millions of addresses of a large feed; the counts fit the first-level cache).
+// `scratch` is working space.
 template <typename T, typename KeyOf>
-void RadixSort(std::vector<T>& values, std::vector<T>& scratch, KeyOf key_of) {
+void RadixSort(std::vector<T>& values, std::vector<T>& scratch, KeyOf key_of,
+               std::size_t from = 0) {
+  const std::size_t n = values.size() - from;
   // Short lists (and lists too long for 32-bit counts) by comparison.
-  if (values.size() < 256 || values.size() > std::numeric_limits<std::uint32_t>::max()) {
-    std::stable_sort(values.begin(), values.end(),
+  if (n < 256 || n > std::numeric_limits<std::uint32_t>::max()) {
+    std::stable_sort(values.begin() + static_cast<std::ptrdiff_t>(from), values.end(),
                      [&](const T& a, const T& b) { return key_of(a) < key_of(b); });
     return;
   }
   constexpr int kDigits = 3, kBits = 11;
   std::array<std::array<std::uint32_t, 1 << kBits>, kDigits> counts{};
   auto digit = [&](const T& v, int d) { return (key_of(v) >> (kBits * d)) & ((1u << kBits) - 1); };
-  for (const T& v : values) {
-    for (int d = 0; d < kDigits; ++d) ++counts[d][digit(v, d)];
+  T* const start = values.data() + from;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int d = 0; d < kDigits; ++d) ++counts[d][digit(start[i], d)];
   }
-  scratch.resize(values.size());
+  scratch.resize(n);
+  T* source = start;
+  T* target = scratch.data();
   for (int d = 0; d < kDigits; ++d) {
     // A digit on which every value agrees moves nothing.
-    if (counts[d][digit(values[0], d)] == values.size()) continue;
+    if (counts[d][digit(source[0], d)] == n) continue;
     std::uint32_t sum = 0;
     for (auto& c : counts[d]) {
-      const std::uint32_t n = c;
+      const std::uint32_t count = c;
       c = sum;
-      sum += n;
+      sum += count;
     }
-    for (const T& v : values) scratch[counts[d][digit(v, d)]++] = v;
-    values.swap(scratch);
+    for (std::size_t i = 0; i < n; ++i) target[counts[d][digit(source[i], d)]++] = source[i];
+    std::swap(source, target);
   }
+  if (source != start) std::copy(source, source + n, start);
 }
 
-// Sorts `values` and drops duplicates.
-void SortUnique(std::vector<std::uint32_t>& values) {
-  std::vector<std::uint32_t> scratch;
-  RadixSort(values, scratch, [](std::uint32_t v) { return v; });
-  values.erase(std::unique(values.begin(), values.end()), values.end());
+// Sorts values[from, end) and drops its duplicates; `scratch` is working space.
+void SortUnique(std::vector<std::uint32_t>& values, std::size_t from,
+                std::vector<std::uint32_t>& scratch) {
+  RadixSort(
+      values, scratch, [](std::uint32_t v) { return v; }, from);
+  values.erase(std::unique(values.begin() + static_cast<std::ptrdiff_t>(from), values.end()),
+               values.end());
 }
 
 // IPv6 addresses: by their top 32 bits with the radix sort, then each run that shares them by
 // comparison (the runs are short: feeds spread over many /32 networks).
-void SortUnique(std::vector<Uint128>& values) {
-  std::vector<Uint128> scratch;
+void SortUnique(std::vector<Uint128>& values, std::size_t from, std::vector<Uint128>& scratch) {
   auto top = [](Uint128 v) { return static_cast<std::uint32_t>(v >> 96); };
-  RadixSort(values, scratch, top);
-  for (auto run = values.begin(); run != values.end();) {
-    auto next = std::find_if(run + 1, values.end(), [&](Uint128 v) { return top(v) != top(*run); });
+  RadixSort(values, scratch, top, from);
+  const auto begin = values.begin() + static_cast<std::ptrdiff_t>(from);
+  for (auto run = begin; run != values.end();) {
+    const std::uint32_t key = top(*run);
+    auto next = run + 1;
+    while (next != values.end() && top(*next) == key) ++next;
     if (next - run > 1) std::sort(run, next);
     run = next;
   }
-  values.erase(std::unique(values.begin(), values.end()), values.end());
+  values.erase(std::unique(begin, values.end()), values.end());
 }
 
-// A value list that is made distinct whenever it has doubled since it last was, so that memory
-// follows the distinct values rather than the rows.
+template <typename T>
+void SortUnique(std::vector<T>& values) {
+  std::vector<T> scratch;
+  SortUnique(values, 0, scratch);
+}
+
+// Appends to `out` the union of the ascending, distinct ranges [a, a_end) and [b, b_end), without
+// a branch per value that the processor cannot predict.
+template <typename T>
+void MergeDistinct(const T* a, const T* a_end, const T* b, const T* b_end, std::vector<T>& out) {
+  std::size_t k = out.size();
+  out.resize(k + static_cast<std::size_t>((a_end - a) + (b_end - b)));
+  T* const o = out.data();
+  while (a != a_end && b != b_end) {
+    const T x = *a, y = *b;
+    o[k++] = y < x ? y : x;
+    a += !(y < x);
+    b += !(x < y);
+  }
+  k = static_cast<std::size_t>(std::copy(a, a_end, o + k) - o);
+  k = static_cast<std::size_t>(std::copy(b, b_end, o + k) - o);
+  out.resize(k);
+}
+
+// A value list whose first `sorted` values are ascending and distinct, followed by the values
+// added since. The added ones are sorted and merged in whenever the list has doubled since it
+// last was (so that memory follows the distinct values rather than the rows), and once at the
+// end: each value is sorted once, the sorted part only merged.
+// `scratch` is the worker's working space for the sorts and merges (reused, so that they do not
+// allocate and fault in fresh pages each time).
 template <typename T>
 struct DistinctList {
   std::vector<T> values;
+  std::size_t sorted = 0;
   std::size_t limit = 1 << 16;
-  void Add(T value) {
+  void Add(T value, std::vector<T>& scratch) {
     values.push_back(value);
     if (values.size() >= limit) {
-      SortUnique(values);
+      Compact(scratch);
       limit = std::max<std::size_t>(limit, values.size() * 2);
     }
   }
+  // Makes the whole list ascending and distinct.
+  void Compact(std::vector<T>& scratch) {
+    if (sorted == values.size()) return;
+    SortUnique(values, sorted, scratch);
+    if (sorted > 0) {
+      scratch.clear();
+      scratch.reserve(values.size());
+      MergeDistinct(values.data(), values.data() + sorted, values.data() + sorted,
+                    values.data() + values.size(), scratch);
+      values.swap(scratch);
+    }
+    sorted = values.size();
+  }
 };
 
-// The distinct addresses and AS numbers of one group seen by one worker. The AS numbers are
-// those of the distinct addresses, found once these are known (Attributor::TakeSets).
+// Distinct addresses looked up together (the batch look-ups work on 256 at a time).
+constexpr std::size_t kLookUpBlock = 512;
+
+// The distinct addresses of one group seen by one worker. The group's AS numbers are those of
+// its distinct addresses, found once the workers' lists are united (FinishGroups).
 struct GroupSets {
   DistinctList<std::uint32_t> v4;
   DistinctList<Uint128> v6;
-  std::vector<std::uint32_t> as_numbers;
 };
 
 // The positions of ',', '\n' and '\r' among the `n` (at most 64) bytes at `p`, as bits.
@@ -324,9 +462,9 @@ std::uint64_t SeparatorsIn(const char* p, std::size_t n) {
                   cr = _mm_set1_epi8('\r');
     for (int i = 0; i < 4; ++i) {
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-      const __m128i hits = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, newline)),
-          _mm_cmpeq_epi8(bytes, cr));
+      const __m128i hits =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, newline)),
+                       _mm_cmpeq_epi8(bytes, cr));
       mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(hits)))
               << (16 * i);
     }
@@ -339,27 +477,36 @@ std::uint64_t SeparatorsIn(const char* p, std::size_t n) {
   return mask;
 }
 
-// The line breaks in `text` (the reading thread counts every chunk's).
-std::int64_t CountLineBreaks(std::string_view text) {
+// The line breaks in `text` (the reading thread counts every chunk's), and in `quoted` whether
+// it holds a '"', found in the same pass.
+std::int64_t CountLineBreaks(std::string_view text, bool& quoted) {
   const char* const p = text.data();
   const std::size_t n = text.size();
   std::size_t count = 0, i = 0;
+  bool quotes = false;
 #if defined(__SSE2__)
   // Each byte lane counts matches down from zero for up to 255 blocks; psadbw then adds them.
-  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+  __m128i seen = _mm_setzero_si128();
   while (n - i >= 16) {
     const std::size_t end = i + std::min<std::size_t>((n - i) / 16, 255) * 16;
     __m128i lanes = _mm_setzero_si128();
     for (; i < end; i += 16) {
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
       lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(bytes, newline));
+      seen = _mm_or_si128(seen, _mm_cmpeq_epi8(bytes, quote));
     }
     const __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
     count += static_cast<std::size_t>(_mm_cvtsi128_si64(sums)) +
              static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
   }
+  quotes = _mm_movemask_epi8(seen) != 0;
 #endif
-  for (; i < n; ++i) count += p[i] == '\n';
+  for (; i < n; ++i) {
+    count += p[i] == '\n';
+    quotes |= p[i] == '"';
+  }
+  quoted = quotes;
   return static_cast<std::int64_t>(count);
 }
 
@@ -393,8 +540,12 @@ class Attributor {
   Attributor(const JurisdictionIndex& index, const AttributionOptions& options,
              const GroupTable& groups, const Columns& columns,
              std::unique_ptr<RowFormatter> formatter)
-      : index_(index), options_(options), groups_(groups), columns_(columns),
-        formatter_(std::move(formatter)), sets_(groups.names.size()),
+      : index_(index),
+        options_(options),
+        groups_(groups),
+        columns_(columns),
+        formatter_(std::move(formatter)),
+        sets_(groups.names.size()),
         text_sizes_(groups.names.size()) {
     last_column_ = std::max({columns_.address, columns_.category, columns_.time});
   }
@@ -410,10 +561,12 @@ class Attributor {
       Malformed(result, chunk.oversized->line, chunk.oversized->message);
     }
     if (options_.format == FeedFormat::kCsv) {
-      if (std::memchr(chunk.text.data(), '"', chunk.text.size()) == nullptr) {
-        ProcessPlainCsv(chunk.text, chunk.first_line, result);
+      const std::string_view text = chunk.text();
+      if (chunk.quote_free || text.empty() ||
+          std::memchr(text.data(), '"', text.size()) == nullptr) {
+        ProcessPlainCsv(text, chunk.first_line, result);
       } else {
-        ProcessCsv(chunk.text, chunk.first_line, result);
+        ProcessCsv(text, chunk.first_line, result);
       }
     } else {
       ProcessNdjson(chunk, result);
@@ -426,15 +579,12 @@ class Attributor {
     return result;
   }
 
-  // Sorts the collected addresses and drops duplicates, then finds their AS numbers (at the end
-  // of the feed). An address's AS is looked up once per worker rather than once per row, and in
-  // ascending order, which the index answers mostly from the cache.
+  // Makes the collected addresses ascending and distinct (at the end of the feed, the workers
+  // side by side).
   std::vector<GroupSets> TakeSets() {
     for (auto& s : sets_) {
-      SortUnique(s.v4.values);
-      SortUnique(s.v6.values);
-      CollectAsNumbers(s);
-      SortUnique(s.as_numbers);
+      s.v4.Compact(v4_scratch_);
+      s.v6.Compact(v6_values_scratch_);
     }
     return std::move(sets_);
   }
@@ -475,7 +625,7 @@ class Attributor {
       ++result.lines;
       std::size_t n = fields_seen;
       if (n < wanted) fields[n++] = std::string_view(base + last_field, row_end - last_field);
-      Fields(result, this_line, fields.data(), n);
+      Fields(result, this_line, fields.data(), n, Padding::kPadded);
     };
     for (std::size_t block = 0; block < size; block += 64) {
       std::uint64_t mask = SeparatorsIn(base + block, std::min<std::size_t>(64, size - block));
@@ -515,13 +665,17 @@ class Attributor {
       }
       if (!*next) break;
       ++result.lines;
-      Fields(result, record_.line, record_.fields.data(), record_.fields.size());
+      Fields(result, record_.line, record_.fields.data(), record_.fields.size(),
+             Padding::kNone);
     }
   }
 
+  // Whether the bytes after a field may be read (it lies in a chunk's TextBuffer).
+  enum class Padding { kNone, kPadded };
+
   // One CSV record's fields.
   void Fields(ChunkResult& result, std::int64_t line, const std::string_view* fields,
-              std::size_t count) {
+              std::size_t count, Padding padding) {
     if (static_cast<int>(count) <= columns_.address) {
       Malformed(result, line, "the row has no address column");
       return;
@@ -530,16 +684,16 @@ class Attributor {
     if (columns_.category >= 0 && columns_.category < static_cast<int>(count)) {
       category = fields[columns_.category];
     }
-    std::optional<long long> time;
+    long long time = kNoTime;
     if (columns_.time >= 0 && columns_.time < static_cast<int>(count)) {
       time = times_.Parse(fields[columns_.time]);
     }
-    Observe(result, line, fields[columns_.address], category, time);
+    Observe(result, line, fields[columns_.address], category, time, padding);
   }
 
   void ProcessNdjson(const Chunk& chunk, ChunkResult& result) {
     std::int64_t line = chunk.first_line;
-    std::string_view text = chunk.text;
+    std::string_view text = chunk.text();
     std::size_t pos = 0;
     while (pos < text.size()) {
       std::size_t nl = text.find('\n', pos);
@@ -550,8 +704,8 @@ class Attributor {
       if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
       ++result.lines;
       if (row.size() > kMaxCsvRecordBytes) {
-        Malformed(result, this_line, "the record is longer than " +
-                                         std::to_string(kMaxCsvRecordBytes) + " bytes");
+        Malformed(result, this_line,
+                  "the record is longer than " + std::to_string(kMaxCsvRecordBytes) + " bytes");
         continue;
       }
       boost::system::error_code ec;
@@ -572,13 +726,13 @@ class Attributor {
           category = c->as_string();
         }
       }
-      std::optional<long long> time;
+      long long time = kNoTime;
       if (!columns_.time_name.empty()) {
         if (const auto* t = object.if_contains(columns_.time_name); t && t->is_string()) {
           time = times_.Parse(t->as_string());
         }
       }
-      Observe(result, this_line, address->as_string(), category, time);
+      Observe(result, this_line, address->as_string(), category, time, Padding::kNone);
     }
   }
 
@@ -598,12 +752,19 @@ class Attributor {
   // Parses one observation's address and queues the row; the look-ups run once the chunk is
   // parsed (LookUp).
   void Observe(ChunkResult& result, std::int64_t line, std::string_view address_text,
-               std::string_view category, std::optional<long long> time) {
+               std::string_view category, long long time, Padding padding) {
     const auto row = static_cast<std::uint32_t>(rows_.size());
-    if (auto v4 = ParseDottedQuad(address_text)) {
-      v4_.push_back(std::uint64_t{*v4} << 32 | row);
+    std::uint64_t v4 = kNotDottedQuad;
+    if (padding == Padding::kPadded) {
+      v4 = ParseDottedQuadPadded(address_text);
+    } else if (auto parsed = ParseDottedQuad(address_text)) {
+      v4 = *parsed;
+    }
+    if (v4 != kNotDottedQuad) {
+      v4_.push_back(v4 << 32 | row);
     } else {
-      auto address = ParseIpAddress(address_text);
+      auto address = padding == Padding::kPadded ? ParseIpAddressPadded(address_text)
+                                                 : ParseIpAddress(address_text);
       if (!address.has_value()) {
         Malformed(result, line, address.error().message);
         return;
@@ -614,7 +775,7 @@ class Attributor {
         v6_.push_back({address->value, row});
       }
     }
-    rows_.push_back({line, time.value_or(kNoTime), categories_.Id(category)});
+    rows_.push_back({line, time, categories_.Id(category)});
   }
 
   // Looks up the chunk's distinct addresses in ascending order, a block at a time with the
@@ -631,13 +792,64 @@ class Attributor {
               [](const V6Row& v) { return static_cast<std::uint32_t>(v.address >> 96); });
     row_groups_.resize(rows_.size());
     if (formatter_) looked_.resize(rows_.size());
-    LookUpSorted(result, std::span<const std::uint64_t>(v4_), [](std::uint64_t e) {
-      return IpAddress{IpFamily::kIpv4, e >> 32};
-    }, [](std::uint64_t e) { return static_cast<std::uint32_t>(e); });
-    LookUpSorted(result, std::span<const V6Row>(v6_), [](const V6Row& e) {
-      return IpAddress{IpFamily::kIpv6, e.address};
-    }, [](const V6Row& e) { return e.row; });
+    LookUpSorted(
+        result, std::span<const std::uint64_t>(v4_),
+        [](std::uint64_t e) {
+          return IpAddress{IpFamily::kIpv4, e >> 32};
+        },
+        [](std::uint64_t e) { return static_cast<std::uint32_t>(e); });
+    LookUpSorted(
+        result, std::span<const V6Row>(v6_),
+        [](const V6Row& e) {
+          return IpAddress{IpFamily::kIpv6, e.address};
+        },
+        [](const V6Row& e) { return e.row; });
+    // Each country seen, in its group (a small bitset while looking up, rather than a write to
+    // the group's counts per address).
+    for (int slot = 0; slot < 26 * 26; ++slot) {
+      if (slots_seen_.test(slot)) result.groups[groups_.by_code[slot]].country_slots.set(slot);
+    }
+    slots_seen_.reset();
     result.observations += static_cast<std::int64_t>(rows_.size());
+    if (!formatter_ && categories_.size() <= kFlatCategories) {
+      CountFlat(result);
+    } else {
+      CountInOrder(result);
+    }
+    rows_.clear();
+    v4_.clear();
+    v6_.clear();
+  }
+
+  // Counts the rows per group and category in small flat tables that stay in the first-level
+  // cache (a feed has a handful of categories), then hands the groups with rows to `result`.
+  // The summary's counts do not depend on the rows' order, so the groups are listed in index
+  // order.
+  void CountFlat(ChunkResult& result) {
+    const std::size_t categories = categories_.size();
+    flat_counts_.assign(groups_.names.size() * categories, 0);
+    flat_windows_.assign(groups_.names.size(), Window());
+    for (std::size_t r = 0; r < rows_.size(); ++r) {
+      const Pending& row = rows_[r];
+      const std::uint16_t group = row_groups_[r];
+      ++flat_counts_[group * categories + row.category];
+      if (row.time != kNoTime) flat_windows_[group].Add(row.time);
+    }
+    for (std::size_t group = 0; group < groups_.names.size(); ++group) {
+      const std::uint32_t* counts = flat_counts_.data() + group * categories;
+      std::int64_t observations = 0;
+      for (std::size_t c = 0; c < categories; ++c) observations += counts[c];
+      if (observations == 0) continue;
+      GroupCounts& g = result.groups[group];
+      g.observations = observations;
+      g.categories.assign(counts, counts + categories);
+      g.window = flat_windows_[group];
+      result.touched.push_back(static_cast<std::uint16_t>(group));
+    }
+  }
+
+  // Counts the rows in feed order, formatting each for the GroupOutput if there is one.
+  void CountInOrder(ChunkResult& result) {
     for (std::size_t r = 0; r < rows_.size(); ++r) {
       const Pending& row = rows_[r];
       const std::uint16_t group = row_groups_[r];
@@ -648,23 +860,20 @@ class Attributor {
       ++g.categories[row.category];
       if (formatter_) Format(result, row, group, looked_[r]);
     }
-    rows_.clear();
-    v4_.clear();
-    v6_.clear();
   }
 
   // `entries` sorted by address; address_of and row_of read an entry.
   template <typename Entry, typename AddressOf, typename RowOf>
   void LookUpSorted(ChunkResult& result, std::span<const Entry> entries, AddressOf address_of,
                     RowOf row_of) {
-    std::array<IpAddress, kBlock> addresses;
-    std::array<std::size_t, kBlock + 1> starts;  // Each address's first entry.
-    std::array<std::uint16_t, kBlock> countries;
-    std::array<std::uint32_t, kBlock> as_numbers;
+    std::array<IpAddress, kLookUpBlock> addresses;
+    std::array<std::size_t, kLookUpBlock + 1> starts;  // Each address's first entry.
+    std::array<std::uint16_t, kLookUpBlock> countries;
+    std::array<std::uint32_t, kLookUpBlock> as_numbers;
     std::size_t next = 0;
     while (next < entries.size()) {
       std::size_t n = 0;
-      while (next < entries.size() && n < kBlock) {
+      while (next < entries.size() && n < kLookUpBlock) {
         addresses[n] = address_of(entries[next]);
         starts[n++] = next;
         const Uint128 value = addresses[n - 1].value;
@@ -673,9 +882,17 @@ class Attributor {
         } while (next < entries.size() && address_of(entries[next]).value == value);
       }
       starts[n] = next;
-      index_.CountryCodesAt(std::span(addresses.data(), n), std::span(countries.data(), n));
+      if constexpr (std::is_same_v<Entry, std::uint64_t>) {
+        // IPv4 through the 32-bit entry point, one address at a time: in ascending order its
+        // tables answer from the cache, and it skips the batch's sorting of the block by family.
+        for (std::size_t i = 0; i < n; ++i) {
+          countries[i] = index_.CountryCodeAtV4(addresses[i].v4());
+        }
+      } else {
+        index_.CountryCodesAt(std::span(addresses.data(), n), std::span(countries.data(), n));
+      }
       // The rows' AS numbers are needed only by the formatter; the summary's come from the
-      // distinct addresses at the end (TakeSets).
+      // distinct addresses at the end (FinishGroups).
       if (formatter_) {
         index_.AsNumbersAt(std::span(addresses.data(), n), std::span(as_numbers.data(), n));
       }
@@ -684,12 +901,12 @@ class Attributor {
         const std::uint32_t as_number = formatter_ ? as_numbers[i] : 0;
         const int slot = GroupTable::Slot(packed);
         const std::uint16_t group = slot < 0 ? 0 : groups_.by_code[slot];
-        if (slot >= 0) result.groups[group].country_slots.set(slot);
+        if (slot >= 0) slots_seen_.set(slot);
         GroupSets& s = sets_[group];
         if (addresses[i].family == IpFamily::kIpv4) {
-          s.v4.Add(addresses[i].v4());
+          s.v4.Add(addresses[i].v4(), v4_scratch_);
         } else {
-          s.v6.Add(addresses[i].value);
+          s.v6.Add(addresses[i].value, v6_values_scratch_);
         }
         for (std::size_t e = starts[i]; e < starts[i + 1]; ++e) {
           const std::uint32_t row = row_of(entries[e]);
@@ -700,39 +917,12 @@ class Attributor {
     }
   }
 
-  // The AS numbers of the group's distinct addresses (sorted), a block at a time; neighbouring
-  // addresses mostly share their AS, so only changes are kept.
-  void CollectAsNumbers(GroupSets& s) const {
-    std::array<IpAddress, kBlock> addresses;
-    std::array<std::uint32_t, kBlock> numbers;
-    std::size_t n = 0;
-    std::uint32_t last = 0;
-    auto flush = [&] {
-      index_.AsNumbersAt(std::span(addresses.data(), n), std::span(numbers.data(), n));
-      for (std::size_t i = 0; i < n; ++i) {
-        if (numbers[i] != 0 && numbers[i] != last) s.as_numbers.push_back(numbers[i]);
-        last = numbers[i];
-      }
-      n = 0;
-    };
-    for (std::uint32_t v : s.v4.values) {
-      addresses[n++] = IpAddress{IpFamily::kIpv4, v};
-      if (n == kBlock) flush();
-    }
-    for (Uint128 v : s.v6.values) {
-      addresses[n++] = IpAddress{IpFamily::kIpv6, v};
-      if (n == kBlock) flush();
-    }
-    if (n > 0) flush();
-  }
-
   // A parsed row waiting for its look-up.
   struct Pending {
     std::int64_t line;
     long long time;  // kNoTime when the row has none.
     std::uint32_t category;
   };
-  static constexpr long long kNoTime = std::numeric_limits<long long>::min();
   struct V6Row {
     Uint128 address;
     std::uint32_t row;
@@ -760,27 +950,121 @@ class Attributor {
     formatter_->Append(row, text);
   }
 
-  // Distinct addresses looked up together (the batch look-ups work on 256 at a time).
-  static constexpr std::size_t kBlock = 512;
-
   const JurisdictionIndex& index_;
   const AttributionOptions& options_;
   const GroupTable& groups_;
   const Columns& columns_;
   std::unique_ptr<RowFormatter> formatter_;
   int last_column_ = 0;
-  std::vector<GroupSets> sets_;  // By group index.
+  std::vector<GroupSets> sets_;          // By group index.
   std::vector<std::size_t> text_sizes_;  // By group index: its text in the last chunk.
   // The chunk's rows, and their IPv4 ((address << 32) | row) and IPv6 addresses.
   std::vector<Pending> rows_;
   std::vector<std::uint64_t> v4_, scratch_;
   std::vector<V6Row> v6_, v6_scratch_;
+  std::vector<std::uint32_t> v4_scratch_;  // Working space of the distinct lists.
+  std::vector<Uint128> v6_values_scratch_;
   std::vector<std::uint16_t> row_groups_;  // By row.
+  std::bitset<26 * 26> slots_seen_;        // The chunk's countries.
+  // CountFlat's tables: rows by group and category, and windows by group.
+  static constexpr std::size_t kFlatCategories = 16;
+  std::vector<std::uint32_t> flat_counts_;
+  std::vector<Window> flat_windows_;
   std::vector<Looked> looked_;             // By row, when there is a formatter.
   CategoryIds categories_;
   TimeParser times_;
   CsvRecord record_;
 };
+
+// The AS numbers of `v4` and `v6` (ascending addresses), a block at a time, ascending and
+// distinct. Neighbouring addresses mostly share their AS, so only changes are kept before the
+// sort.
+std::vector<std::uint32_t> AsNumbersOf(const JurisdictionIndex& index,
+                                       const std::vector<std::uint32_t>& v4,
+                                       const std::vector<Uint128>& v6) {
+  std::vector<std::uint32_t> out;
+  std::array<IpAddress, kLookUpBlock> addresses;
+  std::array<std::uint32_t, kLookUpBlock> numbers;
+  std::size_t n = 0;
+  std::uint32_t last = 0;
+  auto flush = [&] {
+    index.AsNumbersAt(std::span(addresses.data(), n), std::span(numbers.data(), n));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (numbers[i] != 0 && numbers[i] != last) out.push_back(numbers[i]);
+      last = numbers[i];
+    }
+    n = 0;
+  };
+  // IPv4 one address at a time through the 32-bit entry point (as in LookUpSorted).
+  for (std::uint32_t v : v4) {
+    const std::uint32_t number = index.AsNumberAtV4(v);
+    if (number != 0 && number != last) out.push_back(number);
+    last = number;
+  }
+  for (Uint128 v : v6) {
+    addresses[n++] = IpAddress{IpFamily::kIpv6, v};
+    if (n == kLookUpBlock) flush();
+  }
+  if (n > 0) flush();
+  SortUnique(out);
+  return out;
+}
+
+// Unites the workers' distinct values of `lists` (each ascending) into `out`, emptying them.
+template <typename T>
+void UniteWorkers(std::vector<DistinctList<T>*>& lists, std::vector<T>& out) {
+  for (DistinctList<T>* list : lists) {
+    if (out.empty()) {
+      out = std::move(list->values);
+    } else if (!list->values.empty()) {
+      std::vector<T> merged;
+      merged.reserve(out.size() + list->values.size());
+      MergeDistinct(out.data(), out.data() + out.size(), list->values.data(),
+                    list->values.data() + list->values.size(), merged);
+      out = std::move(merged);
+    }
+    *list = DistinctList<T>();
+  }
+}
+
+// Fills each group's distinct addresses (the union of the workers') and AS numbers, `threads`
+// groups at a time, the largest first.
+void FinishGroups(std::vector<std::vector<GroupSets>>& sets, const JurisdictionIndex& index,
+                  std::vector<GroupSummary*>& groups, std::size_t threads) {
+  std::vector<std::size_t> order;
+  std::vector<std::size_t> sizes(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g] == nullptr) continue;
+    order.push_back(g);
+    for (auto& worker : sets) sizes[g] += worker[g].v4.values.size() + worker[g].v6.values.size();
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b;
+  });
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < order.size(); i = next++) {
+      const std::size_t g = order[i];
+      GroupSummary& out = *groups[g];
+      std::vector<DistinctList<std::uint32_t>*> v4;
+      std::vector<DistinctList<Uint128>*> v6;
+      for (auto& worker : sets) {
+        v4.push_back(&worker[g].v4);
+        v6.push_back(&worker[g].v6);
+      }
+      UniteWorkers(v4, out.addresses_v4);
+      UniteWorkers(v6, out.addresses_v6);
+      out.as_numbers = AsNumbersOf(index, out.addresses_v4, out.addresses_v6);
+      out.distinct_addresses =
+          static_cast<std::int64_t>(out.addresses_v4.size() + out.addresses_v6.size());
+      out.distinct_as_numbers = static_cast<std::int64_t>(out.as_numbers.size());
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < std::min(threads, order.size()); ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+}
 
 // Splits the source into chunks that end on record boundaries.
 class Chunker {
@@ -792,10 +1076,19 @@ class Chunker {
   Result<std::optional<Chunk>> Next() {
     while (true) {
       const bool full = pending_.size() >= chunk_bytes_;
-      // Where the last whole record ends; looked for only once there is a chunk's worth.
+      // Where the last whole record ends, looked for only once there is a chunk's worth, and the
+      // line breaks before it. Quote-free CSV (the common case) ends at the last line break, and
+      // one pass over it both finds that it has no quote and counts its lines.
       std::size_t end = 0;
+      std::int64_t lines = -1;
+      bool quote_free = false;
       if (full || at_end_) {
-        end = format_ == FeedFormat::kCsv ? CompleteRecordsEnd(pending_) : LastLineEnd(pending_);
+        bool quoted = true;
+        if (format_ == FeedFormat::kCsv) lines = CountLineBreaks(pending_.view(), quoted);
+        if (quoted) lines = -1;
+        quote_free = format_ == FeedFormat::kCsv && !quoted;
+        end = format_ == FeedFormat::kCsv && quoted ? CompleteRecordsEnd(pending_.view())
+                                                    : LastLineEnd(pending_.view());
       }
       if ((full || at_end_) && (end > 0 || at_end_)) {
         if (at_end_ && (end == 0 || end < pending_.size())) end = pending_.size();
@@ -803,13 +1096,19 @@ class Chunker {
         Chunk chunk;
         chunk.sequence = sequence_++;
         chunk.first_line = line_;
-        // The chunk takes the buffer; only the partial record after `end` is copied back.
-        std::string rest = pending_.substr(end);
-        chunk.text = std::move(pending_);
-        chunk.text.resize(end);
+        chunk.quote_free = quote_free;
+        // The chunk takes the buffer; only the partial record after `end` is copied to another.
+        // (The rest may be longer than a chunk: reads are at least 64 KiB.)
+        const std::size_t rest_size = pending_.size() - end;
+        TextBuffer rest = TakeBuffer();
+        rest.Reserve(std::max(chunk_bytes_ + chunk_bytes_ / 4, rest_size));
+        rest.Resize(rest_size);
+        std::memcpy(rest.data(), pending_.data() + end, rest_size);
+        chunk.buffer = std::move(pending_);
+        chunk.buffer.Resize(end);
         pending_ = std::move(rest);
-        pending_.reserve(chunk_bytes_ + chunk_bytes_ / 4);
-        line_ += CountLineBreaks(chunk.text);
+        bool quoted = true;
+        line_ += lines >= 0 ? lines : CountLineBreaks(chunk.text(), quoted);
         return std::optional<Chunk>(std::move(chunk));
       }
       if (full && end == 0) {
@@ -818,8 +1117,8 @@ class Chunker {
         Chunk chunk;
         chunk.sequence = sequence_++;
         chunk.first_line = line_;
-        chunk.oversized = FeedError{line_, "the record is longer than " +
-                                               std::to_string(chunk_bytes_) + " bytes"};
+        chunk.oversized = FeedError{
+            line_, "the record is longer than " + std::to_string(chunk_bytes_) + " bytes"};
         RETURN_IF_ERROR(SkipLine());
         return std::optional<Chunk>(std::move(chunk));
       }
@@ -827,31 +1126,46 @@ class Chunker {
     }
   }
 
+  // Takes back the buffer of a chunk that has been processed, for a later chunk (any thread).
+  void Recycle(TextBuffer buffer) {
+    std::lock_guard lock(free_mutex_);
+    if (free_.size() < kBuffersKept) free_.push_back(std::move(buffer));
+  }
+
   std::uint64_t consumed() const { return source_.consumed(); }
 
  private:
+  static constexpr std::size_t kBuffersKept = 16;
+
   static std::size_t LastLineEnd(std::string_view text) {
     auto nl = text.rfind('\n');
     return nl == std::string_view::npos ? 0 : nl + 1;
   }
+  TextBuffer TakeBuffer() {
+    std::lock_guard lock(free_mutex_);
+    if (free_.empty()) return TextBuffer();
+    TextBuffer buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
   Status ReadMore() {
     std::size_t old = pending_.size();
     std::size_t want = std::max<std::size_t>(chunk_bytes_ / 4, 64 * 1024);
-    pending_.resize(old + want);
+    pending_.Reserve(old + want);
     ASSIGN_OR_RETURN(std::size_t n, source_.Read(pending_.data() + old, want));
-    pending_.resize(old + n);
+    pending_.Resize(old + n);
     if (n == 0) at_end_ = true;
     return OkStatus();
   }
   Status SkipLine() {
     while (true) {
-      auto nl = pending_.find('\n');
+      auto nl = pending_.view().find('\n');
       if (nl != std::string::npos) {
-        pending_.erase(0, nl + 1);
+        pending_.Erase(nl + 1);
         ++line_;
         return OkStatus();
       }
-      pending_.clear();
+      pending_.Resize(0);
       RETURN_IF_ERROR(ReadMore());
       if (at_end_) return OkStatus();
     }
@@ -860,10 +1174,12 @@ class Chunker {
   FeedSource& source_;
   FeedFormat format_;
   std::size_t chunk_bytes_;
-  std::string pending_;
+  TextBuffer pending_;
   std::int64_t line_ = 1;
   std::int64_t sequence_ = 0;
   bool at_end_ = false;
+  std::mutex free_mutex_;
+  std::vector<TextBuffer> free_;  // Buffers of processed chunks.
 };
 
 // Reads the header (CSV) or peeks at the first record (NDJSON) to find the columns.
@@ -871,7 +1187,7 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
   Columns columns;
   std::vector<std::string> names;
   if (options.format == FeedFormat::kCsv) {
-    CsvReader reader(first.text, first.first_line);
+    CsvReader reader(first.text(), first.first_line);
     CsvRecord record;
     auto header = reader.Next(record);
     if (!header.has_value()) {
@@ -883,21 +1199,21 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
     // The rest of the chunk starts after the header record, which took this many line breaks.
     std::size_t consumed = 0;
     std::int64_t lines = reader.line() - first.first_line;
-    for (std::int64_t i = 0; i < lines; ++i) consumed = first.text.find('\n', consumed) + 1;
-    if (lines == 0) consumed = first.text.size();
-    first.text.erase(0, consumed);
+    const std::string_view text = first.text();
+    for (std::int64_t i = 0; i < lines; ++i) consumed = text.find('\n', consumed) + 1;
+    if (lines == 0) consumed = text.size();
+    first.begin += consumed;
     first.first_line += lines;
   } else {
-    auto nl = first.text.find('\n');
-    std::string_view line = std::string_view(first.text).substr(0, nl);
+    std::string_view line = first.text().substr(0, first.text().find('\n'));
     boost::system::error_code ec;
     auto value = boost::json::parse(line, ec);
     if (!ec && value.is_object()) {
       for (const auto& [key, v] : value.as_object()) names.emplace_back(key);
     }
   }
-  columns.address = FindColumn(names, options.address_field, kAddressFieldNames,
-                               columns.address_name);
+  columns.address =
+      FindColumn(names, options.address_field, kAddressFieldNames, columns.address_name);
   if (columns.address < 0) {
     std::string wanted = options.address_field.empty() ? "one of ip, address, ip_address, "
                                                          "src_ip, source_ip, addr, ip_addr"
@@ -907,8 +1223,8 @@ Result<Columns> FindColumns(Chunk& first, const AttributionOptions& options) {
             " has no address column (" + wanted + ")",
         "column", "missing_column");
   }
-  columns.category = FindColumn(names, options.category_field, kCategoryFieldNames,
-                                columns.category_name);
+  columns.category =
+      FindColumn(names, options.category_field, kCategoryFieldNames, columns.category_name);
   if (columns.category < 0) {
     if (!options.category_field.empty()) {
       return Error::InvalidArgument("no column named \"" + options.category_field + "\"",
@@ -936,7 +1252,8 @@ void Unite(std::vector<T>& into, const std::vector<T>& more) {
   }
   std::vector<T> out;
   out.reserve(into.size() + more.size());
-  std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(out));
+  MergeDistinct(into.data(), into.data() + into.size(), more.data(), more.data() + more.size(),
+                out);
   into = std::move(out);
 }
 
@@ -999,6 +1316,7 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
         }
         changed.notify_all();
         ChunkResult result = attributors[t].Process(chunk);
+        chunker.Recycle(std::move(chunk.buffer));
         {
           std::lock_guard lock(mutex);
           done.emplace(result.sequence, std::move(result));
@@ -1047,8 +1365,9 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
     ChunkResult result;
     {
       std::unique_lock lock(mutex);
-      changed.wait(lock,
-                   [&] { return done.count(expected) != 0 || (reading_done && expected == produced); });
+      changed.wait(lock, [&] {
+        return done.count(expected) != 0 || (reading_done && expected == produced);
+      });
       auto it = done.find(expected);
       if (it == done.end()) break;
       result = std::move(it->second);
@@ -1064,8 +1383,8 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
     }
     if (options.strictness == Strictness::kFailOnFirst && result.malformed > 0) {
       const FeedError& e = summary.errors.front();
-      failure = Error::InvalidArgument("line " + std::to_string(e.line) + ": " + e.message,
-                                       "feed", "malformed_line");
+      failure = Error::InvalidArgument("line " + std::to_string(e.line) + ": " + e.message, "feed",
+                                       "malformed_line");
       break;
     }
     if (options.max_observations > 0 && summary.observations > options.max_observations) {
@@ -1104,22 +1423,15 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
   if (failure) return *failure;
   if (read_error) return *read_error;
 
+  std::vector<GroupSummary*> outputs(merged.size(), nullptr);
+  summary.groups.reserve(merged.size());
   for (std::size_t group = 0; group < merged.size(); ++group) {
     MergedGroup& g = merged[group];
     if (g.observations == 0) continue;
-    GroupSummary out;
+    GroupSummary& out = summary.groups.emplace_back();
     out.group = groups.names[group];
     out.state = groups.states[group];
     out.observations = g.observations;
-    for (auto& worker : sets) {
-      Unite(out.addresses_v4, worker[group].v4.values);
-      Unite(out.addresses_v6, worker[group].v6.values);
-      Unite(out.as_numbers, worker[group].as_numbers);
-      worker[group] = GroupSets();
-    }
-    out.distinct_addresses =
-        static_cast<std::int64_t>(out.addresses_v4.size() + out.addresses_v6.size());
-    out.distinct_as_numbers = static_cast<std::int64_t>(out.as_numbers.size());
     for (int slot = 0; slot < 26 * 26; ++slot) {
       if (g.country_slots.test(slot)) out.countries.push_back(groups.countries[slot]);
     }
@@ -1129,8 +1441,9 @@ Result<AttributionSummary> Run(FeedSource& source, const JurisdictionIndex& inde
       out.first_seen = FromUnixMillis(g.window.first);
       out.last_seen = FromUnixMillis(g.window.last);
     }
-    summary.groups.push_back(std::move(out));
+    outputs[group] = &out;
   }
+  FinishGroups(sets, index, outputs, threads);
   SortGroups(summary.groups);
   if (summary.lines == 0 && summary.malformed == 0) {
     return Error::InvalidArgument("the feed has no records", "feed", "empty_feed");

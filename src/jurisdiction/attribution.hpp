@@ -2,12 +2,11 @@
 // gzip), finds each address's country, AS and responsible state with a JurisdictionIndex, and
 // summarises the feed per state. Streaming and multi-threaded: one thread reads chunks that end
 // on record boundaries, worker threads parse and attribute them (a chunk's distinct addresses
-// looked up in ascending order with the batch look-ups, so that neighbouring look-ups share the
-// index's cache lines; distinct addresses and AS numbers collected per worker and made
-// distinct by the workers at the end), and the calling thread merges their counts in input
+// looked up in ascending order, so that neighbouring look-ups share the index's cache lines;
+// distinct addresses collected per worker, then united per group and their AS numbers found by
+// the workers side by side at the end), and the calling thread merges their counts in input
 // order (so outputs are deterministic) and hands each group's formatted rows to an optional
-// GroupOutput. Attribute() is thread-safe; the index
-// must outlive the call.
+// GroupOutput. Attribute() is thread-safe; the index must outlive the call.
 #pragma once
 
 #include <cstdint>

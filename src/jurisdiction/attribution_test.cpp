@@ -118,6 +118,61 @@ TEST_F(AttributionTest, KeepsEachStatesObservationWindowFromTheTimeColumn) {
   EXPECT_EQ(missing.error().field, "time_column");
 }
 
+TEST_F(AttributionTest, ReadsTimesOfAKnownDayAsTheRfc3339ParserDoes) {
+  // Once a row has given the day, its other rows' times are read as one word: every byte of
+  // "HH:MM:SS" changed to a digit, a colon or a byte just outside them must give the window that
+  // ParseRfc3339 gives (a time it refuses is left out of the window).
+  const std::string base = "2026-11-01T12:34:56Z";
+  std::vector<std::string> times = {"2026-11-01T00:00:00Z", "2026-11-01T23:59:59Z",
+                                    "2026-11-01T24:00:00Z", "2026-11-01T23:60:00Z",
+                                    "2026-11-01T23:59:60Z", "2026-11-01T19:59:59Z",
+                                    "2026-11-01T12:34:56.789Z", "2026-11-01T12:34:56.Z"};
+  for (std::size_t i = 11; i < 19; ++i) {
+    for (char c : {'0', '9', '/', ':', ';', 'a', ' ', '\x80', '\xff'}) {
+      std::string t = base;
+      t[i] = c;
+      times.push_back(t);
+    }
+  }
+  for (const std::string& t : times) {
+    SCOPED_TRACE(t);
+    auto summary = Run("timestamp,ip\n2026-11-01T10:00:00Z,10.0.0.1\n" + t + ",10.0.0.1\n");
+    ASSERT_TRUE(summary.has_value()) << summary.error().message;
+    const auto* fr = Group(*summary, "FR");
+    ASSERT_TRUE(fr != nullptr && fr->first_seen && fr->last_seen);
+    TimePoint first = *ParseRfc3339("2026-11-01T10:00:00Z"), last = first;
+    if (auto parsed = ParseRfc3339(t)) {
+      first = std::min(first, *parsed);
+      last = std::max(last, *parsed);
+    }
+    EXPECT_EQ(*fr->first_seen, first);
+    EXPECT_EQ(*fr->last_seen, last);
+  }
+}
+
+TEST_F(AttributionTest, CountsManyCategoriesIncludingLongOnesThatShareTheirEnds) {
+  // Categories are found by their length and first and last eight bytes: long ones that share
+  // those differ only in the middle, and enough of them fill the table several times over.
+  std::string feed = "ip,category\n";
+  std::map<std::string, std::int64_t> expected;
+  for (int i = 0; i < 3000; ++i) {
+    const int k = i * 7 % 150;
+    std::string category = k < 60   ? "scanner-" + std::to_string(k)
+                           : k < 120 ? "aaaaaaaa-" + std::to_string(1000 + k) + "-zzzzzzzz"
+                           : k < 149 ? std::string(static_cast<std::size_t>(k - 120), 'c')
+                                     : "";
+    feed += "10.0.0." + std::to_string(i % 200) + "," + category + "\n";
+    ++expected[category];
+  }
+  for (std::size_t chunk_bytes : {std::size_t{1024}, std::size_t{4} << 20}) {
+    AttributionOptions options;
+    options.chunk_bytes = chunk_bytes;
+    auto summary = Run(feed, options);
+    ASSERT_TRUE(summary.has_value()) << summary.error().message;
+    EXPECT_EQ(Group(*summary, "FR")->categories, expected);
+  }
+}
+
 TEST_F(AttributionTest, ManyThreadsAndSmallChunksGiveTheSameAnswer) {
   std::string feed = "ip,category\n";
   for (int i = 0; i < 5000; ++i) {
@@ -226,6 +281,54 @@ TEST_F(AttributionTest, AgreesWithOneLookUpPerRowWhateverTheChunking) {
       EXPECT_EQ(*g.last_seen, *ParseRfc3339(e.last));
     }
   }
+}
+
+TEST_F(AttributionTest, KeepsEveryDistinctAddressOfAGroupThatOutgrowsItsListsManyTimes) {
+  // A worker's distinct addresses of a group are sorted and merged whenever they have doubled
+  // (from 65,536), and the workers' lists are united at the end: a group with more distinct
+  // IPv4 and IPv6 addresses than that, repeated far apart, must come out whole.
+  std::mt19937 rng(31);
+  std::string feed = "ip\n";
+  std::set<std::uint32_t> v4;
+  std::set<Uint128> v6;
+  std::vector<std::string> seen;
+  for (int i = 0; i < 250000; ++i) {
+    std::string address;
+    if (!seen.empty() && i % 5 == 0) {
+      address = seen[rng() % seen.size()];
+    } else if (i % 3 == 0) {
+      address = "2001:db8:" + std::to_string(rng() % 10000) + "::" + std::to_string(rng() % 9999);
+    } else {
+      const std::uint32_t value = 0x0a000000u | (rng() & 0xffffff);  // 10.0.0.0/8: FR or GP.
+      address = FormatIpAddress(IpAddress{IpFamily::kIpv4, value});
+    }
+    seen.push_back(address);
+    feed += address + "\n";
+  }
+  AttributionOptions options;
+  options.threads = 2;
+  options.chunk_bytes = 64 * 1024;
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  std::set<std::uint32_t> fr_v4;
+  std::set<Uint128> fr_v6;
+  for (const std::string& address : seen) {
+    const IpAddress parsed = *ParseIpAddress(address);
+    const std::string country = JurisdictionIndex::UnpackCountry(index_->CountryCodeAt(parsed));
+    if (country.empty() || ResolveCountry(country).state != "FR") continue;
+    if (parsed.family == IpFamily::kIpv4) {
+      fr_v4.insert(parsed.v4());
+    } else {
+      fr_v6.insert(parsed.value);
+    }
+  }
+  ASSERT_GT(fr_v4.size(), 2u * 65536);
+  ASSERT_GT(fr_v6.size(), 65536u);
+  const GroupSummary* fr = Group(*summary, "FR");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->addresses_v4, std::vector<std::uint32_t>(fr_v4.begin(), fr_v4.end()));
+  EXPECT_EQ(fr->addresses_v6, std::vector<Uint128>(fr_v6.begin(), fr_v6.end()));
+  EXPECT_EQ(fr->distinct_addresses, static_cast<std::int64_t>(fr_v4.size() + fr_v6.size()));
 }
 
 TEST_F(AttributionTest, LineNumbersStayRightAcrossChunks) {
@@ -364,6 +467,20 @@ TEST_F(AttributionTest, AOneMebibyteLineIsReportedAndSkipped) {
   EXPECT_EQ(summary->errors[0].line, 3);
   EXPECT_NE(summary->errors[0].message.find("longer than"), std::string::npos);
   EXPECT_EQ(summary->errors[1].line, 5);
+}
+
+TEST_F(AttributionTest, ALongLineAfterShortOnesWithSmallChunksIsReportedAndSkipped) {
+  // The source is read 64 KiB at a time whatever the chunk size: with 1 KiB chunks the record
+  // left over after the last line break of a read can be far longer than a chunk.
+  std::string feed = "ip\n10.0.0.1\n" + std::string(100000, 'x') + "\n10.0.0.2\n";
+  AttributionOptions options;
+  options.chunk_bytes = 1024;
+  auto summary = Run(feed, options);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message;
+  EXPECT_EQ(summary->observations, 2);
+  ASSERT_EQ(summary->malformed, 1);
+  EXPECT_EQ(summary->errors[0].line, 3);
+  EXPECT_NE(summary->errors[0].message.find("longer than"), std::string::npos);
 }
 
 TEST_F(AttributionTest, RefusesFeedsOverTheLimit) {

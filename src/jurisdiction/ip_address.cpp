@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <optional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace liaison::jurisdiction {
 namespace {
@@ -47,8 +52,8 @@ int HexDigit(char c) { return kHexDigits[static_cast<unsigned char>(c)]; }
 // for anything else.
 std::optional<Uint128> Ipv6Text(std::string_view text) {
   std::uint16_t groups[8] = {};
-  int count = 0;        // Groups written.
-  int gap = -1;         // Where "::" stands, as a group index.
+  int count = 0;  // Groups written.
+  int gap = -1;   // Where "::" stands, as a group index.
   std::size_t i = 0;
   if (text.empty()) return std::nullopt;
   if (text[0] == ':') {
@@ -108,18 +113,155 @@ std::optional<Uint128> Ipv6Text(std::string_view text) {
 
 }  // namespace
 
+std::uint64_t ParseDottedQuadPadded(std::string_view text) {
+#if defined(__SSE2__)
+  const std::size_t n = text.size();
+  if (n >= 7 && n <= 15) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+    const __m128i values = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
+    const __m128i digits = _mm_cmpeq_epi8(_mm_min_epu8(values, _mm_set1_epi8(9)), values);
+    const __m128i dots = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('.'));
+    const unsigned within = (1u << n) - 1;
+    const unsigned dot_bits = static_cast<unsigned>(_mm_movemask_epi8(dots)) & within;
+    const unsigned digit_bits = static_cast<unsigned>(_mm_movemask_epi8(digits)) & within;
+    // Exactly three dots, and digits everywhere else.
+    const unsigned second = dot_bits & (dot_bits - 1), third = second & (second - 1);
+    if ((dot_bits | digit_bits) == within && third != 0 && (third & (third - 1)) == 0) {
+      // Each byte's digit value at d[16 + i], after zeros so that an octet's tens and hundreds
+      // may be read before the first byte (they are masked off by its length). Two aligned
+      // stores that do not overlap, so that the byte loads below are forwarded from them.
+      alignas(16) std::uint8_t d[32];
+      _mm_store_si128(reinterpret_cast<__m128i*>(d), _mm_setzero_si128());
+      _mm_store_si128(reinterpret_cast<__m128i*>(d + 16), values);
+      const unsigned ends[4] = {static_cast<unsigned>(std::countr_zero(dot_bits)),
+                                static_cast<unsigned>(std::countr_zero(second)),
+                                static_cast<unsigned>(std::countr_zero(third)),
+                                static_cast<unsigned>(n)};
+      std::uint32_t value = 0;
+      unsigned start = 0;
+      bool ok = true;
+      for (unsigned end : ends) {
+        // Octets of one to three digits; none but "0" starts with a zero. Masks rather than
+        // conditions, which would be branches on the digit counts.
+        const unsigned length = end - start;
+        const unsigned ones = d[16 + end - 1], tens = d[16 + end - 2] & (0u - (length >= 2)),
+                       hundreds = d[16 + end - 3] & (0u - (length >= 3));
+        const unsigned octet = hundreds * 100 + tens * 10 + ones;
+        ok &= (length - 1 < 3) & (octet <= 255) & ((length == 1) | (d[16 + start] != 0));
+        value = value << 8 | (octet & 0xff);
+        start = end + 1;
+      }
+      if (ok) return value;
+    }
+  }
+#endif
+  const auto slow = ParseDottedQuad(text);
+  return slow ? *slow : kNotDottedQuad;
+}
+
+namespace {
+
+#if defined(__SSE2__)
+// Ipv6Text for hexadecimal groups and colons only (no dotted quad), reading 48 bytes from
+// text.data(): nullopt both for what is not an address and for what it leaves to Ipv6Text.
+std::optional<Uint128> Ipv6TextPadded(std::string_view text) {
+  const std::size_t n = text.size();
+  if (n < 2 || n > 39) return std::nullopt;
+  // Each byte's hexadecimal value at values[16 + i], after zeros so that a group's leading
+  // digits may be read before the first byte (they are masked off by its length). Aligned
+  // stores that do not overlap, so that the byte loads below are forwarded from them.
+  alignas(16) std::uint8_t values[16 + 48];
+  _mm_store_si128(reinterpret_cast<__m128i*>(values), _mm_setzero_si128());
+  std::uint64_t colons = 0, hex = 0;
+  for (int block = 0; block < 3; ++block) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 16 * block));
+    const __m128i digit = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+    const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit);
+    const __m128i letter = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    const __m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(letter, _mm_set1_epi8(5)), letter);
+    const __m128i value =
+        _mm_or_si128(_mm_and_si128(digit, is_digit),
+                     _mm_and_si128(_mm_add_epi8(letter, _mm_set1_epi8(10)), is_letter));
+    _mm_store_si128(reinterpret_cast<__m128i*>(values + 16 + 16 * block), value);
+    const auto bits = [](__m128i m) {
+      return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m)));
+    };
+    colons |= bits(_mm_cmpeq_epi8(c, _mm_set1_epi8(':'))) << (16 * block);
+    hex |= bits(_mm_or_si128(is_digit, is_letter)) << (16 * block);
+  }
+  const std::uint64_t within = (std::uint64_t{1} << n) - 1;
+  colons &= within;
+  // Only digits and colons; a leading colon only as "::".
+  if ((colons | (hex & within)) != within || (colons & 3) == 1) return std::nullopt;
+  Uint128 head = 0, tail = 0;  // The groups before "::" (or all of them) and after it.
+  int groups = 0, gap = -1;
+  unsigned start = 0;      // Where the current group starts.
+  unsigned gap_end = ~0u;  // Just after the "::".
+  bool ok = true;
+  auto group = [&](unsigned end) {
+    const unsigned length = end - start;
+    const unsigned v = values[16 + end - 1] | ((values[16 + end - 2] << 4) & (0u - (length >= 2))) |
+                       ((values[16 + end - 3] << 8) & (0u - (length >= 3))) |
+                       ((values[16 + end - 4] << 12) & (0u - (length >= 4)));
+    ok &= length <= 4;
+    if (gap < 0) {
+      head = head << 16 | v;
+    } else {
+      tail = tail << 16 | v;
+    }
+    ++groups;
+  };
+  for (std::uint64_t rest = colons; rest != 0; rest &= rest - 1) {
+    const auto at = static_cast<unsigned>(std::countr_zero(rest));
+    if (at == start) {
+      // An empty group: the second colon of "::" (the first, at the start, is passed over).
+      if (at > 0) {
+        ok &= gap < 0;
+        gap = groups;
+        gap_end = at + 1;
+      }
+    } else {
+      group(at);
+    }
+    start = at + 1;
+  }
+  if (start < n) {
+    group(static_cast<unsigned>(n));
+  } else {
+    ok &= gap_end == n;  // Text may end with a colon only as "::".
+  }
+  if (!ok || groups > 8 || (gap < 0 ? groups != 8 : groups == 8)) return std::nullopt;
+  if (gap < 0) return head;
+  return (gap == 0 ? Uint128{0} : head << (16 * (8 - gap))) | tail;
+}
+#endif
+
+// An IPv6 address from its 128 bits: IPv4-mapped addresses are IPv4.
+IpAddress FromIpv6(Uint128 value) {
+  if ((value & kMappedMask) == kMappedPrefix) {
+    return IpAddress{IpFamily::kIpv4, value & 0xffffffffu};
+  }
+  return IpAddress{IpFamily::kIpv6, value};
+}
+
+}  // namespace
+
+Result<IpAddress> ParseIpAddressPadded(std::string_view text) {
+  if (const std::uint64_t v4 = ParseDottedQuadPadded(text); v4 != kNotDottedQuad) {
+    return IpAddress{IpFamily::kIpv4, v4};
+  }
+#if defined(__SSE2__)
+  if (auto v6 = Ipv6TextPadded(text)) return FromIpv6(*v6);
+#endif
+  return ParseIpAddress(text);
+}
+
 Result<IpAddress> ParseIpAddress(std::string_view text) {
   if (auto v4 = ParseDottedQuad(text)) return IpAddress{IpFamily::kIpv4, *v4};
   if (text.empty() || text.size() > kMaxIpAddressText) return InvalidAddress(text);
   // Text without a colon is never IPv6, so Ipv6Text is tried first and the colon looked for
   // only when it fails.
-  if (auto parsed = Ipv6Text(text)) {
-    const Uint128 value = *parsed;
-    if ((value & kMappedMask) == kMappedPrefix) {
-      return IpAddress{IpFamily::kIpv4, value & 0xffffffffu};
-    }
-    return IpAddress{IpFamily::kIpv6, value};
-  }
+  if (auto parsed = Ipv6Text(text)) return FromIpv6(*parsed);
   if (text.find(':') != std::string_view::npos) return InvalidAddress(text);
   char buffer[kMaxIpAddressText + 1];
   std::memcpy(buffer, text.data(), text.size());

@@ -40,6 +40,43 @@ TEST(IpAddress, ReadsDottedQuadsExactlyAsInetPton) {
   }
 }
 
+// `count` parts drawn at random, joined by what `separator` returns each time (fuzz input).
+template <std::size_t N, typename Separator>
+std::string RandomParts(std::mt19937& rng, const char* const (&parts)[N], int count,
+                        const Separator& separator) {
+  std::string text;
+  for (int k = 0; k < count; ++k) {
+    if (k > 0) text += separator();
+    text += parts[rng() % N];
+  }
+  return text;
+}
+
+TEST(IpAddress, ReadsPaddedDottedQuadsAsTheBytewiseParser) {
+  // The same parts, and random bytes, in a buffer padded behind the text with bytes that would
+  // change the answer if they were read as part of it.
+  const char* parts[] = {"0", "00", "01", "1", "9", "10", "099", "255", "256", "999", "1000", "",
+                         "199", "200", "250", "/", ":", "a"};
+  const char alphabet[] = "0123456789.....:/ a\xff";
+  std::mt19937 rng(12);
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    if (i % 2 == 0) {
+      text = RandomParts(rng, parts, 3 + static_cast<int>(rng() % 3),
+                         [&] { return rng() % 30 == 0 ? "" : "."; });
+    } else {
+      for (std::size_t k = rng() % 18; k > 0; --k) text += alphabet[rng() % (sizeof alphabet - 1)];
+    }
+    std::string buffer = text + std::string(16, rng() % 2 ? '7' : '.');
+    const std::uint64_t padded =
+        ParseDottedQuadPadded(std::string_view(buffer.data(), text.size()));
+    auto expected = ParseDottedQuad(text);
+    EXPECT_EQ(padded, expected ? *expected : kNotDottedQuad) << text;
+  }
+  std::string buffer = "192.0.2.1" + std::string(16, '9');
+  EXPECT_EQ(ParseDottedQuadPadded(std::string_view(buffer.data(), 9)), 0xC0000201u);
+}
+
 TEST(IpAddress, ReadsIpv6ExactlyAsInetPton) {
   // Every combination of tricky parts, checked against the C library.
   const char* parts[] = {"0", "1", "ffff", "FfFf", "0000", "00000", "12345", "g", "", ":", "::",
@@ -63,6 +100,37 @@ TEST(IpAddress, ReadsIpv6ExactlyAsInetPton) {
     for (unsigned char byte : expected.s6_addr) value = (value << 8) | byte;
     if (parsed->family == IpFamily::kIpv4) value &= 0xffffffffu;  // IPv4-mapped.
     EXPECT_EQ(parsed->value, value) << text;
+  }
+}
+
+TEST(IpAddress, ReadsPaddedIpv6AsTheBytewiseParser) {
+  // The inet_pton test's parts, padded behind the text with bytes that would change the answer
+  // if they were read as part of it, and addresses as formatted (with "::" anywhere).
+  const char* parts[] = {"0", "1", "ffff", "FfFf", "0000", "00000", "12345", "g", "", ":", "::",
+                         "1.2.3.4", "abcd", " ", "G", "@", "`", "/", "\xe1", "0a0"};
+  std::mt19937 rng(15);
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    if (i % 2 == 0) {
+      text = RandomParts(rng, parts, 1 + static_cast<int>(rng() % 10),
+                         [&] { return rng() % 8 == 0 ? "::" : ":"; });
+    } else {
+      Uint128 value = 0;
+      for (int k = 0; k < 8; ++k) {
+        value = value << 16 | (rng() % 3 == 0 ? 0u : rng() % 0x10000 >> (rng() % 16));
+      }
+      text = FormatIpAddress(IpAddress{IpFamily::kIpv6, value});
+    }
+    std::string buffer = text + std::string(kIpAddressReadAhead, rng() % 2 ? 'a' : ':');
+    auto padded = ParseIpAddressPadded(std::string_view(buffer.data(), text.size()));
+    auto expected = ParseIpAddress(text);
+    ASSERT_EQ(padded.has_value(), expected.has_value()) << text;
+    if (expected) {
+      EXPECT_EQ(padded->family, expected->family) << text;
+      EXPECT_EQ(padded->value, expected->value) << text;
+    } else {
+      EXPECT_EQ(padded.error().message, expected.error().message) << text;
+    }
   }
 }
 
