@@ -375,26 +375,37 @@ class RangeTable {
   }
 #if LIAISON_RANGE_TABLE_AVX2
   // LocateInTreeWith<true> with the key counts in AVX2 intrinsics (64-bit keys): comparisons
-  // packed into one byte mask per eight keys and counted, fewer instructions than the generic
-  // vector code, so that more look-ups of a caller's loop fit in the processor's window.
+  // packed into one byte mask per eight keys and counted, and no clamp or test inside the walk:
+  // fewer instructions than the generic code, so that more look-ups of a caller's loop fit in
+  // the processor's window and overlap their cache misses.
   [[gnu::target("avx2,popcnt")]] std::size_t LocateInTreeAvx2(Key key) const {
     const TreeKey k = TreeKeyOf(SearchKeyOf(key));
-    const __m256i broadcast = _mm256_set1_epi64x(k);
-    std::size_t index = 0;
-    for (std::size_t j = 0; j < tree_levels_.size(); ++j) {
-      if (j + 1 == tree_levels_.size()) __builtin_prefetch(&values_[index * kFanout]);
-      const TreeLevel& level = tree_levels_[j];
-      const auto* keys = reinterpret_cast<const __m256i*>(tree_[level.first + index].keys);
-      unsigned above = 0;  // Four mask bits for each key > k.
-      for (int i = 0; i < kFanout / 4; i += 2) {
-        const __m256i low = _mm256_cmpgt_epi64(_mm256_load_si256(keys + i), broadcast);
-        const __m256i high = _mm256_cmpgt_epi64(_mm256_load_si256(keys + i + 1), broadcast);
-        above += static_cast<unsigned>(_mm_popcnt_u32(
-            static_cast<unsigned>(_mm256_movemask_epi8(_mm256_packs_epi32(low, high)))));
-      }
-      index = NextTreeIndex(level, index, kFanout - above / 4);
+    // Only the largest search key (the /64 ffff:ffff:ffff:ffff::) counts the padding's keys as
+    // not above it; it takes the portable walk, which clamps.
+    if (k == std::numeric_limits<TreeKey>::max()) [[unlikely]] {
+      return LocateInTreeWith<false>(key);
     }
-    return StepBackInside(index, key);
+    const __m256i broadcast = _mm256_set1_epi64x(k);
+    const TreeLevel* level = tree_levels_.data();
+    const TreeLevel* const bottom = level + tree_levels_.size() - 1;
+    std::size_t index = 0;
+    for (; level != bottom; ++level)
+      index = Avx2TreeStep(tree_[level->first + index], index, broadcast);
+    __builtin_prefetch(&values_[index * kFanout]);
+    return StepBackInside(Avx2TreeStep(tree_[bottom->first + index], index, broadcast), key);
+  }
+  // The index in the next level of the last key of node `index` not above the broadcast key.
+  [[gnu::target("avx2,popcnt"), gnu::always_inline]] static std::size_t Avx2TreeStep(
+      const TreeNode& node, std::size_t index, __m256i broadcast) {
+    const auto* keys = reinterpret_cast<const __m256i*>(node.keys);
+    unsigned above = 0;  // Four mask bits for each key > k.
+    for (int i = 0; i < kFanout / 4; i += 2) {
+      const __m256i low = _mm256_cmpgt_epi64(_mm256_load_si256(keys + i), broadcast);
+      const __m256i high = _mm256_cmpgt_epi64(_mm256_load_si256(keys + i + 1), broadcast);
+      above += static_cast<unsigned>(_mm_popcnt_u32(
+          static_cast<unsigned>(_mm256_movemask_epi8(_mm256_packs_epi32(low, high)))));
+    }
+    return index * kFanout + (kFanout - 1) - above / 4;
   }
   [[gnu::target("avx2")]] void TreeValuesInLanesAvx2(const Key* keys, std::size_t lanes,
                                                      std::uint32_t* out) const {
