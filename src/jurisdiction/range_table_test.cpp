@@ -147,11 +147,11 @@ TEST(RangeTable, TreeLayoutWithoutAvx2AnswersAlike) {
   ExpectMatchesModel<RangeTable<std::uint32_t, 0>, std::uint32_t>(0x0A00FF00u, 1024, 27, 40, false);
 }
 
-TEST(RangeTable, DeepTreeAgreesWithTheTrieAtEveryBoundary) {
-  // 60,000 ranges over a few crowded /32s, with ends at /48, /64 and single-address boundaries:
-  // a tree of four levels, whose answers at every start, the address before it and after it,
-  // and at random addresses must match the trie's (an independent layout), with and without
-  // AVX2, one by one and in batches.
+// 60,000 ranges over a few crowded /32s, with ends at /48, /64 and single-address boundaries:
+// a tree of five levels, whose answers at every start, the address before it and after it, and
+// at random addresses must match the trie's (an independent layout), with and without AVX2, one
+// by one and in batches. Values 1..`values`: up to 255 distinct ones are kept as slot bytes.
+void ExpectDeepTreeMatchesTrie(std::uint32_t values) {
   std::mt19937_64 rng(28);
   std::vector<SourceRange<Uint128>> ranges;
   const Uint128 prefixes[] = {static_cast<Uint128>(0x2a000000ull) << 96,
@@ -163,7 +163,7 @@ TEST(RangeTable, DeepTreeAgreesWithTheTrieAtEveryBoundary) {
                           (rng() % 8 == 0 ? static_cast<Uint128>(rng() % 1000) : 0);
     const int bits = std::array{128 - 48, 128 - 64, 128 - 96, 0}[rng() % 4];
     const Uint128 span = (static_cast<Uint128>(1) << bits) - 1;
-    ranges.push_back({first, first + span, 1 + static_cast<std::uint32_t>(rng() % 250)});
+    ranges.push_back({first, first + span, 1 + static_cast<std::uint32_t>(rng() % values)});
   }
   std::stable_sort(ranges.begin(), ranges.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -171,6 +171,7 @@ TEST(RangeTable, DeepTreeAgreesWithTheTrieAtEveryBoundary) {
   trie.Build(ranges);
   RangeTable<Uint128, 0> tree;
   tree.Build(ranges);
+  ASSERT_GE(tree.segments(), 65536u);  // Five levels of 16 keys.
   std::vector<Uint128> keys;
   for (const auto& range : ranges) {
     for (Uint128 key :
@@ -190,6 +191,11 @@ TEST(RangeTable, DeepTreeAgreesWithTheTrieAtEveryBoundary) {
       ASSERT_EQ(tree.Find(keys[i]).value, expected) << "key " << i;
     }
   }
+}
+
+TEST(RangeTable, DeepTreeAgreesWithTheTrieAtEveryBoundary) {
+  ExpectDeepTreeMatchesTrie(250);     // Slot bytes, as for the country data.
+  ExpectDeepTreeMatchesTrie(100000);  // Too many values for slots, as for AS entries.
 }
 
 TEST(RangeTable, TrieLayoutFollowsTheLaterRangeWinsRule) {
