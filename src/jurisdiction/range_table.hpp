@@ -265,9 +265,8 @@ class RangeTable {
     }
   }
 
-  // kTree: whether look-ups use the AVX2 variant (chosen at Build when the processor has AVX2).
-  // Turning it off runs the portable variant, as on a processor without AVX2 (for tests).
-  bool UsesAvx2() const { return wide_; }
+  // kTree: look-ups use the AVX2 variant when Build found the processor has AVX2. Turning it
+  // off runs the portable variant, as on a processor without AVX2 (for tests).
   void TurnOffAvx2() { wide_ = false; }
 
   // Segment `i` (0 <= i < segments()).
